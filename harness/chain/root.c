@@ -1,0 +1,1 @@
+/* harness/chain/root.c — being written. */

@@ -1,0 +1,83 @@
+/* chain/verify.h — per-replica checks and the cross-replica verdict (DESIGN.md §5, contract).
+ *
+ * Per replica: ok | corrupt | missing. A replica is ok when its database opens read-only, every
+ * block decodes, digests and parent links hold, ids run 1..last without gaps, each root follows
+ * from its parent's (root − Σ prev_term + Σ term), the final root equals Σ term over the `state`
+ * column family, chain.last_block equals the last block id, chain.format is known, and replica.id
+ * equals the i of a `replica-<i>` directory in its path where there is one. Verification streams:
+ * memory does not grow with the chain. The first failure is reported with block id and reason. */
+#ifndef DRILL_CHAIN_VERIFY_H
+#define DRILL_CHAIN_VERIFY_H
+
+#include "chain/root.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum drill_replica_status { DRILL_REPLICA_OK, DRILL_REPLICA_CORRUPT, DRILL_REPLICA_MISSING };
+enum drill_verdict {
+	DRILL_VERDICT_CONSISTENT,
+	DRILL_VERDICT_RECOVERABLE,
+	DRILL_VERDICT_DIVERGENT,
+	DRILL_VERDICT_UNRECOVERABLE,
+};
+
+struct drill_store;
+
+struct drill_replica_result {
+	char *path;         /* as given */
+	char *db_path;      /* the rocksdbdata directory that was checked (NULL if none found) */
+	enum drill_replica_status status;
+	uint64_t last_block; /* highest block id present (0 for an empty chain) */
+	int has_digest;      /* 0 for an empty chain */
+	uint8_t digest[DRILL_HASH_LEN];     /* digest of last_block */
+	uint8_t state_root[DRILL_HASH_LEN]; /* root of last_block (zeros for empty) */
+	char *error;        /* first failure, NULL when ok */
+	uint64_t error_block; /* block id of the first failure, 0 when not about a block */
+	long expected_id;    /* replica-<i> from the path, -1 if none */
+	long replica_id;     /* replica.id from the database, -1 if absent */
+	uint64_t blocks_checked;
+	uint64_t bytes_checked;
+};
+
+struct drill_verify_result {
+	enum drill_verdict verdict;
+	int f;
+	int has_agreed;
+	uint64_t agreed_block;
+	uint8_t agreed_digest[DRILL_HASH_LEN];
+	size_t n;
+	struct drill_replica_result *replicas; /* n results, in the order of the paths given */
+};
+
+/* Resolve a path the user gave to the rocksdbdata directory to open: the path itself when it holds
+ * a database (a CURRENT file), else the single `<ns>/<bc>/replica-<i>/rocksdbdata` below a volume
+ * root, else `rocksdbdata` directly below. *db is malloc'd; DRILL_ENOTFOUND when there is none,
+ * DRILL_EINPUT when a volume root holds several. */
+int drill_verify_resolve(char **db, const char *path);
+
+/* Verify one replica; never writes to it. Always fills *out (status tells the result). */
+void drill_verify_replica(struct drill_replica_result *out, const char *path);
+
+/* Verify every path (threads in parallel, at most `jobs`, 0 = number of cores) and compute the
+ * verdict. f < 0 derives f = ⌊(n−1)/3⌋. Returns 0 (the verdict is in *out) or an error for
+ * problems that prevent any verdict (none given). */
+int drill_verify_set(struct drill_verify_result *out, const char *const *paths, size_t n, int f,
+		     int jobs);
+void drill_verify_result_free(struct drill_verify_result *r);
+
+/* The pure verdict arithmetic, separated for tests. digest_at(ctx, i, h, out) returns 0 and the
+ * digest of block h on replica i (h ≤ that replica's last_block), or non-zero if unreadable. */
+typedef int (*drill_digest_at_fn)(void *ctx, size_t i, uint64_t h, uint8_t out[DRILL_HASH_LEN]);
+void drill_verdict_compute(struct drill_verify_result *r, drill_digest_at_fn digest_at, void *ctx);
+
+const char *drill_verdict_name(enum drill_verdict v);       /* "consistent", ... */
+int drill_verdict_parse(enum drill_verdict *v, const char *name);
+const char *drill_replica_status_name(enum drill_replica_status s); /* "ok", "corrupt", "missing" */
+
+/* The JSON of DESIGN.md §5: {"verdict","f","agreedBlock","agreedDigest","replicas":[{"path",
+ * "status","lastBlock","digest","stateRoot","error"}]} (plus "errorBlock", "replicaId"). Returned
+ * string is malloc'd. */
+char *drill_verify_to_json(const struct drill_verify_result *r);
+
+#endif

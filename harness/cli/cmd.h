@@ -1,0 +1,14 @@
+/* cli/cmd.h — the subcommands; main.c dispatches, each lives in cli/cmd_<name>.c and returns the
+ * process exit code of DESIGN.md §2. argv[0] is the subcommand's name. */
+#ifndef DRILL_CLI_CMD_H
+#define DRILL_CLI_CMD_H
+
+int drill_cmd_run(int argc, char **argv);
+int drill_cmd_validate(int argc, char **argv);
+int drill_cmd_verify(int argc, char **argv);
+int drill_cmd_db_checkpoint(int argc, char **argv);
+int drill_cmd_faults(int argc, char **argv);
+int drill_cmd_replica(int argc, char **argv);
+int drill_cmd_up(int argc, char **argv);
+
+#endif

@@ -1,0 +1,62 @@
+/* cli/main.c — `chaindrill`: a thin dispatcher over the subcommands of DESIGN.md §2. */
+#include "cli/cmd.h"
+
+#include "util/http.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef CHAINDRILL_VERSION
+#define CHAINDRILL_VERSION "dev"
+#endif
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} commands[] = {
+	{"run", drill_cmd_run, "run scenario drills and report whether each outcome matched"},
+	{"validate", drill_cmd_validate, "check scenario files without running them"},
+	{"verify", drill_cmd_verify, "verify replica databases and give the cross-replica verdict"},
+	{"db-checkpoint", drill_cmd_db_checkpoint, "create or list DB checkpoints on a running cluster"},
+	{"up", drill_cmd_up, "bring up a scenario's cluster and keep it running until interrupted"},
+	{"faults", drill_cmd_faults, "list the fault kinds"},
+	{"replica", drill_cmd_replica, "the replica daemon (started by platforms)"},
+};
+
+static void usage(FILE *to)
+{
+	fprintf(to, "usage: chaindrill COMMAND [ARGS]\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(to, "  %-14s %s\n", commands[i].name, commands[i].summary);
+	fprintf(to, "\n`chaindrill COMMAND --help` describes a command. Exit codes: 0 outcome as "
+		    "expected, 1 outcome differed,\n2 usage or input error, 3 environment error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("chaindrill %s\n", CHAINDRILL_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(argv[1], commands[i].name)) {
+			if (drill_http_global_init() != 0) {
+				fprintf(stderr, "chaindrill: cannot initialise libcurl\n");
+				return 3;
+			}
+			return commands[i].fn(argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "chaindrill: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

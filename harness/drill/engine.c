@@ -1,0 +1,1 @@
+/* harness/drill/engine.c — being written. */

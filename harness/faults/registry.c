@@ -1,0 +1,1 @@
+/* harness/faults/registry.c — being written. */

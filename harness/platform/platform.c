@@ -1,0 +1,1 @@
+/* harness/platform/platform.c — being written. */

@@ -1,0 +1,78 @@
+/* platform/platform.h — where replicas run: the driver interface, and the platforms.
+ *
+ * `local` (the embedded default) stands in for what the runbook relies on, inside the workspace:
+ *   - a namespace and a StorageClass with reclaimPolicy Retain or Delete;
+ *   - one claim per replica, concord-pvc-<blockchainId>-replica-<i>, whose volume is the
+ *     directory <workspace>/hostpath-provisioner/<namespace>/<claim>/ (minikube's hostpath
+ *     provisioner names it so); the replica's data is <volume>/<ns>/<bc>/replica-<i>/rocksdbdata;
+ *   - replicas as processes (`chaindrill replica`), each in its own process group with a
+ *     parent-death signal, logs in <workspace>/logs/replica-<i>.log;
+ *   - `helm upgrade --reuse-values --set global.replicaCount=0|1` as scale(0|1): SIGTERM every
+ *     replica and wait until none runs, or start every replica and wait until each is ready;
+ *   - `helm uninstall` deletes the claims and, with reclaimPolicy Delete, their volumes.
+ * Its state (installed, replicaCount, claims) lives in <workspace>/platform/ as JSON.
+ * `kind` and `minikube` need a container engine; on a machine without one, opening them fails
+ * with DRILL_EENV naming what is missing. */
+#ifndef DRILL_PLATFORM_PLATFORM_H
+#define DRILL_PLATFORM_PLATFORM_H
+
+#include "replica/ckpt.h"
+#include "scenario/scenario.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct drill_cluster_spec {
+	const char *namespace_;
+	const char *blockchain_id;
+	int replicas;
+	const char *storage_class;
+	enum drill_reclaim reclaim;
+	struct drill_ckpt_config ckpt;
+};
+
+struct drill_platform;
+
+struct drill_platform_ops {
+	const char *name;
+	/* helm install: create claims (and volumes), start replicas, wait until ready. */
+	int (*install)(struct drill_platform *p);
+	/* helm uninstall: stop replicas, delete claims; volumes too when reclaimPolicy is Delete. */
+	int (*uninstall)(struct drill_platform *p);
+	/* helm upgrade --set global.replicaCount=0|1 (every replica at once). */
+	int (*scale)(struct drill_platform *p, int replica_count);
+	/* One replica down or up (a node failure and its return; start waits for ready). */
+	int (*stop_replica)(struct drill_platform *p, int i);
+	int (*start_replica)(struct drill_platform *p, int i);
+	/* 1 if replica i runs and is ready. */
+	int (*replica_up)(struct drill_platform *p, int i);
+	/* "http://127.0.0.1:PORT" of a running replica (malloc'd), DRILL_ENOTFOUND when down. */
+	int (*replica_url)(struct drill_platform *p, int i, char **url);
+	/* Host path of replica i's volume root (malloc'd), whether or not it exists. */
+	int (*volume_root)(struct drill_platform *p, int i, char **path);
+	/* Stop everything this platform started; the object is freed. NULL-safe via the wrapper. */
+	void (*destroy)(struct drill_platform *p);
+};
+
+struct drill_platform {
+	const struct drill_platform_ops *ops;
+	struct drill_cluster_spec spec;
+	char *workspace;
+	void *impl;
+};
+
+/* Open platform `name` ("local", "kind", "minikube") on `workspace` (which exists). */
+int drill_platform_open(struct drill_platform **out, const char *name, const char *workspace,
+			const struct drill_cluster_spec *spec);
+void drill_platform_destroy(struct drill_platform *p);
+
+/* Paths of the runbook's layout, malloc'd. */
+char *drill_platform_claim_name(const struct drill_cluster_spec *s, int i);  /* concord-pvc-<bc>-replica-<i> */
+char *drill_platform_data_subpath(const struct drill_cluster_spec *s, int i); /* <ns>/<bc>/replica-<i>/rocksdbdata */
+
+/* Find and stop what a crashed run left in `workspace`: replica processes recorded in
+ * <workspace>/run/replica-<i>.pid that are still ours (checked against /proc/<pid>/cmdline).
+ * Returns the number stopped (≥ 0) or an error. */
+int drill_platform_reap_stale(const char *workspace);
+
+#endif

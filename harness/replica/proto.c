@@ -1,0 +1,1 @@
+/* harness/replica/proto.c — being written. */

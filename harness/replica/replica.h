@@ -1,0 +1,31 @@
+/* replica/replica.h — the replica daemon: `chaindrill replica ...`.
+ *
+ * One long-running process per replica. It owns its rocksdbdata, applies ordered requests
+ * (write → one block, no-op → none), takes DB checkpoints by the rules of ckpt.h, and serves the
+ * operator HTTP API on 127.0.0.1 (libmicrohttpd):
+ *
+ *   GET  /v1/ready                 200 "ready" once caught up, else 503
+ *   GET  /v1/status                JSON (proto.h drill_replica_status)
+ *   POST /v1/order                 a request batch (proto.h); 200 + status JSON, 409 + status
+ *                                  JSON if the first sn is not last+1, 400 if malformed
+ *   GET  /v1/db-checkpoint         JSON {"checkpoints": [...], "scheduledSeqNum", "enabled"}
+ *   GET  /v1/blocks?from=A&count=N encoded blocks A..A+N-1 for state transfer, each prefixed by
+ *                                  its length (u32 BE); fewer if the chain ends earlier
+ *
+ * On start it opens (or creates) rocksdbdata, refuses a database whose replica.id differs from
+ * --id, binds an ephemeral port and writes it atomically to --port-file, then catches up by
+ * state transfer from the most advanced peer found in --peers-dir (files replica-<j>.port):
+ * fetch the missing blocks, check each digest, parent link and root, apply, adopt the peer's
+ * sequence number and checkpoint bookkeeping; only then /v1/ready answers 200. SIGTERM closes
+ * the database cleanly and exits 0. */
+#ifndef DRILL_REPLICA_REPLICA_H
+#define DRILL_REPLICA_REPLICA_H
+
+/* argv as after "chaindrill replica":
+ *   --data DIR --id I --port-file FILE [--peers-dir DIR]
+ *   [--checkpoints-enabled 0|1] [--number-of-checkpoints N] [--checkpoint-interval S]
+ *   [--checkpoint-window W] [-v]
+ * Returns the process exit code. */
+int drill_replica_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,1 @@
+/* harness/report/report.c — being written. */

@@ -1,0 +1,1 @@
+/* harness/scenario/scenario.c — being written. */

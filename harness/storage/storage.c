@@ -1,0 +1,1 @@
+/* harness/storage/storage.c — being written. */

@@ -1,0 +1,43 @@
+/* storage/storage.h — storage vendors: bit-level copies of the replicas' volumes.
+ *
+ * A vendor backs up every replica volume under a name and restores them. The restore flow then
+ * takes the checkpoint from the vendor's restored copy (`source_root`), as the runbook's EKS flow
+ * copies from the restored volume mounted beside the original.
+ *
+ * `hostpath-copy` (the runbook's minikube flow): backup = a copy of every volume root to
+ * <workspace>/backups/<name>/<claim>/, written under <name>.partial-<pid> and renamed when
+ * complete, so a backup that exists is whole; restore = copy each back to its original location
+ * (the volume's contents are replaced). Copies keep mode, owner, times and hard links, and clone
+ * or copy_file_range the data. */
+#ifndef DRILL_STORAGE_STORAGE_H
+#define DRILL_STORAGE_STORAGE_H
+
+#include "platform/platform.h"
+
+#include <stdint.h>
+
+struct drill_vendor;
+
+struct drill_vendor_ops {
+	const char *name;
+	int (*backup)(struct drill_vendor *v, const char *name);
+	int (*restore)(struct drill_vendor *v, const char *name);
+	/* Path of replica i's restored volume root to copy the checkpoint from (malloc'd). */
+	int (*source_root)(struct drill_vendor *v, const char *name, int i, char **path);
+	int (*remove)(struct drill_vendor *v, const char *name);
+	void (*destroy)(struct drill_vendor *v);
+};
+
+struct drill_vendor {
+	const struct drill_vendor_ops *ops;
+	struct drill_platform *platform;
+	char *workspace;
+	uint64_t bytes_copied; /* by the last backup or restore */
+	void *impl;
+};
+
+int drill_vendor_open(struct drill_vendor **out, const char *name, const char *workspace,
+		      struct drill_platform *platform);
+void drill_vendor_destroy(struct drill_vendor *v);
+
+#endif

@@ -1,0 +1,26 @@
+/* tests/helpers.h — shared by the unit tests: scratch directories and small assertions. */
+#ifndef DRILL_TESTS_HELPERS_H
+#define DRILL_TESTS_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* A fresh empty directory for this test case: $CHAINDRILL_SCRATCH/<name> (or under /tmp when
+ * unset), emptied first, registered with the deletion guard. Returns a malloc'd path. */
+char *drill_test_scratch(const char *name);
+
+/* Path of the chaindrill binary under test ($CHAINDRILL_BIN). */
+const char *drill_test_bin(void);
+
+/* Assert that a call returned 0, printing drill_err_last() otherwise. */
+#define assert_drill_ok(expr)                                                                  \
+	do {                                                                                   \
+		int rc_ = (expr);                                                              \
+		if (rc_ != 0)                                                                  \
+			fail_msg("%s returned %d: %s", #expr, rc_, drill_err_last());          \
+	} while (0)
+
+#endif

@@ -1,0 +1,56 @@
+/* util/fs.h — files and trees: atomic writes, copies that keep what the runbook keeps, and the one
+ * function that deletes, guarded so that nothing outside the run's workspace is ever removed. */
+#ifndef DRILL_UTIL_FS_H
+#define DRILL_UTIL_FS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* mkdir -p. Existing directories are fine. */
+int drill_fs_mkdir_p(const char *path, mode_t mode);
+int drill_fs_exists(const char *path);  /* 1 if lstat succeeds */
+int drill_fs_is_dir(const char *path);  /* 1 if a directory (following links) */
+
+/* Read a whole file (at most `limit` bytes, else DRILL_EFAIL). *out is NUL-terminated, caller frees. */
+int drill_fs_read_file(char **out, size_t *len, const char *path, size_t limit);
+/* Write via "<path>.tmp.<pid>", fsync, rename: readers see the old or the new file, never half. */
+int drill_fs_write_atomic(const char *path, const void *data, size_t len);
+
+/* --- Deletion guard -------------------------------------------------------------------------
+ * The process registers the roots it may delete under (the run's workspace, a test's scratch
+ * directory). drill_fs_remove_tree and drill_fs_remove_contents resolve the target's real path and
+ * refuse (DRILL_EINPUT, nothing removed) unless it lies strictly inside a registered root. */
+int drill_fs_guard_add(const char *root);   /* root must exist; stored as its realpath */
+void drill_fs_guard_reset(void);
+int drill_fs_guard_allows(const char *path); /* 1 if `path` lies strictly inside a root */
+
+int drill_fs_remove_tree(const char *path);     /* rm -rf path (absent is fine) */
+int drill_fs_remove_contents(const char *dir);  /* rm -rf dir/{*,.*}; dir itself stays */
+
+/* --- Copies ----------------------------------------------------------------------------------- */
+struct drill_copy_opts {
+	int follow_links;   /* cp -L: copy what symlinks point to; else recreate the symlinks */
+	int keep_hardlinks; /* files hard-linked together in src are hard-linked in dst (cp -a) */
+	int keep_owner;     /* lchown to the source's uid/gid (cp -p) */
+	int keep_mode;      /* permission bits (cp -p) */
+	int keep_times;     /* atime/mtime with nanoseconds (cp -p) */
+	/* filled in by the copy when non-NULL */
+	uint64_t *bytes_copied;
+	uint64_t *files_copied;
+};
+/* What `cp -a` keeps, and what `cp -r -L -p` keeps (the runbook's checkpoint copy). */
+#define DRILL_COPY_ARCHIVE  ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL})
+#define DRILL_COPY_RUNBOOK  ((struct drill_copy_opts){1, 0, 1, 1, 1, NULL, NULL})
+
+/* Copy the tree `src` to `dst` (dst must not exist; it is created with src's attributes). Regular
+ * files are cloned (FICLONE) where the filesystem can, else copied with copy_file_range, else
+ * read/write. */
+int drill_fs_copy_tree(const char *src, const char *dst, const struct drill_copy_opts *o);
+/* Copy every entry of directory `src` into existing directory `dst` (cp -r src/* dst). */
+int drill_fs_copy_contents(const char *src, const char *dst, const struct drill_copy_opts *o);
+
+/* Sum of file sizes under a tree (not following links). */
+int drill_fs_tree_size(uint64_t *bytes, const char *path);
+
+#endif

@@ -1,0 +1,31 @@
+/* util/proc.h — child processes that cannot outlive us.
+ *
+ * Every child runs in its own process group and gets SIGKILL when the thread that spawned it dies
+ * (PR_SET_PDEATHSIG). Linux sends that signal when the *thread* that forked exits, so spawn only
+ * from a thread that lives as long as the child should: the main thread. */
+#ifndef DRILL_UTIL_PROC_H
+#define DRILL_UTIL_PROC_H
+
+#include <sys/types.h>
+
+/* Start argv[0] (a path) with stdin from /dev/null and stdout+stderr appended to `log_path`
+ * (or inherited when NULL). */
+int drill_proc_spawn(pid_t *out, char *const argv[], const char *log_path);
+
+/* Wait for `pid` to exit, up to timeout_ms (<0: forever). Polls; returns 0 and the wait status in
+ * *status, DRILL_ETIMEOUT, or DRILL_EFAIL if pid is not our child. */
+int drill_proc_wait(pid_t pid, int timeout_ms, int *status);
+
+/* SIGTERM the child's process group, wait up to timeout_ms, then SIGKILL it and reap. */
+int drill_proc_stop(pid_t pid, int timeout_ms);
+
+/* 1 if our child `pid` has not exited (reaps it if it has, storing the status in *status). */
+int drill_proc_running(pid_t pid, int *status);
+
+/* The running executable's path (/proc/self/exe), for spawning `chaindrill replica`. */
+const char *drill_proc_self_exe(void);
+
+/* Describe a wait status: "exited with code 3", "killed by signal 9". Static buffer. */
+const char *drill_proc_status_str(int status);
+
+#endif
