@@ -29,6 +29,7 @@ struct drill_cluster_spec {
 	const char *storage_class;
 	enum drill_reclaim reclaim;
 	struct drill_ckpt_config ckpt;
+	const char *replica_exe; /* program started as `EXE replica ...`; NULL: this executable */
 };
 
 struct drill_platform;
