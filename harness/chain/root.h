@@ -6,6 +6,7 @@
 #ifndef DRILL_CHAIN_ROOT_H
 #define DRILL_CHAIN_ROOT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define DRILL_HASH_LEN 32

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum drill_replica_status { DRILL_REPLICA_OK, DRILL_REPLICA_CORRUPT, DRILL_REPLICA_MISSING };
+enum drill_replica_health { DRILL_REPLICA_OK, DRILL_REPLICA_CORRUPT, DRILL_REPLICA_MISSING };
 enum drill_verdict {
 	DRILL_VERDICT_CONSISTENT,
 	DRILL_VERDICT_RECOVERABLE,
@@ -27,7 +27,7 @@ struct drill_store;
 struct drill_replica_result {
 	char *path;         /* as given */
 	char *db_path;      /* the rocksdbdata directory that was checked (NULL if none found) */
-	enum drill_replica_status status;
+	enum drill_replica_health status;
 	uint64_t last_block; /* highest block id present (0 for an empty chain) */
 	int has_digest;      /* 0 for an empty chain */
 	uint8_t digest[DRILL_HASH_LEN];     /* digest of last_block */
@@ -73,7 +73,7 @@ void drill_verdict_compute(struct drill_verify_result *r, drill_digest_at_fn dig
 
 const char *drill_verdict_name(enum drill_verdict v);       /* "consistent", ... */
 int drill_verdict_parse(enum drill_verdict *v, const char *name);
-const char *drill_replica_status_name(enum drill_replica_status s); /* "ok", "corrupt", "missing" */
+const char *drill_replica_status_name(enum drill_replica_health s); /* "ok", "corrupt", "missing" */
 
 /* The JSON of DESIGN.md §5: {"verdict","f","agreedBlock","agreedDigest","replicas":[{"path",
  * "status","lastBlock","digest","stateRoot","error"}]} (plus "errorBlock", "replicaId"). Returned

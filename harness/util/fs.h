@@ -26,7 +26,7 @@ void drill_fs_guard_reset(void);
 int drill_fs_guard_allows(const char *path); /* 1 if `path` lies strictly inside a root */
 
 int drill_fs_remove_tree(const char *path);     /* rm -rf path (absent is fine) */
-int drill_fs_remove_contents(const char *dir);  /* rm -rf dir/{*,.*}; dir itself stays */
+int drill_fs_remove_contents(const char *dir);  /* rm -rf of every entry of dir; dir stays */
 
 /* --- Copies ----------------------------------------------------------------------------------- */
 struct drill_copy_opts {
@@ -47,7 +47,7 @@ struct drill_copy_opts {
  * files are cloned (FICLONE) where the filesystem can, else copied with copy_file_range, else
  * read/write. */
 int drill_fs_copy_tree(const char *src, const char *dst, const struct drill_copy_opts *o);
-/* Copy every entry of directory `src` into existing directory `dst` (cp -r src/* dst). */
+/* Copy every entry of directory `src` into existing directory `dst` (cp -r of its entries). */
 int drill_fs_copy_contents(const char *src, const char *dst, const struct drill_copy_opts *o);
 
 /* Sum of file sizes under a tree (not following links). */
