@@ -1,12 +1,145 @@
-/* cli/cmd_db_checkpoint.c — `chaindrill db-checkpoint` (placeholder until the module lands). */
+/* cli/cmd_db_checkpoint.c — `chaindrill db-checkpoint create|status --cluster WORKSPACE`: the
+ * operator's concop commands on a running local cluster (a drill's or `chaindrill up`'s).
+ * create orders the command like any request; the checkpoint is taken at the next BFT checkpoint
+ * (the next multiple of 150), so no-ops are ordered up to it. */
 #include "cli/cmd.h"
 
+#include "drill/drill.h"
+#include "replica/client.h"
+#include "util/bytes.h"
+#include "util/err.h"
+
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+	"usage: chaindrill db-checkpoint create|status --cluster WORKSPACE [--json]\n\n"
+	"  create  order `db-checkpoint create` on every running replica and wait until the\n"
+	"          checkpoint is taken (at the next sequence number divisible by 150)\n"
+	"  status  list each replica's retained checkpoints\n";
+
+static void print_status_json(const struct drill_cluster_info *ci, struct drill_replica_status *sts)
+{
+	printf("{\"replicas\": [");
+	for (size_t i = 0, k = 0; i < ci->n; i++) {
+		if (!ci->urls[i])
+			continue;
+		char *js = drill_replica_status_to_json(&sts[i]);
+		printf("%s%s", k++ ? ", " : "", js);
+		free(js);
+	}
+	printf("]}\n");
+}
+
+static void print_status_text(const struct drill_cluster_info *ci, struct drill_replica_status *sts)
+{
+	for (size_t i = 0; i < ci->n; i++) {
+		if (!ci->urls[i]) {
+			printf("replica %zu: not running\n", i);
+			continue;
+		}
+		const struct drill_replica_status *st = &sts[i];
+		printf("replica %zu: last block %" PRIu64 ", sequence number %" PRIu64, i,
+		       st->last_block, st->seq_num);
+		if (st->ckpt_scheduled_seq)
+			printf(", checkpoint scheduled at %" PRIu64, st->ckpt_scheduled_seq);
+		printf("\n");
+		for (size_t k = 0; k < st->n_checkpoints; k++) {
+			char dg[65];
+			drill_hex(dg, st->checkpoints[k].digest, DRILL_HASH_LEN);
+			printf("  checkpoint %-10" PRIu64 " seq %-10" PRIu64 " digest %.16s…\n",
+			       st->checkpoints[k].id, st->checkpoints[k].seq_num, dg);
+		}
+		if (st->n_checkpoints == 0)
+			printf("  no checkpoints\n");
+	}
+}
 
 int drill_cmd_db_checkpoint(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "chaindrill: db-checkpoint: not built yet\n");
-	return 3;
+	static const struct option longopts[] = {{"cluster", required_argument, NULL, 'c'},
+						  {"json", no_argument, NULL, 'j'},
+						  {"help", no_argument, NULL, 'h'},
+						  {NULL, 0, NULL, 0}};
+	const char *cluster = NULL;
+	int json = 0, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cluster = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (optind != argc - 1 || !cluster ||
+	    (strcmp(argv[optind], "create") && strcmp(argv[optind], "status"))) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	struct drill_cluster_info ci;
+	int rc = drill_cluster_open(&ci, cluster);
+	if (rc) {
+		fprintf(stderr, "chaindrill: db-checkpoint: %s\n", drill_err_last());
+		return drill_err_exit_code(rc);
+	}
+	struct drill_replica_status *sts = drill_xcalloc(ci.n, sizeof(*sts));
+	int code = 0;
+	if (!strcmp(argv[optind], "create")) {
+		uint64_t ordered = 0, taken = 0;
+		rc = drill_order_checkpoint(&ordered, &taken, sts, &ci, cluster);
+		if (rc) {
+			fprintf(stderr, "chaindrill: db-checkpoint create: %s\n", drill_err_last());
+			code = 1;
+			goto cleanup;
+		}
+		/* Did every running replica take a checkpoint of its last block? */
+		size_t up = 0, with = 0;
+		uint64_t id = 0;
+		for (size_t i = 0; i < ci.n; i++) {
+			if (!ci.urls[i])
+				continue;
+			up++;
+			id = sts[i].last_block;
+			for (size_t k = 0; k < sts[i].n_checkpoints; k++)
+				if (sts[i].checkpoints[k].id == id && sts[i].ckpt_last_seq == taken) {
+					with++;
+					break;
+				}
+		}
+		if (json) {
+			print_status_json(&ci, sts);
+		} else if (with == up) {
+			printf("checkpoint %" PRIu64 " created on %zu replica(s) at sequence number %"
+			       PRIu64 " (ordered at %" PRIu64 ")\n", id, up, taken, ordered);
+		} else {
+			printf("ordered at sequence number %" PRIu64 "; no new checkpoint at %" PRIu64
+			       " on %zu of %zu replica(s) (feature disabled, empty chain, or "
+			       "checkpoint %" PRIu64 " exists already)\n", ordered, taken, up - with, up,
+			       id);
+			code = 1;
+		}
+	} else {
+		for (size_t i = 0; i < ci.n && !rc; i++)
+			if (ci.urls[i])
+				rc = drill_client_status(&sts[i], ci.urls[i]);
+		if (rc) {
+			fprintf(stderr, "chaindrill: db-checkpoint status: %s\n", drill_err_last());
+			code = 1;
+			goto cleanup;
+		}
+		if (json)
+			print_status_json(&ci, sts);
+		else
+			print_status_text(&ci, sts);
+	}
+cleanup:
+	for (size_t i = 0; i < ci.n; i++)
+		drill_replica_status_free(&sts[i]);
+	free(sts);
+	drill_cluster_info_free(&ci);
+	return code;
 }

@@ -1,12 +1,308 @@
-/* cli/cmd_run.c — `chaindrill run` (placeholder until the module lands). */
+/* cli/cmd_run.c — `chaindrill run`: load every scenario, run each drill in its own workspace
+ * (several at once with --jobs), print a short summary, write reports/<run-id>/. */
 #include "cli/cmd.h"
+#include "cli/common.h"
 
+#include "drill/drill.h"
+#include "faults/faults.h"
+#include "report/report.h"
+#include "scenario/scenario.h"
+#include "util/bytes.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: chaindrill run SCENARIO.yaml... [--platform P] [--workspace DIR] [--report-dir DIR]\n"
+	"                      [--seed N] [--jobs N] [--keep] [-v] [-q]\n\n"
+	"Runs each scenario's drill and compares its outcome with the scenario's `expect`.\n"
+	"  --platform P     local (default), kind or minikube; overrides the scenario's\n"
+	"  --workspace DIR  where drills keep volumes, backups and logs (default .chaindrill/work);\n"
+	"                   each scenario uses DIR/<name>, removed when its outcome matched\n"
+	"  --report-dir DIR where report.json and junit.xml go (default reports/<run-id>)\n"
+	"  --seed N         overrides every scenario's seed\n"
+	"  --jobs N         run up to N drills at once (default 1)\n"
+	"  --keep           keep every workspace, even when the outcome matched\n"
+	"  -v, -q           more or less output\n"
+	"Exit: 0 every outcome matched, 1 some differed, 2 bad input, 3 environment error.\n";
+
+struct job {
+	struct drill_scenario *sc;
+	char *workspace;
+	char *rerun;
+	json_t *report;
+	int rc;
+	pid_t pid;
+	char *report_tmp;
+};
+
+/* The human summary of one drill (also kept in the report as "summary"). */
+static void write_summary(FILE *out, json_t *rep, int quiet);
+
+static void print_summary(json_t *rep, int quiet)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem)
+		return;
+	write_summary(mem, rep, quiet);
+	fclose(mem);
+	fputs(text, stdout);
+	json_object_set_new(rep, "summary", json_string(text));
+	free(text);
+}
+
+static void write_summary(FILE *out, json_t *rep, int quiet)
+{
+	json_t *obs = json_object_get(rep, "observed");
+	const char *name = json_string_value(json_object_get(json_object_get(rep, "scenario"), "name"));
+	const char *err = json_string_value(json_object_get(rep, "error"));
+	int matched = json_is_true(json_object_get(rep, "matched"));
+	double secs = json_number_value(json_object_get(rep, "wallSeconds"));
+	if (err) {
+		fprintf(out, "%s: ERROR (%.1f s): %s\n", name, secs, err);
+		return;
+	}
+	const char *verdict = json_string_value(json_object_get(obs, "verdict"));
+	fprintf(out, "%s: %s — %s (%.1f s)\n", name, verdict ? verdict : "no verdict",
+	       matched ? "as expected" : "DIFFERS from expected", secs);
+	if (!quiet) {
+		size_t i;
+		json_t *st;
+		json_array_foreach(json_object_get(rep, "steps"), i, st) {
+			const char *status = json_string_value(json_object_get(st, "status"));
+			fprintf(out, "  %2zu  %-34s %-8s", i,
+			       json_string_value(json_object_get(st, "label")), status);
+			if (json_object_get(st, "wallSeconds"))
+				fprintf(out, " %7.2f s", json_number_value(json_object_get(st, "wallSeconds")));
+			fprintf(out, "\n");
+			const char *serr = json_string_value(json_object_get(st, "error"));
+			if (serr)
+				fprintf(out, "        %s\n", serr);
+		}
+		json_t *rb = json_object_get(obs, "restoredBlock");
+		if (json_is_integer(rb))
+			fprintf(out, "  restored block %" JSON_INTEGER_FORMAT "; RPO %" JSON_INTEGER_FORMAT
+			       " blocks / %.1f s virtual; RTO %.2f s\n", json_integer_value(rb),
+			       json_integer_value(json_object_get(obs, "rpoBlocks")),
+			       json_number_value(json_object_get(obs, "rpoVirtualSeconds")),
+			       json_number_value(json_object_get(obs, "rtoWallSeconds")));
+		json_t *ab = json_object_get(obs, "agreedBlock");
+		if (json_is_integer(ab))
+			fprintf(out, "  agreed block %" JSON_INTEGER_FORMAT "%s\n", json_integer_value(ab),
+			       json_is_true(json_object_get(obs, "dataLoss")) ? "; data was lost" : "");
+	}
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(rep, "mismatches"), i, m)
+		fprintf(out, "  differs: %s\n", json_string_value(m));
+	if (!matched)
+		fprintf(out, "  workspace kept: %s\n  rerun: %s\n",
+		       json_string_value(json_object_get(rep, "workspace")),
+		       json_string_value(json_object_get(rep, "rerun")));
+}
+
+/* Run job j in a child process; its report comes back through a file. */
+static pid_t start_child(struct job *j, const struct drill_run_opts *base)
+{
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	struct drill_run_opts o = *base;
+	o.workspace = j->workspace;
+	o.rerun = j->rerun;
+	json_t *rep = NULL;
+	int rc = drill_run(&rep, j->sc, &o);
+	if (rep)
+		json_dump_file(rep, j->report_tmp, JSON_COMPACT);
+	_exit(rc == 0 ? 0 : -rc);
+}
 
 int drill_cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "chaindrill: run: not built yet\n");
-	return 3;
+	static const struct option longopts[] = {
+		{"platform", required_argument, NULL, 'P'}, {"workspace", required_argument, NULL, 'w'},
+		{"report-dir", required_argument, NULL, 'r'}, {"seed", required_argument, NULL, 's'},
+		{"jobs", required_argument, NULL, 'j'}, {"keep", no_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'}, {"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
+	const char *platform = NULL, *wsbase = ".chaindrill/work", *report_dir = NULL;
+	struct drill_run_opts opts = {0};
+	long jobs = 1;
+	int quiet = 0, c, exit_code = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hvqj:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'P': platform = optarg; break;
+		case 'w': wsbase = optarg; break;
+		case 'r': report_dir = optarg; break;
+		case 's':
+			if (drill_cli_parse_u64(&opts.seed, optarg, "--seed"))
+				return 2;
+			opts.has_seed = 1;
+			break;
+		case 'j':
+			jobs = strtol(optarg, NULL, 10);
+			if (jobs < 1 || jobs > 64) {
+				fprintf(stderr, "chaindrill: run: --jobs must be 1..64\n");
+				return 2;
+			}
+			break;
+		case 'k': opts.keep = 1; break;
+		case 'v': drill_log_threshold = DRILL_LOG_DEBUG > drill_log_threshold + 1 ?
+						drill_log_threshold + 1 : DRILL_LOG_DEBUG; break;
+		case 'q': quiet = 1; drill_log_threshold = DRILL_LOG_ERROR; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (platform && strcmp(platform, "local") && strcmp(platform, "kind") &&
+	    strcmp(platform, "minikube")) {
+		fprintf(stderr, "chaindrill: run: --platform must be local, kind or minikube\n");
+		return 2;
+	}
+	opts.platform = platform;
+
+	/* Every file is loaded and checked before anything runs. */
+	size_t n = (size_t)(argc - optind);
+	struct job *js = drill_xcalloc(n, sizeof(*js));
+	for (size_t i = 0; i < n; i++) {
+		int rc = drill_scenario_load(&js[i].sc, argv[optind + (int)i]);
+		if (!rc)
+			rc = drill_faults_check_scenario(js[i].sc);
+		if (rc) {
+			fprintf(stderr, "chaindrill: %s\n", drill_err_last());
+			exit_code = drill_err_exit_code(rc);
+		}
+	}
+	if (exit_code)
+		goto cleanup;
+
+	if (drill_fs_mkdir_p(wsbase, 0755) != 0) {
+		fprintf(stderr, "chaindrill: %s\n", drill_err_last());
+		exit_code = 2;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *name = drill_xstrdup(js[i].sc->name);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(js[k].sc->name, js[i].sc->name)) {
+				free(name);
+				name = drill_xasprintf("%s-%zu", js[i].sc->name, i + 1);
+				break;
+			}
+		js[i].workspace = drill_xasprintf("%s/%s", wsbase, name);
+		js[i].report_tmp = drill_xasprintf("%s/.%s.report.json", wsbase, name);
+		uint64_t seed = opts.has_seed ? opts.seed : js[i].sc->seed;
+		js[i].rerun = drill_xasprintf("chaindrill run %s --seed %" PRIu64 "%s%s --workspace %s",
+					      js[i].sc->path, seed, platform ? " --platform " : "",
+					      platform ? platform : "", js[i].workspace);
+		free(name);
+	}
+
+	drill_signals_install();
+	json_t *run = json_object();
+	const char *root = report_dir ? NULL : "reports";
+	char *run_id = drill_report_new_run_id(root ? root : report_dir, js[0].sc->name);
+	char *out_dir = report_dir ? drill_xstrdup(report_dir) : drill_xasprintf("reports/%s", run_id);
+	json_object_set_new(run, "schema", json_string(DRILL_REPORT_SCHEMA));
+	json_object_set_new(run, "runId", json_string(run_id));
+	json_object_set_new(run, "startedAt", json_string(drill_report_now_iso()));
+	json_object_set_new(run, "chaindrillVersion", json_string(CHAINDRILL_VERSION_STR));
+
+	if (jobs == 1) {
+		for (size_t i = 0; i < n && !drill_interrupted; i++) {
+			opts.workspace = js[i].workspace;
+			opts.rerun = js[i].rerun;
+			js[i].rc = drill_run(&js[i].report, js[i].sc, &opts);
+			if (js[i].report)
+				print_summary(js[i].report, quiet);
+			fflush(stdout);
+		}
+	} else {
+		size_t next = 0, running = 0, done = 0;
+		while (done < n) {
+			while (running < (size_t)jobs && next < n && !drill_interrupted) {
+				js[next].pid = start_child(&js[next], &opts);
+				running++;
+				next++;
+			}
+			int status;
+			pid_t pid = wait(&status);
+			if (pid < 0) {
+				if (errno == EINTR)
+					continue;
+				break;
+			}
+			for (size_t i = 0; i < n; i++) {
+				if (js[i].pid != pid)
+					continue;
+				json_error_t jerr;
+				js[i].report = json_load_file(js[i].report_tmp, 0, &jerr);
+				unlink(js[i].report_tmp);
+				js[i].rc = WIFEXITED(status) ? -WEXITSTATUS(status) : DRILL_EFAIL;
+				if (js[i].report)
+					print_summary(js[i].report, quiet);
+				fflush(stdout);
+				js[i].pid = 0;
+			}
+			running--;
+			done++;
+			if (drill_interrupted && running == 0)
+				break;
+		}
+	}
+
+	json_t *arr = json_array();
+	int any_env = 0, any_input = 0, any_diff = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!js[i].report) {
+			any_diff = 1;
+			continue;
+		}
+		json_array_append(arr, js[i].report);
+		any_env |= js[i].rc == DRILL_EENV;
+		any_input |= js[i].rc == DRILL_EINPUT;
+		any_diff |= !json_is_true(json_object_get(js[i].report, "matched"));
+	}
+	exit_code = any_env ? 3 : any_input ? 2 : any_diff || drill_interrupted ? 1 : 0;
+	json_object_set_new(run, "outcome", json_string(exit_code == 0 ? "matched" :
+							exit_code == 1 ? "differed" : "error"));
+	json_object_set_new(run, "scenarios", arr);
+	if (drill_report_write(out_dir, run) != 0) {
+		fprintf(stderr, "chaindrill: report: %s\n", drill_err_last());
+		if (!exit_code)
+			exit_code = 1;
+	} else {
+		printf("report: %s/report.json\njunit:  %s/junit.xml\n", out_dir, out_dir);
+	}
+	json_decref(run);
+	free(run_id);
+	free(out_dir);
+cleanup:
+	for (size_t i = 0; i < n; i++) {
+		drill_scenario_free(js[i].sc);
+		json_decref(js[i].report);
+		free(js[i].workspace);
+		free(js[i].rerun);
+		free(js[i].report_tmp);
+	}
+	free(js);
+	return exit_code;
 }

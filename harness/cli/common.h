@@ -1,0 +1,16 @@
+/* cli/common.h — small helpers shared by the subcommands. */
+#ifndef DRILL_CLI_COMMON_H
+#define DRILL_CLI_COMMON_H
+
+#include <stdint.h>
+
+#ifdef CHAINDRILL_VERSION
+#define CHAINDRILL_VERSION_STR CHAINDRILL_VERSION
+#else
+#define CHAINDRILL_VERSION_STR "dev"
+#endif
+
+/* Parse a decimal u64 option value; prints "chaindrill: OPTION: ..." and returns 2 on error. */
+int drill_cli_parse_u64(uint64_t *out, const char *text, const char *option);
+
+#endif

@@ -1,0 +1,67 @@
+/* drill/drill.h — the drill engine: one scenario, from install to verdict.
+ *
+ * A drill installs the cluster on a platform, runs the scenario's steps (writes ordered by the
+ * driver in place of consensus, operator checkpoints, storage backups, faults, the runbook's
+ * restore, functional validation), then stops the replicas, verifies every replica's database
+ * (DESIGN.md §5), compares what it finds with the chain the driver knows it wrote (truth.h), and
+ * compares the outcome with the scenario's `expect`. Everything it does is recorded, step by step
+ * with timings, in a JSON report object (docs/reports.md). */
+#ifndef DRILL_DRILL_DRILL_H
+#define DRILL_DRILL_DRILL_H
+
+#include "replica/proto.h"
+#include "scenario/scenario.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct drill_run_opts {
+	const char *workspace;   /* this scenario's workspace directory (created if absent) */
+	const char *platform;    /* overrides the scenario's platform when non-NULL */
+	int has_seed;            /* --seed overrides the scenario's seed */
+	uint64_t seed;
+	int keep;                /* keep the workspace even when the outcome matched */
+	const char *replica_exe; /* NULL: this executable */
+	const char *rerun;       /* the command that reruns this drill, for the report */
+	int hold;                /* `up`: after the steps, keep the cluster until SIGINT/SIGTERM */
+};
+
+/* Run one scenario. *report receives the scenario's report object (caller json_decref) in every
+ * case but a workspace that cannot be used. Returns 0 when the drill ran to its verdict (whether
+ * the outcome matched is report["matched"]), DRILL_EENV when the platform is missing, DRILL_EINPUT
+ * for an unusable workspace, DRILL_EFAIL when interrupted. */
+int drill_run(json_t **report, const struct drill_scenario *sc, const struct drill_run_opts *o);
+
+/* Set by SIGINT/SIGTERM once drill_signals_install() ran; the engine stops at the next step
+ * boundary or batch, tears the cluster down and reports the run as interrupted. */
+extern volatile sig_atomic_t drill_interrupted;
+void drill_signals_install(void);
+
+/* --- The operator's commands on a running cluster (concop db-checkpoint) ---------------------- */
+
+/* A running cluster as the operator sees it: its size, the base URL of each running replica
+ * (NULL when replica i is down) and its consensus clock. The drill engine writes
+ * <workspace>/cluster.json when it installs; the replicas' port and pid files are in run/. */
+struct drill_cluster_info {
+	size_t n;
+	char **urls;
+	uint64_t block_interval_ms;
+};
+int drill_cluster_open(struct drill_cluster_info *ci, const char *workspace);
+void drill_cluster_info_free(struct drill_cluster_info *ci);
+
+/* Order a db-checkpoint create (at the cluster's next sequence number) and the no-ops that bring
+ * the cluster to the sequence number it is scheduled at, on every running replica. *ordered_sn and
+ * *taken_sn tell when; sts[i] (for running i; may be NULL) the replicas' status afterwards (caller
+ * frees each with drill_replica_status_free). Holds <workspace>/run/order.lock while ordering. */
+int drill_order_checkpoint(uint64_t *ordered_sn, uint64_t *taken_sn,
+			   struct drill_replica_status *sts, const struct drill_cluster_info *ci,
+			   const char *workspace);
+
+/* The order lock: the driver and the operator's commands never order at the same time. */
+int drill_order_lock(const char *workspace); /* returns an fd ≥ 0 or a DRILL_E* code */
+void drill_order_unlock(int fd);
+
+#endif

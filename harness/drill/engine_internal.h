@@ -1,0 +1,50 @@
+/* drill/engine_internal.h — the state one drill carries between its steps (engine.c, restore.c). */
+#ifndef DRILL_DRILL_ENGINE_INTERNAL_H
+#define DRILL_DRILL_ENGINE_INTERNAL_H
+
+#include "drill/drill.h"
+#include "drill/truth.h"
+#include "platform/platform.h"
+#include "storage/storage.h"
+
+#include <jansson.h>
+
+struct drill_backup_rec {
+	char *name;
+	uint64_t truth_last; /* the last block the driver had ordered when the copy was taken */
+};
+
+struct drill {
+	const struct drill_scenario *sc;
+	const struct drill_run_opts *o;
+	uint64_t seed;
+	int n, f;
+	char *ws;
+	struct drill_cluster_spec spec;
+	struct drill_platform *plat;
+	struct drill_vendor *vendor;
+	struct drill_truth *truth;
+	int installed;
+	char **urls;   /* n entries, NULL when replica i is down */
+	uint64_t seq;  /* last sequence number ordered */
+	struct drill_backup_rec *backups;
+	size_t n_backups;
+	/* restore bookkeeping */
+	int restored;
+	uint64_t restored_block;
+	double rto_start;  /* wall clock at scale-down; < 0 when no RTO is being measured */
+	json_t *last_restore; /* the last restore's report object (borrowed from steps) */
+	/* report pieces */
+	json_t *steps, *data_loss;
+};
+
+/* engine.c */
+int drill_engine_refresh_urls(struct drill *d);
+int drill_engine_statuses(struct drill *d, struct drill_replica_status *sts); /* running only */
+void drill_engine_statuses_free(struct drill *d, struct drill_replica_status *sts);
+char *drill_engine_data_dir(struct drill *d, int i); /* host path of replica i's rocksdbdata */
+
+/* restore.c: the runbook's restore flow; fills `details`. */
+int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *details);
+
+#endif

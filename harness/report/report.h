@@ -1,0 +1,32 @@
+/* report/report.h — what a run leaves for people and CI: reports/<run-id>/report.json and
+ * junit.xml (DESIGN.md §6; the format is documented in docs/reports.md).
+ *
+ * The drill engine builds one JSON object per scenario as it goes; a run is
+ *   {"schema": "chaindrill-report/1", "runId", "startedAt", "chaindrillVersion", "outcome",
+ *    "scenarios": [ ... ]}
+ * and this module writes it out, and derives the JUnit XML from it. */
+#ifndef DRILL_REPORT_REPORT_H
+#define DRILL_REPORT_REPORT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define DRILL_REPORT_SCHEMA "chaindrill-report/1"
+
+/* A run id that does not exist yet under `root`: "<UTC yyyymmddTHHMMSSZ>-<name>[-<k>]". */
+char *drill_report_new_run_id(const char *root, const char *name);
+
+/* Write dir/report.json and dir/junit.xml (each atomically); dir is created. */
+int drill_report_write(const char *dir, json_t *run);
+
+/* The JUnit XML of a run (malloc'd): one <testcase> per scenario; a <failure> says what differed,
+ * an <error> says why a scenario could not run. */
+char *drill_report_junit(json_t *run);
+
+/* XML-escape `s` (also drops characters XML 1.0 cannot carry). malloc'd. */
+char *drill_report_xml_escape(const char *s);
+
+/* ISO 8601 UTC time of now, "2026-11-25T05:07:10Z". Static buffer per thread. */
+const char *drill_report_now_iso(void);
+
+#endif
