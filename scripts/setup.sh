@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# scripts/setup.sh [build|test] — install the Debian packages chaindrill needs (those missing only;
+# as root, or through sudo), then configure and build into build/ (and build-asan/ for `test`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tier=${1:-build}
+
+wanted=()
+section=
+while read -r line; do
+	case "$line" in
+	'#'* | '') continue ;;
+	'['*']') section=${line//[\[\]]/} ;;
+	*) if [ "$section" = build ] || [ "$tier" = test ]; then wanted+=("$line"); fi ;;
+	esac
+done <scripts/packages.txt
+
+missing=()
+for p in "${wanted[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup: installing ${missing[*]}"
+	sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update -q >/dev/null
+	$sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+jobs=$(nproc)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHAINDRILL_WERROR=ON >/dev/null
+cmake --build build -j"$jobs" >/dev/null
+if [ "$tier" = test ]; then
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCHAINDRILL_SANITIZE=ON \
+		-DCHAINDRILL_WERROR=ON >/dev/null
+	cmake --build build-asan -j"$jobs" >/dev/null
+fi
+echo "setup: built build/chaindrill"
