@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The command-line contract (DESIGN.md §2): exit codes, error format, reports, workspace safety.
+. "$SOURCE/tests/e2e/lib/testlib.sh"
+cd "$SCRATCH"
+expect_exit 2 "no command is a usage error" -- "$CHAINDRILL"
+expect_exit 2 "an unknown command is a usage error" -- "$CHAINDRILL" frobnicate
+expect_exit 0 "--help" -- "$CHAINDRILL" --help
+expect_grep "db-checkpoint" "$SCRATCH/out" "--help lists the commands"
+expect_exit 0 "faults lists the kinds" -- "$CHAINDRILL" faults
+expect_exit 2 "run without a file" -- "$CHAINDRILL" run
+expect_exit 2 "run of a missing file" -- "$CHAINDRILL" run "$SCRATCH/nope.yaml"
+expect_grep "nope.yaml" "$SCRATCH/err" "the missing file is named"
+printf 'name: x\nsteps: [{write: {blocks: 10}}]\nexpect: {verdict: consistent}\nbogus: 1\n' >bad.yaml
+expect_exit 2 "run of a scenario with an unknown key" -- "$CHAINDRILL" run bad.yaml
+expect_grep "^chaindrill: bad.yaml:4:1: " "$SCRATCH/err" "errors say FILE:LINE:COL"
+expect_exit 2 "a bad --platform" -- "$CHAINDRILL" run "$SOURCE/scenarios/0001-quickstart.yaml" --platform vmware
+
+# kind and minikube need a container engine this machine lacks: exit 3, saying what is missing.
+if ! docker info >/dev/null 2>&1; then
+	expect_exit 3 "--platform kind without Docker" -- "$CHAINDRILL" run "$SOURCE/tests/e2e/data/mismatch.yaml" --platform kind --workspace "$SCRATCH/wsk" --report-dir "$SCRATCH/rk"
+	expect_grep "[Dd]ocker" "$SCRATCH/out" "the kind error names Docker"
+	expect_exit 3 "--platform minikube without Docker" -- "$CHAINDRILL" run "$SOURCE/tests/e2e/data/mismatch.yaml" --platform minikube --workspace "$SCRATCH/wsm" --report-dir "$SCRATCH/rm"
+fi
+
+# A differing outcome: exit 1, the workspace kept, the mismatch in the report and in JUnit.
+expect_exit 1 "a differing outcome exits 1" -- "$CHAINDRILL" run "$SOURCE/tests/e2e/data/mismatch.yaml" --workspace "$SCRATCH/ws" --report-dir "$SCRATCH/r"
+expect_grep "differs: agreedBlock: expected 31, observed 30" "$SCRATCH/out" "the summary says what differed"
+expect_grep "rerun: chaindrill run .*mismatch.yaml --seed 14" "$SCRATCH/out" "the summary gives the rerun command"
+if [ -d "$SCRATCH/ws/wrong-expectation/hostpath-provisioner" ]; then pass "the workspace is kept"; else fail "the workspace is kept"; fi
+if jq -e '.scenarios[0].matched == false and .scenarios[0].observed.agreedBlock == 30 and .outcome == "differed"' "$SCRATCH/r/report.json" >/dev/null; then
+	pass "report.json records the mismatch"
+else
+	fail "report.json records the mismatch" "$(head -c 600 "$SCRATCH/r/report.json")"
+fi
+if python3 -c 'import sys, xml.etree.ElementTree as E; t = E.parse(sys.argv[1]).getroot(); c = t.find("testsuite/testcase"); f = c.find("failure"); sys.exit(0 if t.get("failures") == "1" and c.get("name") == "wrong-expectation" and "agreedBlock" in f.get("message") else 1)' "$SCRATCH/r/junit.xml"; then
+	pass "junit.xml has the failing testcase"
+else
+	fail "junit.xml has the failing testcase" "$(cat "$SCRATCH/r/junit.xml")"
+fi
+
+# A directory that is not a chaindrill workspace is never touched.
+mkdir -p "$SCRATCH/precious/wrong-expectation" && echo keep >"$SCRATCH/precious/wrong-expectation/data.txt"
+expect_exit 2 "a foreign workspace is refused" -- "$CHAINDRILL" run "$SOURCE/tests/e2e/data/mismatch.yaml" --workspace "$SCRATCH/precious" --report-dir "$SCRATCH/r3"
+expect_grep "not a chaindrill workspace" "$SCRATCH/out" "the refusal says why"
+if [ "$(cat "$SCRATCH/precious/wrong-expectation/data.txt")" = keep ] && [ "$(ls "$SCRATCH/precious/wrong-expectation")" = data.txt ]; then
+	pass "its files are untouched"
+else
+	fail "its files are untouched" "$(ls -la "$SCRATCH/precious/wrong-expectation")"
+fi
+finish
