@@ -1,12 +1,9 @@
-/* cli/cmd_replica.c — `chaindrill replica` (placeholder until the module lands). */
+/* cli/cmd_replica.c — `chaindrill replica`: the replica daemon (replica/replica.h). */
 #include "cli/cmd.h"
 
-#include <stdio.h>
+#include "replica/replica.h"
 
 int drill_cmd_replica(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "chaindrill: replica: not built yet\n");
-	return 3;
+	return drill_replica_main(argc, argv);
 }

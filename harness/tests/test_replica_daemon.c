@@ -1,0 +1,548 @@
+/* tests/test_replica_daemon.c — real replica daemons on loopback: ordering, status, checkpoints on
+ * disk with retention, refusals, and state transfer (with a fork refused).
+ *
+ * The test binary is its own daemon: run as `test_replica_daemon replica ARGS...` it calls
+ * drill_replica_main, so it does not depend on the chaindrill binary being built. */
+#include "helpers.h"
+
+#include "chain/block.h"
+#include "chain/root.h"
+#include "chain/store.h"
+#include "replica/client.h"
+#include "replica/proto.h"
+#include "replica/replica.h"
+#include "util/bytes.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/http.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_KIDS 16
+#define WAIT_MS 20000
+#define NKEYS 37
+
+static pid_t kids[MAX_KIDS];
+static char self_exe[4096];
+
+/* ---- processes ---------------------------------------------------------------------------- */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static void forget_kid(pid_t pid)
+{
+	for (int i = 0; i < MAX_KIDS; i++)
+		if (kids[i] == pid)
+			kids[i] = 0;
+}
+
+struct replica_proc {
+	pid_t pid;
+	char *data, *port_file, *log, *url;
+};
+
+/* Start a replica; extra options after the required ones, NULL-terminated. */
+static void spawn(struct replica_proc *p, const char *dir, int id, const char *peers, ...)
+{
+	char *args[32];
+	int n = 0;
+	char idbuf[16];
+	snprintf(idbuf, sizeof(idbuf), "%d", id);
+	p->data = drill_xasprintf("%s/replica-%d/rocksdbdata", dir, id);
+	p->port_file = drill_xasprintf("%s/replica-%d.port", peers, id);
+	p->log = drill_xasprintf("%s/replica-%d.log", dir, id);
+	p->url = NULL;
+	unlink(p->port_file);
+	args[n++] = self_exe;
+	args[n++] = "replica";
+	args[n++] = "--data";
+	args[n++] = p->data;
+	args[n++] = "--id";
+	args[n++] = idbuf;
+	args[n++] = "--port-file";
+	args[n++] = p->port_file;
+	args[n++] = "--peers-dir";
+	args[n++] = (char *)peers;
+	args[n++] = "-v";
+	va_list ap;
+	va_start(ap, peers);
+	for (char *a; (a = va_arg(ap, char *)) != NULL && n < 30;)
+		args[n++] = a;
+	va_end(ap);
+	args[n] = NULL;
+
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		setpgid(0, 0);
+		int fd = open(p->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		int nul = open("/dev/null", O_RDONLY);
+		if (fd < 0 || nul < 0)
+			_exit(127);
+		dup2(nul, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(self_exe, args);
+		_exit(127);
+	}
+	p->pid = pid;
+	for (int i = 0; i < MAX_KIDS; i++)
+		if (!kids[i]) {
+			kids[i] = pid;
+			break;
+		}
+}
+
+static char *slurp(const char *path)
+{
+	char *s = NULL;
+	size_t len;
+	if (drill_fs_read_file(&s, &len, path, 1 << 20) != 0)
+		return drill_xstrdup("");
+	return s;
+}
+
+/* Poll until the port file appears and /v1/ready answers 200. */
+static void wait_ready(struct replica_proc *p)
+{
+	uint64_t t0 = drill_now_ms();
+	while (drill_now_ms() - t0 < WAIT_MS) {
+		int st;
+		if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+			forget_kid(p->pid);
+			char *log = slurp(p->log);
+			fail_msg("replica exited early (status %d); log:\n%s", st, log);
+		}
+		if (!p->url) {
+			char *txt = NULL;
+			size_t len;
+			if (drill_fs_read_file(&txt, &len, p->port_file, 64) == 0 && atoi(txt) > 0)
+				p->url = drill_xasprintf("http://127.0.0.1:%d", atoi(txt));
+			free(txt);
+		}
+		if (p->url && drill_client_ready(p->url))
+			return;
+		sleep_ms(10);
+	}
+	fail_msg("replica %s not ready after %d ms", p->data, WAIT_MS);
+}
+
+/* Wait for the replica to exit by itself; returns its exit code. */
+static int wait_exit(struct replica_proc *p)
+{
+	uint64_t t0 = drill_now_ms();
+	int st = 0;
+	while (drill_now_ms() - t0 < WAIT_MS) {
+		if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+			forget_kid(p->pid);
+			p->pid = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
+		sleep_ms(10);
+	}
+	fail_msg("replica %s did not exit", p->data);
+	return -1;
+}
+
+static void stop(struct replica_proc *p)
+{
+	kill(p->pid, SIGTERM);
+	assert_int_equal(wait_exit(p), 0);
+	free(p->url);
+	p->url = NULL;
+}
+
+static void proc_free(struct replica_proc *p)
+{
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+		forget_kid(p->pid);
+	}
+	free(p->data);
+	free(p->port_file);
+	free(p->log);
+	free(p->url);
+	memset(p, 0, sizeof(*p));
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < MAX_KIDS; i++)
+		if (kids[i] > 0) {
+			kill(kids[i], SIGKILL);
+			waitpid(kids[i], NULL, 0);
+			kids[i] = 0;
+		}
+	return 0;
+}
+
+/* ---- the driver's side -------------------------------------------------------------------- */
+
+/* A model of the state, to check the replica's root independently of its own bookkeeping. */
+struct model {
+	char vals[NKEYS][32];
+	int present[NKEYS];
+	uint64_t blocks;
+};
+
+static void model_root(uint8_t root[DRILL_HASH_LEN], const struct model *m)
+{
+	memset(root, 0, DRILL_HASH_LEN);
+	for (int k = 0; k < NKEYS; k++) {
+		if (!m->present[k])
+			continue;
+		char key[16];
+		uint8_t t[DRILL_HASH_LEN];
+		int kl = snprintf(key, sizeof(key), "key-%d", k);
+		drill_term(t, key, (uint32_t)kl, m->vals[k], (uint32_t)strlen(m->vals[k]));
+		drill_root_add(root, t);
+	}
+}
+
+/* Requests first..last: writes (each updating 3 keys, one of them twice, with `tag` in values),
+ * except every 7th, a no-op. Returns the HTTP status of the order on `p`. */
+static void build(struct drill_buf *b, struct model *m, uint64_t first, uint64_t last,
+		  const char *tag, uint64_t ckpt_create_at)
+{
+	char keys[4][16], vals[4][32];
+	drill_buf_init(b, DRILL_ORDER_MAX_BODY);
+	drill_req_batch_begin(b);
+	for (uint64_t sn = first; sn <= last; sn++) {
+		struct drill_req_update u[4];
+		struct drill_req r = {.sn = sn, .ts_ms = sn * 100, .kind = DRILL_REQ_WRITE, .n = 4,
+				      .u = u};
+		if (sn == ckpt_create_at) {
+			r.kind = DRILL_REQ_CKPT_CREATE;
+			r.n = 0;
+		} else if (sn % 7 == 0) {
+			r.kind = DRILL_REQ_NOOP;
+			r.n = 0;
+		}
+		for (uint32_t i = 0; i < r.n; i++) {
+			int k = (int)((sn * 5 + (i == 3 ? 0 : i) * 11) % NKEYS);
+			snprintf(keys[i], sizeof(keys[i]), "key-%d", k);
+			snprintf(vals[i], sizeof(vals[i]), "%s-%" PRIu64 "-%u", tag, sn, i);
+			u[i] = (struct drill_req_update){(const uint8_t *)keys[i],
+							 (uint32_t)strlen(keys[i]),
+							 (const uint8_t *)vals[i],
+							 (uint32_t)strlen(vals[i])};
+			if (m) {
+				snprintf(m->vals[k], sizeof(m->vals[k]), "%s", vals[i]);
+				m->present[k] = 1;
+			}
+		}
+		if (m && r.kind == DRILL_REQ_WRITE)
+			m->blocks++;
+		assert_drill_ok(drill_req_batch_add(b, &r));
+	}
+	drill_req_batch_end(b);
+}
+
+static long post(const char *url, const struct drill_buf *b, struct drill_replica_status *st)
+{
+	struct drill_http_resp r;
+	char *u = drill_xasprintf("%s/v1/order", url);
+	assert_drill_ok(drill_http_post(&r, u, b->data, b->len, "application/octet-stream", 60000));
+	if (st) {
+		memset(st, 0, sizeof(*st));
+		if (r.status == 200 || r.status == 409)
+			assert_drill_ok(drill_replica_status_from_json(st, r.body, r.len));
+	}
+	long code = r.status;
+	drill_http_resp_free(&r);
+	free(u);
+	return code;
+}
+
+static void order(struct replica_proc **ps, size_t n, struct model *m, uint64_t first,
+		  uint64_t last, const char *tag)
+{
+	struct drill_buf b;
+	const char *urls[8];
+	struct drill_replica_status sts[8];
+	build(&b, m, first, last, tag, 0);
+	for (size_t i = 0; i < n; i++)
+		urls[i] = ps[i]->url;
+	assert_drill_ok(drill_client_order(sts, urls, n, b.data, b.len));
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(sts[i].seq_num, last);
+		drill_replica_status_free(&sts[i]);
+	}
+	drill_buf_free(&b);
+}
+
+static int has_ckpt_dir(const char *data, uint64_t id)
+{
+	char *p = drill_xasprintf("%s/checkpoints/%" PRIu64, data, id);
+	int r = drill_fs_is_dir(p) == 1;
+	free(p);
+	return r;
+}
+
+/* Number of write blocks among sn 1..sn (every 7th is a no-op). */
+static uint64_t blocks_at(uint64_t sn)
+{
+	return sn - sn / 7;
+}
+
+/* ---- tests -------------------------------------------------------------------------------- */
+
+static void test_order_status_checkpoints(void **state)
+{
+	(void)state;
+	char *dir = drill_test_scratch("order");
+	struct replica_proc a = {0};
+	struct model m = {0};
+	struct drill_replica_status st;
+	uint8_t root[DRILL_HASH_LEN];
+
+	spawn(&a, dir, 0, dir, "--checkpoint-window", "300", "--checkpoint-interval", "30",
+	      "--number-of-checkpoints", "2", NULL);
+	wait_ready(&a);
+	assert_drill_ok(drill_client_status(&st, a.url));
+	assert_int_equal(st.seq_num, 0);
+	assert_false(st.has_digest);
+	drill_replica_status_free(&st);
+
+	/* 1..100 in one batch, then 101..1000 in several */
+	struct replica_proc *ps[] = {&a};
+	order(ps, 1, &m, 1, 100, "a");
+	order(ps, 1, &m, 101, 640, "a");
+	order(ps, 1, &m, 641, 1000, "a");
+	assert_drill_ok(drill_client_status(&st, a.url));
+	assert_int_equal(st.seq_num, 1000);
+	assert_int_equal(st.last_block, blocks_at(1000));
+	assert_int_equal(st.last_block, m.blocks);
+	model_root(root, &m);
+	assert_memory_equal(st.state_root, root, DRILL_HASH_LEN);
+	/* window 300 and 30 s (= 300 sn at 100 ms): checkpoints at sn 300, 600, 900; keep 2 */
+	assert_int_equal(st.ckpt_last_seq, 900);
+	assert_int_equal(st.ckpt_last_ts_ms, 90000);
+	assert_int_equal(st.n_checkpoints, 2);
+	assert_int_equal(st.checkpoints[0].id, blocks_at(600));
+	assert_int_equal(st.checkpoints[0].seq_num, 600);
+	assert_int_equal(st.checkpoints[1].id, blocks_at(900));
+	assert_false(has_ckpt_dir(a.data, blocks_at(300)));
+	assert_true(has_ckpt_dir(a.data, blocks_at(600)));
+	assert_true(has_ckpt_dir(a.data, blocks_at(900)));
+	uint8_t last_digest[DRILL_HASH_LEN];
+	memcpy(last_digest, st.last_digest, DRILL_HASH_LEN);
+	drill_replica_status_free(&st);
+
+	/* the blocks endpoint serves what the status says */
+	struct drill_http_resp r;
+	char *u = drill_xasprintf("%s/v1/blocks?from=%" PRIu64 "&count=10", a.url, m.blocks - 1);
+	assert_drill_ok(drill_http_get(&r, u, 10000));
+	assert_int_equal(r.status, 200);
+	const uint8_t *q = (const uint8_t *)r.body;
+	struct drill_kv *kv = NULL;
+	size_t kv_cap = 0;
+	struct drill_block blk;
+	uint32_t len = drill_get_be32(q);
+	assert_drill_ok(drill_block_decode(&blk, &kv, &kv_cap, q + 4, len));
+	assert_int_equal(blk.id, m.blocks - 1);
+	q += 4 + len;
+	len = drill_get_be32(q);
+	assert_drill_ok(drill_block_decode(&blk, &kv, &kv_cap, q + 4, len));
+	assert_int_equal(blk.id, m.blocks);
+	assert_memory_equal(blk.digest, last_digest, DRILL_HASH_LEN);
+	assert_ptr_equal(q + 4 + len, (const uint8_t *)r.body + r.len); /* the chain ends there */
+	free(kv);
+	drill_http_resp_free(&r);
+	free(u);
+
+	/* a wrong sn: 409 with the status, nothing applied; garbage: 400 */
+	struct drill_buf b;
+	build(&b, NULL, 1002, 1010, "x", 0);
+	assert_int_equal(post(a.url, &b, &st), 409);
+	assert_int_equal(st.seq_num, 1000);
+	drill_replica_status_free(&st);
+	drill_buf_free(&b);
+	build(&b, NULL, 1000, 1010, "x", 0);
+	assert_int_equal(post(a.url, &b, &st), 409);
+	drill_replica_status_free(&st);
+	b.len -= 3;
+	assert_int_equal(post(a.url, &b, NULL), 400);
+	drill_buf_free(&b);
+
+	/* an operator checkpoint: ordered at 1001, due at 1050 → the next multiple, 1050 */
+	build(&b, &m, 1001, 1050, "a", 1001);
+	assert_int_equal(post(a.url, &b, &st), 200);
+	drill_buf_free(&b);
+	assert_int_equal(st.ckpt_last_seq, 1050);
+	assert_int_equal(st.ckpt_scheduled_seq, 0);
+	assert_int_equal(st.n_checkpoints, 2);
+	assert_int_equal(st.checkpoints[1].id, m.blocks);
+	assert_true(has_ckpt_dir(a.data, m.blocks));
+	assert_false(has_ckpt_dir(a.data, blocks_at(600)));
+	drill_replica_status_free(&st);
+
+	/* SIGTERM, restart: the same state; another id on the same data is refused */
+	stop(&a);
+	spawn(&a, dir, 0, dir, "--checkpoint-window", "300", "--checkpoint-interval", "30",
+	      "--number-of-checkpoints", "2", NULL);
+	wait_ready(&a);
+	assert_drill_ok(drill_client_status(&st, a.url));
+	assert_int_equal(st.seq_num, 1050);
+	assert_int_equal(st.last_block, m.blocks);
+	model_root(root, &m);
+	assert_memory_equal(st.state_root, root, DRILL_HASH_LEN);
+	assert_int_equal(st.n_checkpoints, 2);
+	uint64_t ck_id = st.checkpoints[1].id;
+	drill_replica_status_free(&st);
+	stop(&a);
+
+	/* ckpt.self lives only inside the checkpoint */
+	struct drill_store *db = NULL;
+	uint8_t *v = NULL;
+	size_t vlen;
+	char *ck_dir = drill_xasprintf("%s/checkpoints/%" PRIu64, a.data, ck_id);
+	assert_drill_ok(drill_store_open(&db, ck_dir, DRILL_STORE_READONLY));
+	assert_drill_ok(drill_store_get(db, DRILL_CF_DEFAULT, "ckpt.self", 9, &v, &vlen));
+	struct drill_ckpt_info self;
+	assert_drill_ok(drill_ckpt_info_from_json(&self, (const char *)v, vlen));
+	assert_int_equal(self.id, ck_id);
+	assert_int_equal(self.seq_num, 1050);
+	free(v);
+	drill_store_close(db);
+	assert_drill_ok(drill_store_open(&db, a.data, DRILL_STORE_READONLY));
+	assert_int_equal(drill_store_get(db, DRILL_CF_DEFAULT, "ckpt.self", 9, &v, &vlen),
+			 DRILL_ENOTFOUND);
+	drill_store_close(db);
+
+	/* restore as the runbook does: the checkpoint's contents become rocksdbdata */
+	char *old = drill_xasprintf("%s.old", a.data), *lock = drill_xasprintf("%s/LOCK", a.data);
+	assert_int_equal(rename(a.data, old), 0);
+	free(ck_dir);
+	ck_dir = drill_xasprintf("%s/checkpoints/%" PRIu64, old, ck_id);
+	assert_drill_ok(drill_fs_mkdir_p(a.data, 0755));
+	struct drill_copy_opts copy = DRILL_COPY_RUNBOOK;
+	assert_drill_ok(drill_fs_copy_contents(ck_dir, a.data, &copy));
+	unlink(lock);
+	spawn(&a, dir, 0, dir, "--checkpoint-window", "300", "--checkpoint-interval", "30",
+	      "--number-of-checkpoints", "2", NULL);
+	wait_ready(&a);
+	assert_drill_ok(drill_client_status(&st, a.url));
+	assert_int_equal(st.seq_num, 1050);
+	assert_int_equal(st.last_block, ck_id);
+	assert_int_equal(st.ckpt_last_seq, 1050);
+	assert_int_equal(st.n_checkpoints, 0); /* their directories did not come along */
+	drill_replica_status_free(&st);
+	stop(&a);
+	free(ck_dir);
+	free(old);
+	free(lock);
+
+	struct replica_proc imp = {0};
+	char *other = drill_xasprintf("%s/other", dir);
+	assert_drill_ok(drill_fs_mkdir_p(other, 0755));
+	char *data1 = drill_xasprintf("%s/replica-1", dir);
+	assert_int_equal(symlink("replica-0", data1), 0); /* replica 1's path, replica 0's data */
+	spawn(&imp, dir, 1, other, NULL);
+	assert_int_equal(wait_exit(&imp), 1);
+	char *log = slurp(imp.log);
+	assert_non_null(strstr(log, "belongs to replica 0, not to replica 1"));
+	free(log);
+	proc_free(&imp);
+	free(data1);
+	free(other);
+	proc_free(&a);
+	free(dir);
+}
+
+static void test_state_transfer(void **state)
+{
+	(void)state;
+	char *dir = drill_test_scratch("transfer");
+	struct replica_proc a = {0}, b = {0}, c = {0};
+	struct model m = {0};
+	struct drill_replica_status sa, sb;
+
+	spawn(&a, dir, 0, dir, "--checkpoint-window", "150", "--checkpoint-interval", "0", NULL);
+	spawn(&b, dir, 1, dir, "--checkpoint-window", "150", "--checkpoint-interval", "0", NULL);
+	wait_ready(&a);
+	wait_ready(&b);
+	struct replica_proc *both[] = {&a, &b};
+	order(both, 2, &m, 1, 400, "a");
+	stop(&b);
+	struct replica_proc *only_a[] = {&a};
+	order(only_a, 1, &m, 401, 3100, "a"); /* more than one transfer chunk */
+	spawn(&b, dir, 1, dir, "--checkpoint-window", "150", "--checkpoint-interval", "0", NULL);
+	wait_ready(&b);
+	assert_drill_ok(drill_client_status(&sa, a.url));
+	assert_drill_ok(drill_client_status(&sb, b.url));
+	assert_int_equal(sb.seq_num, 3100);
+	assert_int_equal(sb.last_block, sa.last_block);
+	assert_memory_equal(sb.last_digest, sa.last_digest, DRILL_HASH_LEN);
+	assert_memory_equal(sb.state_root, sa.state_root, DRILL_HASH_LEN);
+	assert_int_equal(sb.ckpt_last_seq, sa.ckpt_last_seq);
+	drill_replica_status_free(&sa);
+	drill_replica_status_free(&sb);
+	/* both go on together */
+	order(both, 2, &m, 3101, 3200, "a");
+
+	/* a replica whose chain forked from the others' is refused */
+	struct model mc = {0};
+	char *lone = drill_xasprintf("%s/lone", dir);
+	assert_drill_ok(drill_fs_mkdir_p(lone, 0755));
+	spawn(&c, dir, 2, lone, NULL);
+	wait_ready(&c);
+	struct replica_proc *only_c[] = {&c};
+	order(only_c, 1, &mc, 1, 50, "c");
+	stop(&c);
+	spawn(&c, dir, 2, dir, NULL);
+	assert_int_equal(wait_exit(&c), 1);
+	char *log = slurp(c.log);
+	char want[128];
+	snprintf(want, sizeof(want), "state transfer: block %" PRIu64 " does not extend local "
+		 "block %" PRIu64 " (fork)", blocks_at(50) + 1, blocks_at(50));
+	if (!strstr(log, want))
+		fail_msg("no '%s' in the log:\n%s", want, log);
+	free(log);
+	free(lone);
+	proc_free(&a);
+	proc_free(&b);
+	proc_free(&c);
+	free(dir);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "replica")) {
+		if (drill_http_global_init() != 0)
+			return 3;
+		return drill_replica_main(argc - 1, argv + 1);
+	}
+	ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	if (n <= 0)
+		return 1;
+	self_exe[n] = '\0';
+	if (drill_http_global_init() != 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_order_status_checkpoints, teardown),
+		cmocka_unit_test_teardown(test_state_transfer, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
