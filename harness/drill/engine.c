@@ -555,14 +555,26 @@ static int step_start(struct drill *d, const struct drill_step *st, json_t *deta
 	return rc;
 }
 
-static int step_fault(struct drill *d, const struct drill_step *st, json_t *details)
+static int step_fault(struct drill *d, const struct drill_step *st, int index, json_t *details)
 {
 	const struct drill_fault_kind *k = drill_fault_find(st->fault_kind);
 	if (!k)
 		return drill_err(DRILL_EINPUT, "unknown fault kind '%s'", st->fault_kind);
+	const struct drill_param *sp = drill_step_param(st, "seed");
+	struct drill_fault_ctx ctx = {
+		.sc = d->sc, .platform = d->plat, .vendor = d->vendor, .workspace = d->ws,
+		.seed = sp ? strtoull(sp->value, NULL, 10)
+			   : d->seed * 0x9e3779b97f4a7c15u + (uint64_t)index,
+		.details = details};
 	json_object_set_new(details, "kind", json_string(k->name));
-	struct drill_fault_ctx *ctx = (struct drill_fault_ctx *)d;
-	return k->inject(ctx, st);
+	json_t *params = json_object();
+	for (size_t i = 0; i < st->n_params; i++)
+		json_object_set_new(params, st->params[i].key, json_string(st->params[i].value));
+	json_object_set_new(details, "params", params);
+	int rc = k->inject(&ctx, st);
+	json_array_append_new(d->faults, json_pack("{s:i,s:s,s:O}", "step", index, "kind", k->name,
+						   "details", details));
+	return rc;
 }
 
 /* Functional validation: the cluster makes progress, and every replica reaches the new blocks
@@ -584,7 +596,7 @@ static int step_validate(struct drill *d, const struct drill_step *st, json_t *d
 	return 0;
 }
 
-static int run_step(struct drill *d, const struct drill_step *st, json_t *details)
+static int run_step(struct drill *d, const struct drill_step *st, int index, json_t *details)
 {
 	switch (st->kind) {
 	case DRILL_STEP_WRITE: return order_writes(d, st->blocks, details);
@@ -594,7 +606,7 @@ static int run_step(struct drill *d, const struct drill_step *st, json_t *detail
 	case DRILL_STEP_START: return step_start(d, st, details);
 	case DRILL_STEP_UNINSTALL: return step_uninstall(d, details);
 	case DRILL_STEP_INSTALL: return step_install(d, details);
-	case DRILL_STEP_FAULT: return step_fault(d, st, details);
+	case DRILL_STEP_FAULT: return step_fault(d, st, index, details);
 	case DRILL_STEP_RESTORE: return drill_restore_run(d, st, details);
 	case DRILL_STEP_VALIDATE: return step_validate(d, st, details);
 	}
@@ -810,7 +822,7 @@ static int record_step(struct drill *d, const struct drill_step *st, int index, 
 		rc = drill_err(DRILL_EFAIL, "the release is not installed (an `install` step is "
 			       "needed after `uninstall`)");
 	if (!rc)
-		rc = run_step(d, st, details);
+		rc = run_step(d, st, index, details);
 	double t1 = drill_now_s();
 	json_object_set_new(rec, "startedAtSeconds", json_real(t0 - t_origin));
 	json_object_set_new(rec, "wallSeconds", json_real(t1 - t0));
@@ -876,6 +888,7 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 	json_t *rep = json_object(), *observed = json_object();
 	d.steps = json_array();
 	d.data_loss = json_array();
+	d.faults = json_array();
 	json_object_set_new(rep, "schema", json_string(DRILL_REPORT_SCHEMA));
 	json_object_set_new(rep, "scenario", json_pack("{s:s,s:s,s:s?}", "name", sc->name, "path",
 						       sc->path, "description", sc->description));
@@ -944,6 +957,7 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 finish:
 	json_object_set_new(rep, "steps", d.steps);
 	json_object_set_new(rep, "dataLoss", d.data_loss);
+	json_object_set_new(rep, "faults", d.faults);
 	if (d.restored) {
 		static const char *const keys[] = {"restoredBlock", "stateMatchesDriver", "rpoBlocks",
 						   "rpoVirtualSeconds", "rtoWallSeconds"};

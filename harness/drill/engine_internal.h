@@ -35,7 +35,7 @@ struct drill {
 	double rto_start;  /* wall clock at scale-down; < 0 when no RTO is being measured */
 	json_t *last_restore; /* the last restore's report object (borrowed from steps) */
 	/* report pieces */
-	json_t *steps, *data_loss;
+	json_t *steps, *data_loss, *faults;
 };
 
 /* engine.c */

@@ -3,11 +3,23 @@
 #ifndef DRILL_FAULTS_FAULTS_H
 #define DRILL_FAULTS_FAULTS_H
 
+#include "platform/platform.h"
 #include "scenario/scenario.h"
+#include "storage/storage.h"
 
+#include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
-struct drill_fault_ctx; /* defined by the drill engine: platform, vendor, workspace, rng */
+/* What an injector may act on; filled in by the drill engine for each fault step. */
+struct drill_fault_ctx {
+	const struct drill_scenario *sc;
+	struct drill_platform *platform;
+	struct drill_vendor *vendor;
+	const char *workspace;
+	uint64_t seed;    /* the drill's seed mixed with the step's index (or the step's `seed`) */
+	json_t *details;  /* what the fault did, recorded in the report */
+};
 
 struct drill_fault_kind {
 	const char *name;

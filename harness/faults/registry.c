@@ -3,13 +3,15 @@
  * Kinds are added here as they are implemented; a scenario naming an unknown kind is an input
  * error that points at the step. */
 #include "faults/faults.h"
+#include "faults/kinds.h"
 
 #include "util/err.h"
 
 #include <string.h>
 
 static const struct drill_fault_kind *const kinds[] = {
-	NULL, /* sentinel: the foundation ships no fault kinds yet */
+	&drill_fault_bitflip_sst, &drill_fault_truncate_sst, &drill_fault_delete_file,
+	&drill_fault_zero_range,  &drill_fault_wal_garbage,  NULL,
 };
 
 size_t drill_fault_count(void)

@@ -1,0 +1,22 @@
+/* faults/kinds.h — the fault kinds the registry lists, and helpers the injectors share. */
+#ifndef DRILL_FAULTS_KINDS_H
+#define DRILL_FAULTS_KINDS_H
+
+#include "faults/faults.h"
+
+extern const struct drill_fault_kind drill_fault_bitflip_sst;
+extern const struct drill_fault_kind drill_fault_truncate_sst;
+extern const struct drill_fault_kind drill_fault_delete_file;
+extern const struct drill_fault_kind drill_fault_zero_range;
+extern const struct drill_fault_kind drill_fault_wal_garbage;
+
+/* A fault parameter as an unsigned integer; DRILL_EINPUT with FILE:LINE:COL otherwise. */
+int drill_fault_param_u64(uint64_t *out, const struct drill_param *p,
+			  const struct drill_scenario *sc);
+/* The rocksdbdata (or checkpoint) directory a storage fault acts on (malloc'd). */
+int drill_fault_target_dir(char **out, struct drill_fault_ctx *ctx, const struct drill_step *st);
+/* One regular file of dir matching glob, chosen by the step's `pick` and the fault's seed. */
+int drill_fault_pick_file(char **out, struct drill_fault_ctx *ctx, const struct drill_step *st,
+			  const char *dir, const char *glob);
+
+#endif
