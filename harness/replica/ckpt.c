@@ -16,10 +16,11 @@ enum drill_ckpt_reason drill_ckpt_decide(const struct drill_ckpt_config *cfg,
 		return DRILL_CKPT_NONE;
 	if (st->scheduled_seq != 0 && st->scheduled_seq == sn)
 		return DRILL_CKPT_OPERATOR;
-	/* Both conditions must hold; a clock or sequence that went backwards counts as no progress. */
+	/* Both must hold; a clock or sequence that went backwards counts as no progress. */
 	uint64_t seq_gap = sn >= st->last_seq ? sn - st->last_seq : 0;
 	uint64_t ms_gap = ts_ms >= st->last_ts_ms ? ts_ms - st->last_ts_ms : 0;
-	uint64_t interval_ms = cfg->interval_s > UINT64_MAX / 1000 ? UINT64_MAX : cfg->interval_s * 1000;
+	uint64_t interval_ms = cfg->interval_s > UINT64_MAX / 1000 ? UINT64_MAX
+								     : cfg->interval_s * 1000;
 	if (seq_gap >= cfg->window && ms_gap >= interval_ms)
 		return DRILL_CKPT_PERIODIC;
 	return DRILL_CKPT_NONE;

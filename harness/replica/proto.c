@@ -31,7 +31,8 @@ int drill_req_batch_add(struct drill_buf *b, const struct drill_req *r)
 	for (uint32_t i = 0; i < r->n; i++) {
 		size_t one = UPDATE_MIN_LEN + (size_t)r->u[i].klen + r->u[i].vlen;
 		if (one > b->limit || need > b->limit - one)
-			return drill_err(DRILL_EFAIL, "request batch full (limit %zu bytes)", b->limit);
+			return drill_err(DRILL_EFAIL, "request batch full (limit %zu bytes)",
+					 b->limit);
 		need += one;
 	}
 	if (need > b->limit - b->len)
@@ -71,8 +72,8 @@ int drill_req_reader_init(struct drill_req_reader *rd, const uint8_t *body, size
 		return drill_err(DRILL_EINPUT, "request batch: bad magic");
 	uint32_t count = drill_get_be32(body + 4);
 	if ((uint64_t)count * REQ_HEADER_LEN > len - BATCH_HEADER_LEN)
-		return drill_err(DRILL_EINPUT, "request batch: count %u larger than the %zu bytes of data",
-				 count, len - BATCH_HEADER_LEN);
+		return drill_err(DRILL_EINPUT, "request batch: count %u larger than the %zu bytes "
+				 "of data", count, len - BATCH_HEADER_LEN);
 	rd->p = body + BATCH_HEADER_LEN;
 	rd->end = body + len;
 	rd->left = count;
@@ -98,7 +99,8 @@ int drill_req_reader_next(struct drill_req_reader *rd, struct drill_req *r)
 	memset(r, 0, sizeof(*r));
 	if (rd->left == 0) {
 		if (rd->p != rd->end)
-			return drill_err(DRILL_EINPUT, "request batch: %zu bytes after the last request",
+			return drill_err(DRILL_EINPUT, "request batch: %zu bytes after the last "
+					 "request",
 					 (size_t)(rd->end - rd->p));
 		return 0;
 	}
@@ -117,7 +119,8 @@ int drill_req_reader_next(struct drill_req_reader *rd, struct drill_req *r)
 		return drill_err(DRILL_EINPUT, "request batch: sn %llu: %u updates in a request "
 				 "that is no write", (unsigned long long)r->sn, r->n);
 	if ((uint64_t)r->n * UPDATE_MIN_LEN > (size_t)(rd->end - rd->p))
-		return drill_err(DRILL_EINPUT, "request batch: sn %llu: %u updates larger than the data",
+		return drill_err(DRILL_EINPUT, "request batch: sn %llu: %u updates larger than "
+				 "the data",
 				 (unsigned long long)r->sn, r->n);
 	if (r->n > rd->u_cap) {
 		size_t cap = rd->u_cap ? rd->u_cap : 16;
@@ -131,7 +134,8 @@ int drill_req_reader_next(struct drill_req_reader *rd, struct drill_req *r)
 		u->key = take_field(rd, &u->klen);
 		u->val = u->key ? take_field(rd, &u->vlen) : NULL;
 		if (!u->key || !u->val)
-			return drill_err(DRILL_EINPUT, "request batch: sn %llu: update %u truncated",
+			return drill_err(DRILL_EINPUT, "request batch: sn %llu: update %u "
+					 "truncated",
 					 (unsigned long long)r->sn, i);
 	}
 	r->u = rd->u;
@@ -161,7 +165,8 @@ static int get_u64(uint64_t *v, json_t *o, const char *name, const char *what)
 {
 	json_t *x = json_object_get(o, name);
 	if (!json_is_integer(x) || json_integer_value(x) < 0)
-		return drill_err(DRILL_EINPUT, "%s: \"%s\" is not a non-negative integer", what, name);
+		return drill_err(DRILL_EINPUT, "%s: \"%s\" is not a non-negative integer", what,
+				 name);
 	*v = (uint64_t)json_integer_value(x);
 	return 0;
 }
@@ -223,8 +228,10 @@ char *drill_replica_status_to_json(const struct drill_replica_status *st)
 		json_array_append_new(cks, ckpt_json(&st->checkpoints[i]));
 	json_t *o = json_pack("{s:I,s:b,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:o}",
 			      "replicaId", (json_int_t)st->replica_id, "ready", st->ready,
-			      "seqNum", (json_int_t)st->seq_num, "lastBlock", (json_int_t)st->last_block,
-			      "lastDigest", st->has_digest ? hex_json(st->last_digest) : json_null(),
+			      "seqNum", (json_int_t)st->seq_num,
+			      "lastBlock", (json_int_t)st->last_block,
+			      "lastDigest",
+			      st->has_digest ? hex_json(st->last_digest) : json_null(),
 			      "stateRoot", hex_json(st->state_root),
 			      "lastCheckpointSeq", (json_int_t)st->ckpt_last_seq,
 			      "lastCheckpointTimeMs", (json_int_t)st->ckpt_last_ts_ms,
@@ -248,7 +255,8 @@ int drill_replica_status_from_json(struct drill_replica_status *st, const char *
 	json_t *ready = json_object_get(o, "ready"), *dg = json_object_get(o, "lastDigest");
 	json_t *cks = json_object_get(o, "checkpoints");
 	if (!json_is_object(o) || !json_is_boolean(ready) || !json_is_array(cks)) {
-		rc = drill_err(DRILL_EINPUT, "%s: not an object with \"ready\" and \"checkpoints\"", w);
+		rc = drill_err(DRILL_EINPUT, "%s: not an object with \"ready\" and "
+			       "\"checkpoints\"", w);
 		goto cleanup;
 	}
 	rc = get_u64(&id, o, "replicaId", w);

@@ -1,5 +1,5 @@
-/* replica/replica.c — the replica daemon: applies ordered requests, takes DB checkpoints, catches up
- * by state transfer and serves the operator API (libmicrohttpd lives in this file only). */
+/* replica/replica.c — the replica daemon: applies ordered requests, takes DB checkpoints, catches
+ * up by state transfer and serves the operator API (libmicrohttpd lives in this file only). */
 #include "replica/replica.h"
 
 #include "chain/block.h"
@@ -86,11 +86,13 @@ static void ov_put(struct overlay *ov, const uint8_t *k, uint32_t klen, const ui
 		   uint32_t vlen)
 {
 	if (2 * (ov->n + 1) > ov->cap) {
-		struct overlay big = {drill_xcalloc(ov->cap ? 2 * ov->cap : 256, sizeof(struct ov_ent)),
-				      ov->cap ? 2 * ov->cap : 256, ov->n};
+		size_t cap = ov->cap ? 2 * ov->cap : 256;
+		struct overlay big = {drill_xcalloc(cap, sizeof(struct ov_ent)), cap, ov->n};
 		for (size_t i = 0; i < ov->cap; i++)
-			if (ov->e[i].kv)
-				*ov_slot(&big, ov->e[i].kv, ov->e[i].klen, ov->e[i].hash) = ov->e[i];
+			if (ov->e[i].kv) {
+				const struct ov_ent *e = &ov->e[i];
+				*ov_slot(&big, e->kv, e->klen, e->hash) = *e;
+			}
 		free(ov->e);
 		*ov = big;
 	}
@@ -288,7 +290,8 @@ static int load_state(struct replica *r)
 			r->ck.last_seq = (uint64_t)json_integer_value(s);
 			r->ck.last_ts_ms = (uint64_t)json_integer_value(t);
 		} else {
-			rc = drill_err(DRILL_ECORRUPT, "replica.ckpt_last is not {seqNum, timestampMs}");
+			rc = drill_err(DRILL_ECORRUPT,
+				       "replica.ckpt_last is not {seqNum, timestampMs}");
 		}
 		json_decref(o);
 	} else if (rc == DRILL_ENOTFOUND) {
@@ -297,12 +300,13 @@ static int load_state(struct replica *r)
 	if (rc)
 		goto cleanup;
 
-	it = drill_store_iter_new(r->db, DRILL_CF_DEFAULT, CKPT_KEY_PREFIX, strlen(CKPT_KEY_PREFIX));
+	const size_t plen = strlen(CKPT_KEY_PREFIX);
+	it = drill_store_iter_new(r->db, DRILL_CF_DEFAULT, CKPT_KEY_PREFIX, plen);
 	for (; drill_store_iter_valid(it); drill_store_iter_next(it)) {
 		size_t kl, vl;
 		const uint8_t *k = drill_store_iter_key(it, &kl);
 		const uint8_t *val = drill_store_iter_value(it, &vl);
-		if (kl < strlen(CKPT_KEY_PREFIX) || memcmp(k, CKPT_KEY_PREFIX, strlen(CKPT_KEY_PREFIX)))
+		if (kl < plen || memcmp(k, CKPT_KEY_PREFIX, plen) != 0)
 			break;
 		struct drill_ckpt_info c;
 		if (drill_ckpt_info_from_json(&c, (const char *)val, vl) != 0) {
@@ -644,7 +648,7 @@ static enum MHD_Result handle_blocks(struct replica *r, struct MHD_Connection *c
 		rc = drill_store_get_block(r->db, id, &b, &len);
 		if (rc)
 			break;
-		if (len + 4 > out.limit - out.len && out.len > 0) { /* full: the client asks again */
+		if (len + 4 > out.limit - out.len && out.len > 0) { /* full: asked again */
 			free(b);
 			break;
 		}
@@ -707,14 +711,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_YES;
 		}
 		if (strcmp(url, "/v1/order") != 0)
-			return respond_text(c, MHD_HTTP_NOT_FOUND, "no such endpoint: POST %s\n", url);
+			return respond_text(c, MHD_HTTP_NOT_FOUND, "no such endpoint: POST %s\n",
+					    url);
 		if (up->too_big)
 			return respond_text(c, 413,
 					    "batch larger than %u bytes\n", DRILL_ORDER_MAX_BODY);
 		return handle_order(r, c, &up->body);
 	}
 	if (strcmp(method, "GET") != 0)
-		return respond_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method %s not allowed\n", method);
+		return respond_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method %s not allowed\n",
+				    method);
 	if (!strcmp(url, "/v1/ready")) {
 		pthread_mutex_lock(&r->mu);
 		int ready = r->ready;
@@ -951,8 +957,9 @@ static int transfer_block(struct replica *r, const uint8_t *buf, size_t len)
 		return drill_err(DRILL_ECORRUPT, "state transfer: the peer sent block %" PRIu64
 				 " where %" PRIu64 " was expected", b.id, want);
 	if (memcmp(b.parent, r->last_digest, DRILL_HASH_LEN) != 0)
-		return drill_err(DRILL_ECORRUPT, "state transfer: block %" PRIu64 " does not extend "
-				 "local block %" PRIu64 " (fork)", b.id, r->last_block);
+		return drill_err(DRILL_ECORRUPT, "state transfer: block %" PRIu64
+				 " does not extend local block %" PRIu64 " (fork)", b.id,
+				 r->last_block);
 	uint8_t root[DRILL_HASH_LEN], t[DRILL_HASH_LEN];
 	memcpy(root, r->root, DRILL_HASH_LEN);
 	for (uint32_t i = 0; i < b.n; i++) {
@@ -961,8 +968,9 @@ static int transfer_block(struct replica *r, const uint8_t *buf, size_t len)
 		if (rc)
 			return rc;
 		if (memcmp(t, kv->prev_term, DRILL_HASH_LEN) != 0)
-			return drill_err(DRILL_ECORRUPT, "state transfer: block %" PRIu64 ": update %u "
-					 "does not start from the local value of its key", b.id, i);
+			return drill_err(DRILL_ECORRUPT, "state transfer: block %" PRIu64
+					 ": update %u does not start from the local value of "
+					 "its key", b.id, i);
 		drill_root_sub(root, t);
 		drill_term(t, kv->key, kv->klen, kv->val, kv->vlen);
 		drill_root_add(root, t);
@@ -970,8 +978,9 @@ static int transfer_block(struct replica *r, const uint8_t *buf, size_t len)
 		drill_store_batch_put(r->wb, DRILL_CF_STATE, kv->key, kv->klen, kv->val, kv->vlen);
 	}
 	if (memcmp(root, b.root, DRILL_HASH_LEN) != 0)
-		return drill_err(DRILL_ECORRUPT, "state transfer: block %" PRIu64 ": state root does "
-				 "not follow from block %" PRIu64, b.id, r->last_block);
+		return drill_err(DRILL_ECORRUPT, "state transfer: block %" PRIu64
+				 ": state root does not follow from block %" PRIu64, b.id,
+				 r->last_block);
 	drill_store_batch_put_block(r->wb, b.id, buf, len);
 	r->last_block = b.id;
 	memcpy(r->last_digest, b.digest, DRILL_HASH_LEN);
@@ -1037,7 +1046,8 @@ static int state_transfer(struct replica *r)
 		/* Not ready yet, so nothing else changes the chain; the lock is taken around
 		 * changes only, so that status queries are answered meanwhile. */
 		if (p.st.last_block < r->last_block) {
-			rc = drill_err(DRILL_EFAIL, "state transfer: replica-%d is at seqNum %" PRIu64
+			rc = drill_err(DRILL_EFAIL, "state transfer: replica-%d is at seqNum "
+				       "%" PRIu64
 				       " but holds only block %" PRIu64 " < local block %" PRIu64,
 				       p.id, p.st.seq_num, p.st.last_block, r->last_block);
 		} else if (p.st.last_block == r->last_block && r->last_block > 0 &&
@@ -1121,23 +1131,24 @@ static int parse_args(struct replica *r, int argc, char **argv)
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'i':
 			if (parse_u64(optarg, UINT32_MAX, &v))
-				return drill_err(DRILL_EINPUT, "--id: '%s' is no replica id", optarg);
+				return drill_err(DRILL_EINPUT, "--id: '%s' is no replica id",
+						 optarg);
 			r->id = (uint32_t)v;
 			have_id = 1;
 			break;
 		case 'e':
 			if (parse_u64(optarg, 1, &v))
-				return drill_err(DRILL_EINPUT, "--checkpoints-enabled: want 0 or 1");
+				return drill_err(DRILL_EINPUT, "--checkpoints-enabled: 0 or 1");
 			r->cfg.enabled = (int)v;
 			break;
 		case 'n':
 			if (parse_u64(optarg, 100, &v) || v < 1)
-				return drill_err(DRILL_EINPUT, "--number-of-checkpoints: want 1..100");
+				return drill_err(DRILL_EINPUT, "--number-of-checkpoints: 1..100");
 			r->cfg.keep = (uint32_t)v;
 			break;
 		case 's':
 			if (parse_u64(optarg, UINT64_MAX / 1000, &v))
-				return drill_err(DRILL_EINPUT, "--checkpoint-interval: want seconds");
+				return drill_err(DRILL_EINPUT, "--checkpoint-interval: seconds");
 			r->cfg.interval_s = v;
 			break;
 		case 'w':

@@ -53,15 +53,15 @@ static int xfer_init(struct xfer *x, const char *url, const void *body, size_t l
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 timeout_ms > 0 && timeout_ms < HTTP_CONNECT_TIMEOUT_MS ? timeout_ms
-										: HTTP_CONNECT_TIMEOUT_MS);
+	long connect_ms = timeout_ms > 0 && timeout_ms < HTTP_CONNECT_TIMEOUT_MS
+				  ? timeout_ms : HTTP_CONNECT_TIMEOUT_MS;
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
 	if (body) {
-		char *ct = drill_xasprintf("Content-Type: %s",
-					   content_type ? content_type : "application/octet-stream");
+		const char *type = content_type ? content_type : "application/octet-stream";
+		char *ct = drill_xasprintf("Content-Type: %s", type);
 		x->hdrs = curl_slist_append(x->hdrs, ct);
 		free(ct);
 		x->hdrs = curl_slist_append(x->hdrs, "Expect:"); /* no 100-continue round trip */
