@@ -63,6 +63,10 @@ static void spawn(struct replica_proc *p, const char *dir, int id, const char *p
 	int n = 0;
 	char idbuf[16];
 	snprintf(idbuf, sizeof(idbuf), "%d", id);
+	free(p->data); /* a restart reuses the struct */
+	free(p->port_file);
+	free(p->log);
+	free(p->url);
 	p->data = drill_xasprintf("%s/replica-%d/rocksdbdata", dir, id);
 	p->port_file = drill_xasprintf("%s/replica-%d.port", peers, id);
 	p->log = drill_xasprintf("%s/replica-%d.log", dir, id);
