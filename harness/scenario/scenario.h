@@ -89,9 +89,10 @@ struct drill_scenario {
 	struct drill_expect expect;
 };
 
-/* Load and validate. On failure returns DRILL_EINPUT (or DRILL_EFAIL if the file cannot be read)
- * and drill_err_last() is "FILE:LINE:COL: message". Fault kinds are checked against the fault
- * registry by the caller (scenario has no dependency on faults). */
+/* Load and validate (docs/scenario.md). On failure returns DRILL_EINPUT and drill_err_last() is
+ * "FILE:LINE:COL: message", or "FILE: cannot open: ..." when the file cannot be read (a bad path
+ * is an input error, exit code 2). Fault kinds are checked against the fault registry by the
+ * caller (scenario has no dependency on faults). */
 int drill_scenario_load(struct drill_scenario **out, const char *path);
 void drill_scenario_free(struct drill_scenario *s);
 
