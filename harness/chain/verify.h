@@ -75,6 +75,19 @@ const char *drill_verdict_name(enum drill_verdict v);       /* "consistent", ...
 int drill_verdict_parse(enum drill_verdict *v, const char *name);
 const char *drill_replica_status_name(enum drill_replica_health s); /* "ok", "corrupt", "missing" */
 
+/* Checkpoints of one replica (`verify --checkpoints`): every rocksdbdata/checkpoints/<id>/ with a
+ * decimal name, verified as a database of its own. A checkpoint is ok when it verifies, its last
+ * block is <id>, and its default CF's `ckpt.self` JSON names <id> with the same digest and
+ * stateRoot. Results are sorted by id; no checkpoints directory gives none. */
+struct drill_checkpoint_result {
+	uint64_t id;
+	char *path;
+	enum drill_replica_health status; /* ok or corrupt */
+	char *error; /* NULL when ok */
+};
+int drill_verify_checkpoints(struct drill_checkpoint_result **out, size_t *n, const char *db_path);
+void drill_verify_checkpoints_free(struct drill_checkpoint_result *c, size_t n); /* NULL-safe */
+
 /* The JSON of DESIGN.md §5: {"verdict","f","agreedBlock","agreedDigest","replicas":[{"path",
  * "status","lastBlock","digest","stateRoot","error"}]} (plus "errorBlock", "replicaId"). Returned
  * string is malloc'd. */
