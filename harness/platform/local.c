@@ -1,0 +1,496 @@
+/* platform/local.c — the embedded platform: replicas as processes, volumes as directories, all
+ * inside the run's workspace (see platform.h for what it stands in for).
+ *
+ *   <ws>/hostpath-provisioner/<ns>/<claim>/   replica i's volume (minikube's hostpath layout)
+ *   <ws>/run/replica-<i>.pid, .port           a running replica; peers find each other here
+ *   <ws>/logs/replica-<i>.log                 its stdout and stderr, appended across restarts
+ *   <ws>/platform/state.json                  the release: installed, replicaCount, claims */
+#include "platform/platform_internal.h"
+
+#include "replica/client.h"
+#include "util/bytes.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/proc.h"
+
+#include <jansson.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define READY_TIMEOUT_MS 120000 /* a replica catching up thousands of blocks by state transfer */
+#define STOP_TIMEOUT_MS 15000   /* SIGTERM, then SIGKILL */
+#define LOG_TAIL 800
+
+struct local_replica {
+	pid_t pid; /* 0 when not running */
+};
+
+struct local {
+	char *run_dir, *logs_dir, *state_path, *volumes;
+	char *namespace_, *blockchain_id, *storage_class;
+	int installed, replica_count;
+	struct local_replica *r;
+};
+
+static struct local *impl(struct drill_platform *p)
+{
+	return p->impl;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static char *pid_path(struct local *l, int i)
+{
+	return drill_xasprintf("%s/replica-%d.pid", l->run_dir, i);
+}
+
+static char *port_path(struct local *l, int i)
+{
+	return drill_xasprintf("%s/replica-%d.port", l->run_dir, i);
+}
+
+static char *log_path(struct local *l, int i)
+{
+	return drill_xasprintf("%s/replica-%d.log", l->logs_dir, i);
+}
+
+static int volume_root(struct drill_platform *p, int i, char **out)
+{
+	char *claim = drill_platform_claim_name(&p->spec, i);
+	*out = drill_xasprintf("%s/%s/%s", impl(p)->volumes, p->spec.namespace_, claim);
+	free(claim);
+	return 0;
+}
+
+static char *data_dir(struct drill_platform *p, int i)
+{
+	char *root, *sub = drill_platform_data_subpath(&p->spec, i);
+	volume_root(p, i, &root);
+	char *path = drill_xasprintf("%s/%s", root, sub);
+	free(root);
+	free(sub);
+	return path;
+}
+
+/* The release as `kubectl get pvc,pv` and `helm status` would show it. */
+static int save_state(struct drill_platform *p)
+{
+	struct local *l = impl(p);
+	json_t *claims = json_array();
+	for (int i = 0; i < p->spec.replicas; i++) {
+		char *claim = drill_platform_claim_name(&p->spec, i), *root;
+		volume_root(p, i, &root);
+		const char *phase = l->installed ? "Bound" : drill_fs_exists(root) ? "Released" : NULL;
+		if (phase)
+			json_array_append_new(claims, json_pack("{s:s,s:s,s:s,s:I}", "name", claim,
+								"volume", root, "phase", phase,
+								"pid", (json_int_t)l->r[i].pid));
+		free(claim);
+		free(root);
+	}
+	json_t *st = json_pack("{s:s,s:b,s:i,s:s,s:s,s:{s:s,s:s},s:o}", "platform", "local",
+			       "installed", l->installed, "replicaCount", l->replica_count,
+			       "namespace", l->namespace_, "blockchainId", l->blockchain_id,
+			       "storageClass", "name", l->storage_class, "reclaimPolicy",
+			       p->spec.reclaim == DRILL_RECLAIM_DELETE ? "Delete" : "Retain",
+			       "claims", claims);
+	char *text = json_dumps(st, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(st);
+	int rc = drill_fs_write_atomic(l->state_path, text, strlen(text));
+	free(text);
+	return rc;
+}
+
+/* The last lines of replica i's log, for an error message (malloc'd, "" when none). */
+static char *log_tail(struct local *l, int i)
+{
+	char *path = log_path(l, i), *out;
+	FILE *f = fopen(path, "rb");
+	free(path);
+	if (!f)
+		return drill_xstrdup("");
+	char buf[LOG_TAIL + 1];
+	size_t n = 0;
+	if (fseek(f, -LOG_TAIL, SEEK_END) != 0)
+		rewind(f);
+	n = fread(buf, 1, LOG_TAIL, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	const char *start = buf;
+	if (n == LOG_TAIL) { /* start at a line boundary */
+		const char *nl = strchr(buf, '\n');
+		if (nl)
+			start = nl + 1;
+	}
+	out = drill_xstrdup(start);
+	return out;
+}
+
+static int read_port(struct local *l, int i)
+{
+	char *path = port_path(l, i), *txt = NULL;
+	size_t len;
+	int port = 0;
+	if (drill_fs_read_file(&txt, &len, path, 64) == 0)
+		port = atoi(txt);
+	free(txt);
+	free(path);
+	return port > 0 && port < 65536 ? port : 0;
+}
+
+static void forget(struct local *l, int i)
+{
+	char *pidf = pid_path(l, i), *portf = port_path(l, i);
+	unlink(pidf);
+	unlink(portf);
+	free(pidf);
+	free(portf);
+	l->r[i].pid = 0;
+}
+
+/* Start replica i's process (it is not running); readiness is waited for apart. */
+static int spawn(struct drill_platform *p, int i)
+{
+	struct local *l = impl(p);
+	const char *exe = p->spec.replica_exe ? p->spec.replica_exe : drill_proc_self_exe();
+	if (!exe)
+		return drill_err(DRILL_EENV, "cannot find this program's path in /proc/self/exe");
+	char *data = data_dir(p, i);
+	/* The chart's init container would create the directory the replica mounts. */
+	char *slash = strrchr(data, '/');
+	*slash = '\0';
+	int rc = drill_fs_mkdir_p(data, 0755);
+	*slash = '/';
+	if (rc) {
+		free(data);
+		return rc;
+	}
+	forget(l, i);
+	char id[16], keep[16], interval[32], window[32];
+	snprintf(id, sizeof(id), "%d", i);
+	snprintf(keep, sizeof(keep), "%" PRIu32, p->spec.ckpt.keep);
+	snprintf(interval, sizeof(interval), "%" PRIu64, p->spec.ckpt.interval_s);
+	snprintf(window, sizeof(window), "%" PRIu64, p->spec.ckpt.window);
+	char *portf = port_path(l, i), *logf = log_path(l, i);
+	char *argv[] = {(char *)exe, "replica", "--data", data, "--id", id, "--port-file", portf,
+			"--peers-dir", l->run_dir, "--checkpoints-enabled",
+			p->spec.ckpt.enabled ? "1" : "0", "--number-of-checkpoints", keep,
+			"--checkpoint-interval", interval, "--checkpoint-window", window,
+			drill_log_threshold >= DRILL_LOG_DEBUG ? "-v" : NULL, NULL};
+	pid_t pid = 0;
+	rc = drill_proc_spawn(&pid, argv, logf);
+	if (rc == 0) {
+		l->r[i].pid = pid;
+		char *pidf = pid_path(l, i), txt[32];
+		int n = snprintf(txt, sizeof(txt), "%d\n", (int)pid);
+		rc = drill_fs_write_atomic(pidf, txt, (size_t)n);
+		free(pidf);
+		drill_log_debug("replica-%d: started, pid %d", i, (int)pid);
+	}
+	free(portf);
+	free(logf);
+	free(data);
+	return rc;
+}
+
+/* Stop replica i. `signaled`: SIGTERM was already sent to it, so finding it exited is expected. */
+static void stop_one(struct local *l, int i, int signaled)
+{
+	if (!l->r[i].pid)
+		return;
+	int status = 0;
+	pid_t pid = l->r[i].pid;
+	if (drill_proc_running(pid, &status)) {
+		if (drill_proc_stop(pid, STOP_TIMEOUT_MS) != 0)
+			drill_log_warn("replica-%d: %s", i, drill_err_last());
+	} else if (!signaled || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		drill_log_warn("replica-%d (pid %d) had stopped on its own: %s", i, (int)pid,
+			       drill_proc_status_str(status));
+	}
+	drill_log_debug("replica-%d: stopped", i);
+	forget(l, i);
+}
+
+/* Wait until replica i answers ready, it dies, or the deadline passes (then it is stopped). */
+static int wait_ready(struct drill_platform *p, int i, uint64_t deadline_ms)
+{
+	struct local *l = impl(p);
+	long delay = 5;
+	for (;;) {
+		int status = 0;
+		if (!drill_proc_running(l->r[i].pid, &status)) {
+			char *tail = log_tail(l, i);
+			int rc = drill_err(DRILL_EFAIL, "replica-%d %s before it was ready%s%s", i,
+					   drill_proc_status_str(status), *tail ? "; its log ends:\n" : "",
+					   tail);
+			free(tail);
+			forget(l, i);
+			return rc;
+		}
+		int port = read_port(l, i);
+		if (port) {
+			char *url = drill_xasprintf("http://127.0.0.1:%d", port);
+			int ready = drill_client_ready(url);
+			free(url);
+			if (ready)
+				return 0;
+		}
+		if (drill_now_ms() >= deadline_ms) {
+			stop_one(l, i, 0);
+			return drill_err(DRILL_ETIMEOUT, "replica-%d was not ready after %d s", i,
+					 READY_TIMEOUT_MS / 1000);
+		}
+		sleep_ms(delay);
+		if (delay < 100)
+			delay *= 2;
+	}
+}
+
+/* Start every replica that is not running, then wait for all: they catch up from each other. */
+static int start_all(struct drill_platform *p)
+{
+	struct local *l = impl(p);
+	int rc = 0;
+	for (int i = 0; i < p->spec.replicas && !rc; i++)
+		if (!l->r[i].pid)
+			rc = spawn(p, i);
+	uint64_t deadline = drill_now_ms() + READY_TIMEOUT_MS;
+	for (int i = 0; i < p->spec.replicas && !rc; i++)
+		rc = wait_ready(p, i, deadline);
+	return rc;
+}
+
+static void stop_all(struct local *l, int n)
+{
+	/* SIGTERM all first so they shut down together, then reap each. */
+	for (int i = 0; i < n; i++)
+		if (l->r[i].pid)
+			kill(-l->r[i].pid, SIGTERM);
+	for (int i = 0; i < n; i++)
+		stop_one(l, i, 1);
+}
+
+static int require_installed(struct drill_platform *p, const char *what)
+{
+	if (!impl(p)->installed)
+		return drill_err(DRILL_EINPUT, "%s: the release is not installed", what);
+	return 0;
+}
+
+static int local_install(struct drill_platform *p)
+{
+	struct local *l = impl(p);
+	if (l->installed)
+		return drill_err(DRILL_EINPUT, "install: the release is already installed");
+	for (int i = 0; i < p->spec.replicas; i++) {
+		char *root;
+		volume_root(p, i, &root);
+		int rc = drill_fs_mkdir_p(root, 0755);
+		free(root);
+		if (rc)
+			return rc;
+	}
+	l->installed = 1;
+	l->replica_count = 1;
+	int rc = save_state(p);
+	if (rc == 0)
+		rc = start_all(p);
+	if (rc) {
+		stop_all(l, p->spec.replicas);
+		save_state(p);
+	}
+	return rc;
+}
+
+static int local_uninstall(struct drill_platform *p)
+{
+	struct local *l = impl(p);
+	int rc = require_installed(p, "uninstall");
+	if (rc)
+		return rc;
+	stop_all(l, p->spec.replicas);
+	l->installed = 0;
+	l->replica_count = 0;
+	/* The claims go; their volumes too when the StorageClass says Delete. */
+	for (int i = 0; i < p->spec.replicas && !rc; i++) {
+		if (p->spec.reclaim != DRILL_RECLAIM_DELETE)
+			continue;
+		char *root;
+		volume_root(p, i, &root);
+		rc = drill_fs_remove_tree(root);
+		free(root);
+	}
+	int rc2 = save_state(p);
+	return rc ? rc : rc2;
+}
+
+static int local_scale(struct drill_platform *p, int count)
+{
+	struct local *l = impl(p);
+	int rc = require_installed(p, "scale");
+	if (rc)
+		return rc;
+	if (count != 0 && count != 1)
+		return drill_err(DRILL_EINPUT, "scale: replicaCount must be 0 or 1, not %d", count);
+	l->replica_count = count;
+	if (count == 0)
+		stop_all(l, p->spec.replicas);
+	else
+		rc = start_all(p);
+	int rc2 = save_state(p);
+	return rc ? rc : rc2;
+}
+
+static int check_index(struct drill_platform *p, int i)
+{
+	if (i < 0 || i >= p->spec.replicas)
+		return drill_err(DRILL_EINPUT, "no replica %d (the cluster has %d)", i,
+				 p->spec.replicas);
+	return require_installed(p, "replica");
+}
+
+static int local_stop_replica(struct drill_platform *p, int i)
+{
+	int rc = check_index(p, i);
+	if (rc)
+		return rc;
+	if (!impl(p)->r[i].pid)
+		return drill_err(DRILL_EINPUT, "replica-%d is not running", i);
+	stop_one(impl(p), i, 0);
+	return save_state(p);
+}
+
+static int local_start_replica(struct drill_platform *p, int i)
+{
+	int rc = check_index(p, i);
+	if (rc)
+		return rc;
+	if (impl(p)->r[i].pid)
+		return drill_err(DRILL_EINPUT, "replica-%d is already running", i);
+	rc = spawn(p, i);
+	if (rc == 0)
+		rc = wait_ready(p, i, drill_now_ms() + READY_TIMEOUT_MS);
+	int rc2 = save_state(p);
+	return rc ? rc : rc2;
+}
+
+static int local_replica_url(struct drill_platform *p, int i, char **url)
+{
+	struct local *l = impl(p);
+	*url = NULL;
+	if (i < 0 || i >= p->spec.replicas || !l->r[i].pid || !drill_proc_running(l->r[i].pid, NULL))
+		return DRILL_ENOTFOUND;
+	int port = read_port(l, i);
+	if (!port)
+		return DRILL_ENOTFOUND;
+	*url = drill_xasprintf("http://127.0.0.1:%d", port);
+	return 0;
+}
+
+static int local_replica_up(struct drill_platform *p, int i)
+{
+	char *url = NULL;
+	if (local_replica_url(p, i, &url) != 0)
+		return 0;
+	int up = drill_client_ready(url);
+	free(url);
+	return up;
+}
+
+static void local_destroy(struct drill_platform *p)
+{
+	struct local *l = impl(p);
+	if (l) {
+		if (l->r)
+			stop_all(l, p->spec.replicas);
+		if (l->installed) {
+			l->installed = 0;
+			save_state(p);
+		}
+		free(l->run_dir);
+		free(l->logs_dir);
+		free(l->state_path);
+		free(l->volumes);
+		free(l->namespace_);
+		free(l->blockchain_id);
+		free(l->storage_class);
+		free(l->r);
+		free(l);
+	}
+	free(p->workspace);
+	free(p);
+}
+
+static const struct drill_platform_ops local_ops = {
+	.name = "local",
+	.install = local_install,
+	.uninstall = local_uninstall,
+	.scale = local_scale,
+	.stop_replica = local_stop_replica,
+	.start_replica = local_start_replica,
+	.replica_up = local_replica_up,
+	.replica_url = local_replica_url,
+	.volume_root = volume_root,
+	.destroy = local_destroy,
+};
+
+int drill_platform_local_open(struct drill_platform **out, const char *workspace,
+			      const struct drill_cluster_spec *spec)
+{
+	if (spec->replicas < 1)
+		return drill_err(DRILL_EINPUT, "a cluster needs at least one replica");
+	char *ws = realpath(workspace, NULL);
+	if (!ws)
+		return drill_err(DRILL_EINPUT, "workspace %s: %s", workspace, strerror(errno));
+	struct drill_platform *p = drill_xcalloc(1, sizeof(*p));
+	struct local *l = drill_xcalloc(1, sizeof(*l));
+	p->ops = &local_ops;
+	p->workspace = ws;
+	p->impl = l;
+	l->namespace_ = drill_xstrdup(spec->namespace_ ? spec->namespace_ : "default");
+	l->blockchain_id = drill_xstrdup(spec->blockchain_id ? spec->blockchain_id : "blockchain");
+	l->storage_class = drill_xstrdup(spec->storage_class ? spec->storage_class : "standard");
+	p->spec = *spec;
+	p->spec.namespace_ = l->namespace_;
+	p->spec.blockchain_id = l->blockchain_id;
+	p->spec.storage_class = l->storage_class;
+	l->r = drill_xcalloc((size_t)spec->replicas, sizeof(*l->r));
+	l->run_dir = drill_xasprintf("%s/run", ws);
+	l->logs_dir = drill_xasprintf("%s/logs", ws);
+	l->volumes = drill_xasprintf("%s/hostpath-provisioner", ws);
+	char *pdir = drill_xasprintf("%s/platform", ws);
+	l->state_path = drill_xasprintf("%s/state.json", pdir);
+	int rc = drill_fs_mkdir_p(l->run_dir, 0755);
+	if (rc == 0)
+		rc = drill_fs_mkdir_p(l->logs_dir, 0755);
+	if (rc == 0)
+		rc = drill_fs_mkdir_p(pdir, 0755);
+	if (rc == 0)
+		rc = drill_fs_mkdir_p(l->volumes, 0755);
+	free(pdir);
+	if (rc == 0)
+		rc = save_state(p);
+	if (rc) {
+		local_destroy(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}

@@ -1,0 +1,194 @@
+/* storage/hostpath.c — `hostpath-copy`: the runbook's minikube flow. A backup copies every
+ * replica's volume directory, as an operator would copy /tmp/hostpath-provisioner/<ns>/<claim>;
+ * a restore copies them back over the originals.
+ *
+ *   <ws>/backups/<name>/<claim>/...      one whole copy per volume
+ *   <ws>/backups/<name>/backup.json      what was copied, when, how many bytes
+ *
+ * A backup is written as <name>.partial-<pid> and renamed when complete: a backup that exists is
+ * whole, and a crash leaves only a partial directory that the next backup of that name removes.
+ * Volumes are copied while the replicas run (a storage copy knows nothing of the database), so
+ * files that compaction deletes mid-copy are skipped, as `cp -a` of a live directory would
+ * report and go on. */
+#include "storage/storage_internal.h"
+
+#include "util/bytes.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+#include <jansson.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int valid_name(const char *name)
+{
+	if (!name || !*name || !strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/') ||
+	    strstr(name, ".partial-"))
+		return drill_err(DRILL_EINPUT, "invalid backup name \"%s\"", name ? name : "");
+	return 0;
+}
+
+static char *backup_dir(struct drill_vendor *v, const char *name)
+{
+	return drill_xasprintf("%s/backups/%s", v->workspace, name);
+}
+
+static int hp_backup(struct drill_vendor *v, const char *name)
+{
+	int rc = valid_name(name);
+	if (rc)
+		return rc;
+	struct drill_platform *p = v->platform;
+	char *base = drill_xasprintf("%s/backups", v->workspace);
+	char *final = backup_dir(v, name);
+	char *partial = drill_xasprintf("%s.partial-%d", final, (int)getpid());
+	json_t *claims = json_array();
+	uint64_t total = 0, files = 0;
+	v->bytes_copied = 0;
+	if (drill_fs_exists(final)) {
+		rc = drill_err(DRILL_EINPUT, "backup %s already exists", name);
+		goto out;
+	}
+	rc = drill_fs_mkdir_p(base, 0755);
+	if (!rc)
+		rc = drill_fs_remove_tree(partial);
+	if (!rc)
+		rc = drill_fs_mkdir_p(partial, 0755);
+	for (int i = 0; i < p->spec.replicas && !rc; i++) {
+		char *root = NULL, *claim = drill_platform_claim_name(&p->spec, i);
+		p->ops->volume_root(p, i, &root);
+		if (!drill_fs_is_dir(root)) {
+			rc = drill_err(DRILL_EFAIL, "backup %s: replica %d has no volume at %s", name, i,
+				       root);
+		} else {
+			char *dst = drill_xasprintf("%s/%s", partial, claim);
+			uint64_t b = 0, f = 0;
+			struct drill_copy_opts o = DRILL_COPY_LIVE;
+			o.bytes_copied = &b;
+			o.files_copied = &f;
+			rc = drill_fs_copy_tree(root, dst, &o);
+			if (rc)
+				drill_err_wrap(rc, "backup %s of replica %d", name, i);
+			total += b;
+			files += f;
+			json_array_append_new(claims, json_pack("{s:s,s:s,s:I,s:I}", "claim", claim,
+								"volume", root, "bytes", (json_int_t)b,
+								"files", (json_int_t)f));
+			free(dst);
+		}
+		free(root);
+		free(claim);
+	}
+	if (!rc) {
+		json_t *m = json_pack("{s:s,s:s,s:O,s:I,s:I}", "name", name, "vendor", "hostpath-copy",
+				      "claims", claims, "bytes", (json_int_t)total, "files",
+				      (json_int_t)files);
+		char *text = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		char *mpath = drill_xasprintf("%s/backup.json", partial);
+		rc = drill_fs_write_atomic(mpath, text, strlen(text));
+		free(mpath);
+		free(text);
+		json_decref(m);
+	}
+	if (!rc && rename(partial, final) != 0)
+		rc = drill_err(DRILL_EFAIL, "%s: %s", final, strerror(errno));
+	if (rc)
+		drill_fs_remove_tree(partial);
+	else
+		v->bytes_copied = total;
+out:
+	json_decref(claims);
+	free(base);
+	free(final);
+	free(partial);
+	return rc;
+}
+
+static int hp_restore(struct drill_vendor *v, const char *name)
+{
+	int rc = valid_name(name);
+	if (rc)
+		return rc;
+	struct drill_platform *p = v->platform;
+	char *dir = backup_dir(v, name);
+	v->bytes_copied = 0;
+	if (!drill_fs_is_dir(dir)) {
+		rc = drill_err(DRILL_ENOTFOUND, "no backup named %s", name);
+		free(dir);
+		return rc;
+	}
+	for (int i = 0; i < p->spec.replicas && !rc; i++) {
+		char *root = NULL, *claim = drill_platform_claim_name(&p->spec, i);
+		char *src = drill_xasprintf("%s/%s", dir, claim);
+		p->ops->volume_root(p, i, &root);
+		if (!drill_fs_is_dir(src))
+			rc = drill_err(DRILL_ENOTFOUND, "backup %s holds no copy of %s", name, claim);
+		if (!rc)
+			rc = drill_fs_mkdir_p(root, 0755);
+		if (!rc)
+			rc = drill_fs_remove_contents(root);
+		if (!rc) {
+			uint64_t b = 0;
+			struct drill_copy_opts o = DRILL_COPY_ARCHIVE;
+			o.bytes_copied = &b;
+			rc = drill_fs_copy_contents(src, root, &o);
+			if (rc)
+				drill_err_wrap(rc, "restore %s of replica %d", name, i);
+			v->bytes_copied += b;
+		}
+		free(root);
+		free(claim);
+		free(src);
+	}
+	free(dir);
+	return rc;
+}
+
+/* The restored copy the checkpoint is taken from: the backup itself, which the restore copied
+ * back bit for bit (the volume's own copy is about to be emptied by the runbook's rm -rf). */
+static int hp_source_root(struct drill_vendor *v, const char *name, int i, char **path)
+{
+	int rc = valid_name(name);
+	if (rc)
+		return rc;
+	char *claim = drill_platform_claim_name(&v->platform->spec, i);
+	*path = drill_xasprintf("%s/backups/%s/%s", v->workspace, name, claim);
+	free(claim);
+	return 0;
+}
+
+static int hp_remove(struct drill_vendor *v, const char *name)
+{
+	int rc = valid_name(name);
+	if (rc)
+		return rc;
+	char *dir = backup_dir(v, name);
+	rc = drill_fs_remove_tree(dir);
+	free(dir);
+	return rc;
+}
+
+static void hp_destroy(struct drill_vendor *v)
+{
+	(void)v;
+}
+
+static const struct drill_vendor_ops hostpath_ops = {
+	.name = "hostpath-copy",
+	.backup = hp_backup,
+	.restore = hp_restore,
+	.source_root = hp_source_root,
+	.remove = hp_remove,
+	.destroy = hp_destroy,
+};
+
+int drill_vendor_hostpath_open(struct drill_vendor *v)
+{
+	v->ops = &hostpath_ops;
+	return 0;
+}

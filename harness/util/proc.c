@@ -1,0 +1,176 @@
+/* util/proc.c — child processes that cannot outlive us (see proc.h). */
+#include "util/proc.h"
+
+#include "util/err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The child's half of spawn: only async-signal-safe calls until exec. Failures are reported to
+ * the parent through `errpipe` (close-on-exec: EOF there means exec succeeded). */
+static void child(char *const argv[], const char *log_path, pid_t parent, int errpipe)
+{
+	int e = 0;
+	if (setpgid(0, 0) != 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		e = errno;
+	/* The parent may have died between fork and prctl: then nobody would send the signal. */
+	if (!e && getppid() != parent)
+		_exit(127);
+	int in = e ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (!e && (in < 0 || dup2(in, STDIN_FILENO) < 0))
+		e = errno;
+	if (!e && log_path) {
+		int out = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (out < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
+			e = errno;
+	}
+	/* Default signal dispositions and an empty mask, whatever the parent had. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (!e) {
+		execv(argv[0], argv);
+		e = errno;
+	}
+	ssize_t ignored = write(errpipe, &e, sizeof(e));
+	(void)ignored;
+	_exit(127);
+}
+
+int drill_proc_spawn(pid_t *out, char *const argv[], const char *log_path)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return drill_err(DRILL_EFAIL, "pipe: %s", strerror(errno));
+	pid_t parent = getpid();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return drill_err(DRILL_EFAIL, "fork: %s", strerror(e));
+	}
+	if (pid == 0) {
+		close(p[0]);
+		child(argv, log_path, parent, p[1]);
+	}
+	close(p[1]);
+	/* Also set the group from here: whichever side runs first, the group exists before we
+	 * might signal it. EACCES (the child already exec'd) and ESRCH are harmless. */
+	setpgid(pid, pid);
+	int e = 0;
+	ssize_t n;
+	do
+		n = read(p[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		waitpid(pid, NULL, 0);
+		return drill_err(e == ENOENT ? DRILL_EENV : DRILL_EFAIL, "cannot start %s: %s",
+				 argv[0], strerror(e));
+	}
+	*out = pid;
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int drill_proc_wait(pid_t pid, int timeout_ms, int *status)
+{
+	long long deadline = mono_ms() + timeout_ms;
+	long delay = 1;
+	for (;;) {
+		int st = 0;
+		pid_t r = waitpid(pid, &st, timeout_ms < 0 ? 0 : WNOHANG);
+		if (r == pid) {
+			if (status)
+				*status = st;
+			return 0;
+		}
+		if (r < 0 && errno != EINTR)
+			return drill_err(DRILL_EFAIL, "wait for %d: %s", (int)pid, strerror(errno));
+		if (timeout_ms >= 0 && mono_ms() >= deadline)
+			return drill_err(DRILL_ETIMEOUT, "process %d still runs after %d ms", (int)pid,
+					 timeout_ms);
+		sleep_ms(delay);
+		if (delay < 50)
+			delay *= 2;
+	}
+}
+
+int drill_proc_stop(pid_t pid, int timeout_ms)
+{
+	int st;
+	/* The group first (helpers the child started), then the child itself in case it left it. */
+	kill(-pid, SIGTERM);
+	kill(pid, SIGTERM);
+	int rc = drill_proc_wait(pid, timeout_ms, &st);
+	if (rc == DRILL_ETIMEOUT) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		rc = drill_proc_wait(pid, -1, &st);
+	}
+	/* Anything left in the group (a grandchild that ignored SIGTERM) goes too. */
+	kill(-pid, SIGKILL);
+	return rc;
+}
+
+int drill_proc_running(pid_t pid, int *status)
+{
+	int st = 0;
+	pid_t r = waitpid(pid, &st, WNOHANG);
+	if (r == 0)
+		return 1;
+	if (r == pid && status)
+		*status = st;
+	return 0;
+}
+
+const char *drill_proc_self_exe(void)
+{
+	static char path[PATH_MAX];
+	if (!path[0]) {
+		ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+		if (n <= 0)
+			return NULL;
+		path[n] = '\0';
+	}
+	return path;
+}
+
+const char *drill_proc_status_str(int status)
+{
+	static char buf[64];
+	if (WIFEXITED(status))
+		snprintf(buf, sizeof(buf), "exited with code %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, sizeof(buf), "killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, sizeof(buf), "wait status 0x%x", status);
+	return buf;
+}
