@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/test.sh — install what is missing, build, and run the whole test suite:
 #   1. every test (cmocka unit tests and end-to-end scenarios) on the normal build;
-#   2. the unit tests again on the ASan+UBSan build;
+#   2. all of them again on the ASan+UBSan build (replicas run sanitized too, and one that does
+#      not exit 0 on SIGTERM fails its scenario);
 #   3. the unit tests under valgrind memcheck (no leaks, no errors).
 # Scratch directories of failing tests are kept under build*/scratch/.
 set -uo pipefail
@@ -13,9 +14,9 @@ status=0
 echo "== tests (build/)"
 ctest --test-dir build -LE valgrind -j"$jobs" --output-on-failure || status=1
 
-echo "== unit tests under ASan+UBSan (build-asan/)"
+echo "== tests under ASan+UBSan (build-asan/): the unit tests and every replica and driver process"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	ctest --test-dir build-asan -L unit -j"$jobs" --output-on-failure || status=1
+	ctest --test-dir build-asan -LE valgrind -j"$jobs" --output-on-failure || status=1
 
 echo "== unit tests under valgrind memcheck (build/)"
 ctest --test-dir build -L valgrind -j"$jobs" --output-on-failure || status=1

@@ -210,22 +210,32 @@ static int spawn(struct drill_platform *p, int i)
 	return rc;
 }
 
-/* Stop replica i. `signaled`: SIGTERM was already sent to it, so finding it exited is expected. */
-static void stop_one(struct local *l, int i, int signaled)
+/* Stop replica i: SIGTERM (already sent when `signaled`), SIGKILL after STOP_TIMEOUT_MS. A replica
+ * closes its database and exits 0 on SIGTERM; anything else (a crash, a sanitizer's report, a
+ * hang that needed SIGKILL) is an error carrying the end of its log. */
+static int stop_one(struct local *l, int i, int signaled)
 {
 	if (!l->r[i].pid)
-		return;
-	int status = 0;
+		return 0;
+	int status = 0, rc = 0;
 	pid_t pid = l->r[i].pid;
 	if (drill_proc_running(pid, &status)) {
-		if (drill_proc_stop(pid, STOP_TIMEOUT_MS) != 0)
-			drill_log_warn("replica-%d: %s", i, drill_err_last());
-	} else if (!signaled || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		drill_log_warn("replica-%d (pid %d) had stopped on its own: %s", i, (int)pid,
-			       drill_proc_status_str(status));
+		rc = drill_proc_stop(pid, STOP_TIMEOUT_MS, &status);
+	} else if (!signaled) {
+		rc = DRILL_EFAIL; /* it had died on its own */
+	}
+	if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		rc = DRILL_EFAIL;
+	if (rc) {
+		char *tail = log_tail(l, i);
+		rc = drill_err(DRILL_EFAIL, "replica-%d (pid %d) did not shut down cleanly: %s%s%s", i,
+			       (int)pid, drill_proc_status_str(status),
+			       *tail ? "; its log ends:\n" : "", tail);
+		free(tail);
 	}
 	drill_log_debug("replica-%d: stopped", i);
 	forget(l, i);
+	return rc;
 }
 
 /* Wait until replica i answers ready, it dies, or the deadline passes (then it is stopped). */
@@ -277,14 +287,21 @@ static int start_all(struct drill_platform *p)
 	return rc;
 }
 
-static void stop_all(struct local *l, int n)
+static int stop_all(struct local *l, int n)
 {
 	/* SIGTERM all first so they shut down together, then reap each. */
 	for (int i = 0; i < n; i++)
 		if (l->r[i].pid)
 			kill(-l->r[i].pid, SIGTERM);
-	for (int i = 0; i < n; i++)
-		stop_one(l, i, 1);
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		int r = stop_one(l, i, 1);
+		if (r && !rc)
+			rc = r;
+		else if (r)
+			drill_log_warn("%s", drill_err_last());
+	}
+	return rc;
 }
 
 static int require_installed(struct drill_platform *p, const char *what)
@@ -325,19 +342,21 @@ static int local_uninstall(struct drill_platform *p)
 	int rc = require_installed(p, "uninstall");
 	if (rc)
 		return rc;
-	stop_all(l, p->spec.replicas);
+	rc = stop_all(l, p->spec.replicas);
 	l->installed = 0;
 	l->replica_count = 0;
 	/* The claims go; their volumes too when the StorageClass says Delete. */
-	for (int i = 0; i < p->spec.replicas && !rc; i++) {
+	int rc2 = 0;
+	for (int i = 0; i < p->spec.replicas && !rc2; i++) {
 		if (p->spec.reclaim != DRILL_RECLAIM_DELETE)
 			continue;
 		char *root;
 		volume_root(p, i, &root);
-		rc = drill_fs_remove_tree(root);
+		rc2 = drill_fs_remove_tree(root);
 		free(root);
 	}
-	int rc2 = save_state(p);
+	if (!rc2)
+		rc2 = save_state(p);
 	return rc ? rc : rc2;
 }
 
@@ -351,7 +370,7 @@ static int local_scale(struct drill_platform *p, int count)
 		return drill_err(DRILL_EINPUT, "scale: replicaCount must be 0 or 1, not %d", count);
 	l->replica_count = count;
 	if (count == 0)
-		stop_all(l, p->spec.replicas);
+		rc = stop_all(l, p->spec.replicas);
 	else
 		rc = start_all(p);
 	int rc2 = save_state(p);
@@ -373,8 +392,9 @@ static int local_stop_replica(struct drill_platform *p, int i)
 		return rc;
 	if (!impl(p)->r[i].pid)
 		return drill_err(DRILL_EINPUT, "replica-%d is not running", i);
-	stop_one(impl(p), i, 0);
-	return save_state(p);
+	rc = stop_one(impl(p), i, 0);
+	int rc2 = save_state(p);
+	return rc ? rc : rc2;
 }
 
 static int local_start_replica(struct drill_platform *p, int i)
@@ -418,8 +438,8 @@ static void local_destroy(struct drill_platform *p)
 {
 	struct local *l = impl(p);
 	if (l) {
-		if (l->r)
-			stop_all(l, p->spec.replicas);
+		if (l->r && stop_all(l, p->spec.replicas))
+			drill_log_warn("%s", drill_err_last());
 		if (l->installed) {
 			l->installed = 0;
 			save_state(p);

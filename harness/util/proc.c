@@ -122,9 +122,9 @@ int drill_proc_wait(pid_t pid, int timeout_ms, int *status)
 	}
 }
 
-int drill_proc_stop(pid_t pid, int timeout_ms)
+int drill_proc_stop(pid_t pid, int timeout_ms, int *status)
 {
-	int st;
+	int st = 0;
 	/* The group first (helpers the child started), then the child itself in case it left it. */
 	kill(-pid, SIGTERM);
 	kill(pid, SIGTERM);
@@ -132,10 +132,14 @@ int drill_proc_stop(pid_t pid, int timeout_ms)
 	if (rc == DRILL_ETIMEOUT) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
-		rc = drill_proc_wait(pid, -1, &st);
+		if (drill_proc_wait(pid, -1, &st) == 0)
+			rc = drill_err(DRILL_ETIMEOUT, "process %d ignored SIGTERM for %d ms and was "
+				       "killed", (int)pid, timeout_ms);
 	}
 	/* Anything left in the group (a grandchild that ignored SIGTERM) goes too. */
 	kill(-pid, SIGKILL);
+	if (status)
+		*status = st;
 	return rc;
 }
 

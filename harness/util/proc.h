@@ -16,8 +16,10 @@ int drill_proc_spawn(pid_t *out, char *const argv[], const char *log_path);
  * *status, DRILL_ETIMEOUT, or DRILL_EFAIL if pid is not our child. */
 int drill_proc_wait(pid_t pid, int timeout_ms, int *status);
 
-/* SIGTERM the child's process group, wait up to timeout_ms, then SIGKILL it and reap. */
-int drill_proc_stop(pid_t pid, int timeout_ms);
+/* SIGTERM the child's process group, wait up to timeout_ms, then SIGKILL it and reap; the wait
+ * status goes to *status (may be NULL). Returns 0 when it exited after SIGTERM, DRILL_ETIMEOUT when
+ * it needed SIGKILL (it is reaped either way), DRILL_EFAIL if pid is not our child. */
+int drill_proc_stop(pid_t pid, int timeout_ms, int *status);
 
 /* 1 if our child `pid` has not exited (reaps it if it has, storing the status in *status). */
 int drill_proc_running(pid_t pid, int *status);
