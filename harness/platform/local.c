@@ -33,7 +33,9 @@
 #define LOG_TAIL 800
 
 struct local_replica {
-	pid_t pid; /* 0 when not running */
+	pid_t pid;  /* 0 when not started */
+	int exited; /* the process was seen to end (reaped) before we stopped it */
+	int status; /* its wait status then */
 };
 
 struct local {
@@ -163,6 +165,19 @@ static void forget(struct local *l, int i)
 	free(pidf);
 	free(portf);
 	l->r[i].pid = 0;
+	l->r[i].exited = 0;
+	l->r[i].status = 0;
+}
+
+/* Does replica i's process still run? An exit seen here is remembered, for stop_one to report. */
+static int alive(struct local *l, int i)
+{
+	if (!l->r[i].pid || l->r[i].exited)
+		return 0;
+	if (drill_proc_running(l->r[i].pid, &l->r[i].status))
+		return 1;
+	l->r[i].exited = 1;
+	return 0;
 }
 
 /* Start replica i's process (it is not running); readiness is waited for apart. */
@@ -219,10 +234,13 @@ static int stop_one(struct local *l, int i, int signaled)
 		return 0;
 	int status = 0, rc = 0;
 	pid_t pid = l->r[i].pid;
-	if (drill_proc_running(pid, &status)) {
+	int died_before = l->r[i].exited;
+	if (alive(l, i)) {
 		rc = drill_proc_stop(pid, STOP_TIMEOUT_MS, &status);
-	} else if (!signaled) {
-		rc = DRILL_EFAIL; /* it had died on its own */
+	} else {
+		status = l->r[i].status;
+		if (died_before || !signaled)
+			rc = DRILL_EFAIL; /* it had ended on its own */
 	}
 	if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
 		rc = DRILL_EFAIL;
@@ -245,7 +263,8 @@ static int wait_ready(struct drill_platform *p, int i, uint64_t deadline_ms)
 	long delay = 5;
 	for (;;) {
 		int status = 0;
-		if (!drill_proc_running(l->r[i].pid, &status)) {
+		if (!alive(l, i)) {
+			status = l->r[i].status;
 			char *tail = log_tail(l, i);
 			int rc = drill_err(DRILL_EFAIL, "replica-%d %s before it was ready%s%s", i,
 					   drill_proc_status_str(status), *tail ? "; its log ends:\n" : "",
@@ -330,8 +349,14 @@ static int local_install(struct drill_platform *p)
 	if (rc == 0)
 		rc = start_all(p);
 	if (rc) {
+		/* Keep the first error: the others follow from it. */
+		char *why = drill_xstrdup(drill_err_last());
 		stop_all(l, p->spec.replicas);
+		l->installed = 0;
+		l->replica_count = 0;
 		save_state(p);
+		rc = drill_err(rc, "%s", why);
+		free(why);
 	}
 	return rc;
 }
@@ -415,7 +440,7 @@ static int local_replica_url(struct drill_platform *p, int i, char **url)
 {
 	struct local *l = impl(p);
 	*url = NULL;
-	if (i < 0 || i >= p->spec.replicas || !l->r[i].pid || !drill_proc_running(l->r[i].pid, NULL))
+	if (i < 0 || i >= p->spec.replicas || !alive(l, i))
 		return DRILL_ENOTFOUND;
 	int port = read_port(l, i);
 	if (!port)

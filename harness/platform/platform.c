@@ -110,17 +110,33 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Does `pid` still run? A zombie (exited, not yet reaped by its parent) does not. */
+static int alive(pid_t pid)
+{
+	if (kill(pid, 0) != 0)
+		return 0;
+	char path[64], *stat = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (drill_fs_read_file(&stat, &len, path, 4096) != 0)
+		return 0;
+	const char *close_paren = strrchr(stat, ')'); /* the state follows "(comm) " */
+	int zombie = close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z';
+	free(stat);
+	return !zombie;
+}
+
 /* Stop a process that is not our child: SIGTERM its group, wait up to 10 s, then SIGKILL. */
 static void stop_foreign(pid_t pid)
 {
 	kill(-pid, SIGTERM);
 	kill(pid, SIGTERM);
-	for (int waited = 0; waited < 10000 && kill(pid, 0) == 0; waited += 20)
+	for (int waited = 0; waited < 10000 && alive(pid); waited += 20)
 		sleep_ms(20);
-	if (kill(pid, 0) == 0) {
+	if (alive(pid)) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
-		for (int waited = 0; waited < 5000 && kill(pid, 0) == 0; waited += 20)
+		for (int waited = 0; waited < 5000 && alive(pid); waited += 20)
 			sleep_ms(20);
 	}
 }
