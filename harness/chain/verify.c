@@ -672,10 +672,58 @@ static int quorum_at(struct drill_verify_result *r, drill_digest_at_fn fn, void 
 	return 0;
 }
 
+/* Ok replicas, and the highest last block among them. */
+static size_t count_ok(const struct drill_verify_result *r, uint64_t *max_last)
+{
+	size_t ok = 0;
+	*max_last = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->replicas[i].status != DRILL_REPLICA_OK)
+			continue;
+		ok++;
+		if (r->replicas[i].last_block > *max_last)
+			*max_last = r->replicas[i].last_block;
+	}
+	return ok;
+}
+
+/* agreedBlock by bisection over [1, max_last]. 0 when no replica was demoted on the way. */
+static int find_agreed(struct drill_verify_result *r, drill_digest_at_fn fn, void *ctx, size_t q)
+{
+	uint64_t max_last;
+	size_t ok = count_ok(r, &max_last);
+	r->has_agreed = 0;
+	r->agreed_block = 0;
+	memset(r->agreed_digest, 0, DRILL_HASH_LEN);
+	if (ok < q || max_last == 0)
+		return 0;
+	uint8_t (*tmp)[DRILL_HASH_LEN] = drill_xcalloc(r->n, DRILL_HASH_LEN);
+	size_t *idx = drill_xcalloc(r->n, sizeof(*idx));
+	uint8_t d[DRILL_HASH_LEN];
+	uint64_t lo = 1, hi = max_last; /* find the highest h in [lo, hi] with a quorum */
+	while (lo <= hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (quorum_at(r, fn, ctx, mid, q, d, tmp, idx)) {
+			r->has_agreed = 1;
+			r->agreed_block = mid;
+			memcpy(r->agreed_digest, d, DRILL_HASH_LEN);
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	free(idx);
+	free(tmp);
+	uint64_t unused;
+	return count_ok(r, &unused) != ok;
+}
+
 /* The quorum verdict of DESIGN.md §5. Ok replicas have verified parent links, so two of them that
  * agree at height h agree at every height below: a fork shows at the lower tip of any pair, and
  * "≥ q replicas agree at h" is monotone in h, so agreedBlock is found by bisection. A replica
- * whose block cannot be read back for a comparison is demoted to corrupt first. */
+ * whose block cannot be read back for a comparison is demoted to corrupt; the fork check and the
+ * bisection can both demote, so the bisection is repeated until no replica is demoted (at most n
+ * times) and the verdict is decided last, on the final statuses. */
 void drill_verdict_compute(struct drill_verify_result *r, drill_digest_at_fn digest_at, void *ctx)
 {
 	size_t n = r->n;
@@ -700,17 +748,20 @@ void drill_verdict_compute(struct drill_verify_result *r, drill_digest_at_fn dig
 		}
 	}
 
+	while (find_agreed(r, digest_at, ctx, q))
+		;
+
 	size_t ok = 0, same = 1;
-	uint64_t max_last = 0;
+	const struct drill_replica_result *first = NULL;
 	for (size_t i = 0; i < n; i++) {
-		const struct drill_replica_result *x = &r->replicas[i], *x0 = &r->replicas[0];
+		const struct drill_replica_result *x = &r->replicas[i];
 		if (x->status != DRILL_REPLICA_OK)
 			continue;
 		ok++;
-		if (x->last_block > max_last)
-			max_last = x->last_block;
-		if (x->last_block != x0->last_block || x->has_digest != x0->has_digest ||
-		    (x->has_digest && memcmp(x->digest, x0->digest, DRILL_HASH_LEN)))
+		if (!first)
+			first = x;
+		if (x->last_block != first->last_block || x->has_digest != first->has_digest ||
+		    (x->has_digest && memcmp(x->digest, first->digest, DRILL_HASH_LEN)))
 			same = 0;
 	}
 	if (fork)
@@ -721,29 +772,6 @@ void drill_verdict_compute(struct drill_verify_result *r, drill_digest_at_fn dig
 		r->verdict = DRILL_VERDICT_RECOVERABLE;
 	else
 		r->verdict = DRILL_VERDICT_UNRECOVERABLE;
-
-	r->has_agreed = 0;
-	r->agreed_block = 0;
-	memset(r->agreed_digest, 0, DRILL_HASH_LEN);
-	if (ok < q || max_last == 0)
-		return;
-	uint8_t (*tmp)[DRILL_HASH_LEN] = drill_xcalloc(n, DRILL_HASH_LEN);
-	size_t *idx = drill_xcalloc(n, sizeof(*idx));
-	uint8_t d[DRILL_HASH_LEN];
-	uint64_t lo = 1, hi = max_last; /* find the highest h in [lo, hi] with a quorum */
-	while (lo <= hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (quorum_at(r, digest_at, ctx, mid, q, d, tmp, idx)) {
-			r->has_agreed = 1;
-			r->agreed_block = mid;
-			memcpy(r->agreed_digest, d, DRILL_HASH_LEN);
-			lo = mid + 1;
-		} else {
-			hi = mid - 1;
-		}
-	}
-	free(idx);
-	free(tmp);
 }
 
 /* --- A set of replicas --------------------------------------------------------------------- */
