@@ -94,9 +94,9 @@ int drill_fs_read_file(char **out, size_t *len, const char *path, size_t limit)
 			cap *= 2;
 			buf = drill_xrealloc(buf, cap + 1);
 		}
-		size_t want = cap - n;
-		if (want > limit + 1 - n) /* read one byte past the limit to see whether it is */
-			want = limit + 1 - n;
+		size_t want = cap - n; /* >= 1, and n <= limit here */
+		if (want - 1 > limit - n) /* read one byte past the limit to see whether it is */
+			want = limit - n + 1;
 		ssize_t r = read(fd, buf + n, want);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -508,6 +508,29 @@ static int copy_err(const char *src, const char *dst, const char *what, int err)
 	return drill_err(DRILL_EFAIL, "copy %s to %s: %s: %s", src, dst, what, strerror(err));
 }
 
+static void (*copy_hook)(enum drill_fs_hook_point at, const char *src, void *arg);
+static void *copy_hook_arg;
+
+void drill_fs_set_copy_hook(void (*fn)(enum drill_fs_hook_point at, const char *src, void *arg),
+			    void *arg)
+{
+	copy_hook = fn;
+	copy_hook_arg = arg;
+}
+
+static void run_hook(enum drill_fs_hook_point at, const char *src)
+{
+	if (copy_hook)
+		copy_hook(at, src, copy_hook_arg);
+}
+
+/* Whether failing with `err` means the entry being copied vanished and is to be skipped
+ * (skip_vanished). depth > 0: the entry came from a directory listing, it is not the top. */
+static int vanished(const struct copy_ctx *c, int err)
+{
+	return c->o->skip_vanished && err == ENOENT && c->depth > 0;
+}
+
 /* The file's bytes: FICLONE, else copy_file_range, else read/write. */
 static int copy_data(struct copy_ctx *c, int sfd, int dfd, const char *src, const char *dst,
 		     uint64_t *copied)
@@ -579,7 +602,7 @@ static int copy_regular(struct copy_ctx *c, const char *src, const char *dst,
 	int oflags = O_RDONLY | O_CLOEXEC | (c->o->follow_links ? 0 : O_NOFOLLOW);
 	int sfd = open(src, oflags), dfd = -1, rc = 0;
 	if (sfd < 0)
-		return copy_err(src, dst, "open", errno);
+		return vanished(c, errno) ? 0 : copy_err(src, dst, "open", errno);
 	dfd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, sb->st_mode & 0777);
 	if (dfd < 0) {
 		rc = copy_err(src, dst, "create", errno);
@@ -616,7 +639,7 @@ static int copy_symlink(struct copy_ctx *c, const char *src, const char *dst,
 		target = drill_xrealloc(target, cap);
 		n = readlink(src, target, cap);
 		if (n < 0) {
-			int rc = copy_err(src, dst, "readlink", errno);
+			int rc = vanished(c, errno) ? 0 : copy_err(src, dst, "readlink", errno);
 			free(target);
 			return rc;
 		}
@@ -669,12 +692,9 @@ static int copy_special(struct copy_ctx *c, const char *src, const char *dst,
 
 static int copy_entry(struct copy_ctx *c, const char *src, const char *dst);
 
-/* Copy the entries of directory src into directory dst. */
-static int copy_dir_entries(struct copy_ctx *c, const char *src, const char *dst)
+/* Copy the entries of directory src, open as d (closed here), into directory dst. */
+static int copy_dir_entries(struct copy_ctx *c, DIR *d, const char *src, const char *dst)
 {
-	DIR *d = opendir(src);
-	if (!d)
-		return drill_err(DRILL_EFAIL, "copy %s: %s", src, strerror(errno));
 	int rc = 0;
 	for (;;) {
 		errno = 0;
@@ -743,10 +763,17 @@ static int copy_dir(struct copy_ctx *c, const char *src, const char *dst, const 
 	if (dir_on_stack(c, sb))
 		return drill_err(DRILL_EFAIL, "copy %s: a symbolic link loop leads back to an "
 				 "enclosing directory", src);
-	if (!merge && mkdir(dst, (sb->st_mode & 0777) | 0700) != 0)
-		return copy_err(src, dst, "mkdir", errno);
+	/* listed before dst is made, so a directory that vanished leaves nothing behind */
+	DIR *d = opendir(src);
+	if (!d)
+		return vanished(c, errno) ? 0 : copy_err(src, dst, "opendir", errno);
+	if (!merge && mkdir(dst, (sb->st_mode & 0777) | 0700) != 0) {
+		int rc = copy_err(src, dst, "mkdir", errno);
+		closedir(d);
+		return rc;
+	}
 	dir_push(c, sb);
-	int rc = copy_dir_entries(c, src, dst);
+	int rc = copy_dir_entries(c, d, src, dst);
 	c->depth--;
 	if (!rc)
 		rc = finish_dir(c, src, dst, sb);
@@ -756,9 +783,16 @@ static int copy_dir(struct copy_ctx *c, const char *src, const char *dst, const 
 static int copy_entry(struct copy_ctx *c, const char *src, const char *dst)
 {
 	struct stat sb;
+	run_hook(DRILL_FS_HOOK_LISTED, src);
 	int r = c->o->follow_links ? stat(src, &sb) : lstat(src, &sb);
-	if (r != 0)
-		return drill_err(DRILL_EFAIL, "copy %s: %s", src, strerror(errno));
+	if (r != 0) {
+		int err = errno;
+		/* under -L, ENOENT may be a dangling link rather than a vanished entry */
+		if (vanished(c, err) && !(c->o->follow_links && lstat(src, &sb) == 0))
+			return 0;
+		return drill_err(DRILL_EFAIL, "copy %s: %s", src, strerror(err));
+	}
+	run_hook(DRILL_FS_HOOK_EXAMINED, src);
 	/* Into a directory that has entries already (copy_contents), as cp does: directories
 	 * merge, anything else is replaced (unlinked first, so its other hard links keep it). */
 	struct stat db;
@@ -863,12 +897,15 @@ int drill_fs_copy_contents(const char *src, const char *dst, const struct drill_
 	if (rc)
 		goto cleanup;
 	struct stat sb;
-	if (stat(src, &sb) != 0) {
+	DIR *d = opendir(src);
+	if (!d || fstat(dirfd(d), &sb) != 0) {
 		rc = drill_err(DRILL_EFAIL, "copy %s: %s", src, strerror(errno));
+		if (d)
+			closedir(d);
 		goto cleanup;
 	}
 	dir_push(&c, &sb);
-	rc = copy_dir_entries(&c, src, dst);
+	rc = copy_dir_entries(&c, d, src, dst);
 cleanup:
 	report_counts(&c, o);
 	ctx_free(&c);

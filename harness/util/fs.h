@@ -35,13 +35,21 @@ struct drill_copy_opts {
 	int keep_owner;     /* lchown to the source's uid/gid (cp -p) */
 	int keep_mode;      /* permission bits (cp -p) */
 	int keep_times;     /* atime/mtime with nanoseconds (cp -p) */
-	/* filled in by the copy when non-NULL */
+	/* when non-NULL, the copy adds its bytes (regular files' data) and entries (everything
+	 * but directories) to these, so one pair can total several copies */
 	uint64_t *bytes_copied;
 	uint64_t *files_copied;
+	/* An entry that a directory listing named but that is gone (ENOENT) by the time it is
+	 * examined, opened or listed is skipped instead of failing the copy: a live RocksDB
+	 * directory loses SST files to compaction mid-copy. Only ENOENT, and never the top-level
+	 * source; a dangling symlink under follow_links is still an error. */
+	int skip_vanished;
 };
 /* What `cp -a` keeps, and what `cp -r -L -p` keeps (the runbook's checkpoint copy). */
-#define DRILL_COPY_ARCHIVE  ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL})
-#define DRILL_COPY_RUNBOOK  ((struct drill_copy_opts){1, 0, 1, 1, 1, NULL, NULL})
+#define DRILL_COPY_ARCHIVE  ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL, 0})
+#define DRILL_COPY_RUNBOOK  ((struct drill_copy_opts){1, 0, 1, 1, 1, NULL, NULL, 0})
+/* `cp -a` of a directory that is being written to (a running database). */
+#define DRILL_COPY_LIVE     ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL, 1})
 
 /* Copy the tree `src` to `dst` (dst must not exist; it is created with src's attributes). Regular
  * files are cloned (FICLONE) where the filesystem can, else copied with copy_file_range, else
@@ -50,7 +58,16 @@ int drill_fs_copy_tree(const char *src, const char *dst, const struct drill_copy
 /* Copy every entry of directory `src` into existing directory `dst` (cp -r of its entries). */
 int drill_fs_copy_contents(const char *src, const char *dst, const struct drill_copy_opts *o);
 
-/* Sum of file sizes under a tree (not following links). */
+/* Sum of file sizes under a tree (not following links; a file with several links counts once). */
 int drill_fs_tree_size(uint64_t *bytes, const char *path);
+
+/* --- For tests only ----------------------------------------------------------------------------
+ * Called by the copy walk with each entry's source path at two points: after the directory
+ * listing named it and before it is examined (DRILL_FS_HOOK_LISTED), and after it was examined and
+ * before it is opened, read or listed (DRILL_FS_HOOK_EXAMINED). A test removes the entry there to
+ * make "vanished mid-copy" deterministic. NULL (the default) turns it off. Not thread-safe. */
+enum drill_fs_hook_point { DRILL_FS_HOOK_LISTED, DRILL_FS_HOOK_EXAMINED };
+void drill_fs_set_copy_hook(void (*fn)(enum drill_fs_hook_point at, const char *src, void *arg),
+			    void *arg);
 
 #endif
