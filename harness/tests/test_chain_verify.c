@@ -560,6 +560,39 @@ static void test_quorum_n7(void **state)
 	free_errors(reps, 7);
 }
 
+/* f = ⌊(n−1)/3⌋ for every n up to 10 (n = 3, 6, 9 tell it apart from ⌊n/3⌋), and 2f+1 decides:
+ * with exactly 2f+1 ok replicas the set is recoverable, with 2f it is not. */
+static void test_f_table(void **state)
+{
+	(void)state;
+	static const int want_f[11] = {0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 3};
+	struct model m = {.unreadable = -1};
+	struct drill_replica_result reps[10];
+	struct drill_verify_result r;
+	uint64_t lasts[10];
+	char st[11];
+	for (size_t i = 0; i < 10; i++) {
+		m.fork[i] = 99;
+		lasts[i] = 20 + i; /* all different heights: never consistent */
+	}
+	for (size_t n = 1; n <= 10; n++) {
+		size_t q = 2 * (size_t)want_f[n] + 1;
+		for (size_t i = 0; i < n; i++)
+			st[i] = i < q ? 'o' : 'c';
+		model_result(&r, reps, &m, n, lasts, st, -1);
+		drill_verdict_compute(&r, model_at, &m);
+		assert_int_equal(r.f, want_f[n]);
+		assert_int_equal(r.verdict, n == 1 ? DRILL_VERDICT_CONSISTENT : DRILL_VERDICT_RECOVERABLE);
+		assert_int_equal(r.agreed_block, 20); /* the lowest of the q ok heights */
+		st[q - 1] = 'c';
+		model_result(&r, reps, &m, n, lasts, st, -1);
+		drill_verdict_compute(&r, model_at, &m);
+		assert_int_equal(r.verdict, DRILL_VERDICT_UNRECOVERABLE);
+		assert_false(r.has_agreed);
+		free_errors(reps, n);
+	}
+}
+
 /* A replica whose block cannot be read back for a comparison is demoted to corrupt, and the
  * verdict accounts for it (it must not stay "consistent" with a corrupt replica). */
 static void test_unreadable_demotes(void **state)
@@ -804,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_divergent_three_one),
 		cmocka_unit_test(test_quorum_n4),
 		cmocka_unit_test(test_quorum_n7),
+		cmocka_unit_test(test_f_table),
 		cmocka_unit_test(test_unreadable_demotes),
 		cmocka_unit_test(test_checkpoints),
 		cmocka_unit_test(test_json),
