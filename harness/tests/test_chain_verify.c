@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MAXN 8
+#define MAXN 10
 #define SEED 4242
 
 /* --- helpers -------------------------------------------------------------------------------- */
