@@ -194,8 +194,9 @@ static void test_spawn_failures(void **state)
 	assert_non_null(strstr(drill_err_last(), strerror(EACCES)));
 	/* a log that cannot be opened */
 	char *log = drill_xasprintf("%s/no/such/dir/out.log", dir);
-	assert_true(spawn_sh(&pid, "exit 0", log) < 0);
-	print_message("bad log reported as: %s\n", drill_err_last());
+	assert_int_equal(spawn_sh(&pid, "exit 0", log), DRILL_EFAIL);
+	assert_non_null(strstr(drill_err_last(), "log"));
+	assert_non_null(strstr(drill_err_last(), "no/such/dir/out.log"));
 	/* the failed children were reaped */
 	assert_no_children();
 	free(log);

@@ -16,21 +16,30 @@
 
 /* The child's half of spawn: only async-signal-safe calls until exec. Failures are reported to
  * the parent through `errpipe` (close-on-exec: EOF there means exec succeeded). */
+/* What the child failed at, sent to the parent through the error pipe. */
+enum spawn_step { STEP_SETUP, STEP_STDIN, STEP_LOG, STEP_EXEC };
+
+/* The child's half of spawn: only async-signal-safe calls until exec. A failure is reported to
+ * the parent through `errpipe` as {step, errno} (close-on-exec: EOF there means exec succeeded). */
 static void child(char *const argv[], const char *log_path, pid_t parent, int errpipe)
 {
-	int e = 0;
+	int msg[2] = {STEP_SETUP, 0};
 	if (setpgid(0, 0) != 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-		e = errno;
+		msg[1] = errno;
 	/* The parent may have died between fork and prctl: then nobody would send the signal. */
-	if (!e && getppid() != parent)
+	if (!msg[1] && getppid() != parent)
 		_exit(127);
-	int in = e ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (!e && (in < 0 || dup2(in, STDIN_FILENO) < 0))
-		e = errno;
-	if (!e && log_path) {
+	if (!msg[1]) {
+		msg[0] = STEP_STDIN;
+		int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (in < 0 || dup2(in, STDIN_FILENO) < 0)
+			msg[1] = errno;
+	}
+	if (!msg[1] && log_path) {
+		msg[0] = STEP_LOG;
 		int out = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (out < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
-			e = errno;
+			msg[1] = errno;
 	}
 	/* Default signal dispositions and an empty mask, whatever the parent had. */
 	sigset_t none;
@@ -39,11 +48,12 @@ static void child(char *const argv[], const char *log_path, pid_t parent, int er
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	if (!e) {
+	if (!msg[1]) {
+		msg[0] = STEP_EXEC;
 		execv(argv[0], argv);
-		e = errno;
+		msg[1] = errno;
 	}
-	ssize_t ignored = write(errpipe, &e, sizeof(e));
+	ssize_t ignored = write(errpipe, msg, sizeof(msg));
 	(void)ignored;
 	_exit(127);
 }
@@ -70,16 +80,27 @@ int drill_proc_spawn(pid_t *out, char *const argv[], const char *log_path)
 	/* Also set the group from here: whichever side runs first, the group exists before we
 	 * might signal it. EACCES (the child already exec'd) and ESRCH are harmless. */
 	setpgid(pid, pid);
-	int e = 0;
+	int msg[2] = {0, 0};
 	ssize_t n;
 	do
-		n = read(p[0], &e, sizeof(e));
+		n = read(p[0], msg, sizeof(msg));
 	while (n < 0 && errno == EINTR);
 	close(p[0]);
-	if (n == (ssize_t)sizeof(e)) {
+	if (n == (ssize_t)sizeof(msg)) {
 		waitpid(pid, NULL, 0);
-		return drill_err(e == ENOENT ? DRILL_EENV : DRILL_EFAIL, "cannot start %s: %s",
-				 argv[0], strerror(e));
+		int e = msg[1];
+		switch (msg[0]) {
+		case STEP_EXEC:
+			return drill_err(e == ENOENT ? DRILL_EENV : DRILL_EFAIL, "cannot start %s: %s",
+					 argv[0], strerror(e));
+		case STEP_LOG:
+			return drill_err(DRILL_EFAIL, "cannot start %s: log %s: %s", argv[0], log_path,
+					 strerror(e));
+		default:
+			return drill_err(DRILL_EFAIL, "cannot start %s: %s: %s", argv[0],
+					 msg[0] == STEP_STDIN ? "/dev/null" : "process group",
+					 strerror(e));
+		}
 	}
 	*out = pid;
 	return 0;
@@ -125,6 +146,16 @@ int drill_proc_wait(pid_t pid, int timeout_ms, int *status)
 int drill_proc_stop(pid_t pid, int timeout_ms, int *status)
 {
 	int st = 0;
+	/* Signal only a child of ours that has not been reaped: a reaped pid may be reused. */
+	pid_t r = waitpid(pid, &st, WNOHANG);
+	if (r < 0)
+		return drill_err(DRILL_EFAIL, "process %d is not a running child of ours", (int)pid);
+	if (r == pid) {
+		kill(-pid, SIGKILL); /* what it left in its group */
+		if (status)
+			*status = st;
+		return 0;
+	}
 	/* The group first (helpers the child started), then the child itself in case it left it. */
 	kill(-pid, SIGTERM);
 	kill(pid, SIGTERM);
