@@ -433,6 +433,7 @@ struct drill_store_iter *drill_store_iter_new(struct drill_store *s, enum drill_
 	it->ropts = rocksdb_readoptions_create();
 	rocksdb_readoptions_set_verify_checksums(it->ropts, 1);
 	rocksdb_readoptions_set_readahead_size(it->ropts, SCAN_READAHEAD);
+	rocksdb_readoptions_set_fill_cache(it->ropts, 0); /* a scan reads each block once */
 	it->it = rocksdb_create_iterator_cf(s->db, it->ropts, s->cf[cf]);
 	if (start)
 		rocksdb_iter_seek(it->it, start, start_len);
