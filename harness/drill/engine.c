@@ -565,7 +565,7 @@ static int step_fault(struct drill *d, const struct drill_step *st, int index, j
 		.sc = d->sc, .platform = d->plat, .vendor = d->vendor, .workspace = d->ws,
 		.seed = sp ? strtoull(sp->value, NULL, 10)
 			   : d->seed * 0x9e3779b97f4a7c15u + (uint64_t)index,
-		.details = details};
+		.details = details, .plan = &d->plan};
 	json_object_set_new(details, "kind", json_string(k->name));
 	json_t *params = json_object();
 	for (size_t i = 0; i < st->n_params; i++)
@@ -868,6 +868,9 @@ static void drill_free(struct drill *d)
 		free(d->backups[i].name);
 	free(d->backups);
 	free(d->ws);
+	free(d->vendor_program);
+	if (d->plan.restore.copy)
+		drill_fault_plan_free(&d->plan);
 }
 
 int drill_run(json_t **report, const struct drill_scenario *sc, const struct drill_run_opts *o)
@@ -912,6 +915,7 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 		.ckpt = {sc->ckpt_enabled, sc->ckpt_keep, sc->ckpt_interval_s, sc->ckpt_window},
 		.replica_exe = o->replica_exe};
 	d.urls = drill_xcalloc((size_t)d.n, sizeof(*d.urls));
+	drill_fault_plan_init(&d.plan, d.n);
 	struct drill_workload w = {sc->keys_per_block, sc->value_size, sc->key_space,
 				   sc->block_interval_ms};
 	char *truth_path = drill_xasprintf("%s/truth.bin", d.ws);
@@ -922,7 +926,14 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 	rc = drill_platform_open(&d.plat, platform, d.ws, &d.spec);
 	if (rc)
 		goto finish;
-	rc = drill_vendor_open(&d.vendor, sc->vendor, d.ws, d.plat);
+	char *program = NULL;
+	if (sc->vendor_program) /* relative to the scenario's directory */
+		program = drill_fs_resolve_beside(sc->path, sc->vendor_program);
+	struct drill_vendor_config vc = {
+		.name = sc->vendor, .program = program, .timeout_s = sc->vendor_timeout_s,
+		.zones = (const char *const *)sc->zones, .n_zones = sc->n_zones};
+	rc = drill_vendor_open(&d.vendor, &vc, d.ws, d.plat);
+	d.vendor_program = program;
 	if (rc)
 		goto finish;
 	rc = write_cluster_json(&d, platform);

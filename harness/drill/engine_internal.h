@@ -4,6 +4,7 @@
 
 #include "drill/drill.h"
 #include "drill/truth.h"
+#include "faults/faults.h"
 #include "platform/platform.h"
 #include "storage/storage.h"
 
@@ -23,6 +24,7 @@ struct drill {
 	struct drill_cluster_spec spec;
 	struct drill_platform *plat;
 	struct drill_vendor *vendor;
+	char *vendor_program; /* storage.program resolved (the vendor config borrows it) */
 	struct drill_truth *truth;
 	int installed;
 	char **urls;   /* n entries, NULL when replica i is down */
@@ -34,6 +36,7 @@ struct drill {
 	uint64_t restored_block;
 	double rto_start;  /* wall clock at scale-down; < 0 when no RTO is being measured */
 	json_t *last_restore; /* the last restore's report object (borrowed from steps) */
+	struct drill_fault_plan plan; /* faults armed for later steps */
 	/* report pieces */
 	json_t *steps, *data_loss, *faults;
 };

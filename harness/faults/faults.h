@@ -11,6 +11,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What a fault arms for a later step rather than doing at once: the step that meets an armed fault
+ * acts it out (and records it) and disarms it. Arrays have one entry per replica. */
+enum drill_copy_variant {
+	DRILL_COPY_NO_FOLLOW = 1 << 0,   /* cp -r -p without -L: checkpoint hard links stay links */
+	DRILL_COPY_NO_PRESERVE = 1 << 1, /* cp -r -L without -p: owner, mode and times are lost */
+	DRILL_COPY_KEEP_LOCK = 1 << 2,   /* the runbook's `rm rocksdbdata/LOCK` is skipped */
+	DRILL_COPY_NO_RM = 1 << 3,       /* rocksdbdata's old files are not removed first */
+};
+struct drill_restore_faults {
+	int armed;                 /* any of the below is set */
+	int skip_scale_down;       /* restore-while-running: the runbook's stop step is skipped */
+	unsigned *copy;            /* enum drill_copy_variant bits per replica */
+	int64_t *interrupt_after;  /* copy-checkpoint stops after k files (-1: not) */
+	uint64_t *checkpoint;      /* restore this id on replica i instead of the chosen one (0: not) */
+	int *source;               /* take replica i's checkpoint from replica source[i]'s volume (-1) */
+	int *reset_identity;       /* ... and reset its identity to replica-i (1) or keep it (0) */
+};
+struct drill_fault_plan {
+	struct drill_restore_faults restore;
+};
+void drill_fault_plan_init(struct drill_fault_plan *p, int replicas);
+void drill_fault_plan_disarm_restore(struct drill_fault_plan *p, int replicas);
+void drill_fault_plan_free(struct drill_fault_plan *p);
+
 /* What an injector may act on; filled in by the drill engine for each fault step. */
 struct drill_fault_ctx {
 	const struct drill_scenario *sc;
@@ -19,6 +43,7 @@ struct drill_fault_ctx {
 	const char *workspace;
 	uint64_t seed;    /* the drill's seed mixed with the step's index (or the step's `seed`) */
 	json_t *details;  /* what the fault did, recorded in the report */
+	struct drill_fault_plan *plan; /* what it arms for later steps */
 };
 
 struct drill_fault_kind {

@@ -5,8 +5,10 @@
 #include "faults/faults.h"
 #include "faults/kinds.h"
 
+#include "util/bytes.h"
 #include "util/err.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const struct drill_fault_kind *const kinds[] = {
@@ -51,4 +53,42 @@ int drill_faults_check_scenario(const struct drill_scenario *sc)
 		}
 	}
 	return 0;
+}
+
+/* --- Armed faults ------------------------------------------------------------------------------ */
+
+void drill_fault_plan_init(struct drill_fault_plan *p, int replicas)
+{
+	memset(p, 0, sizeof(*p));
+	size_t n = (size_t)replicas;
+	p->restore.copy = drill_xcalloc(n, sizeof(*p->restore.copy));
+	p->restore.interrupt_after = drill_xcalloc(n, sizeof(*p->restore.interrupt_after));
+	p->restore.checkpoint = drill_xcalloc(n, sizeof(*p->restore.checkpoint));
+	p->restore.source = drill_xcalloc(n, sizeof(*p->restore.source));
+	p->restore.reset_identity = drill_xcalloc(n, sizeof(*p->restore.reset_identity));
+	drill_fault_plan_disarm_restore(p, replicas);
+}
+
+void drill_fault_plan_disarm_restore(struct drill_fault_plan *p, int replicas)
+{
+	struct drill_restore_faults *r = &p->restore;
+	r->armed = 0;
+	r->skip_scale_down = 0;
+	for (int i = 0; i < replicas; i++) {
+		r->copy[i] = 0;
+		r->interrupt_after[i] = -1;
+		r->checkpoint[i] = 0;
+		r->source[i] = -1;
+		r->reset_identity[i] = 1;
+	}
+}
+
+void drill_fault_plan_free(struct drill_fault_plan *p)
+{
+	free(p->restore.copy);
+	free(p->restore.interrupt_after);
+	free(p->restore.checkpoint);
+	free(p->restore.source);
+	free(p->restore.reset_identity);
+	memset(p, 0, sizeof(*p));
 }

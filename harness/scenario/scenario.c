@@ -82,6 +82,7 @@ void drill_scenario_free(struct drill_scenario *s)
 	free(s->zones);
 	free(s->storage_class);
 	free(s->vendor);
+	free(s->vendor_program);
 	for (size_t i = 0; i < s->n_steps; i++) {
 		struct drill_step *st = &s->steps[i];
 		free(st->name);
@@ -829,7 +830,7 @@ cleanup:
 
 static int load_storage(struct loader *ld, const struct ynode *root, struct drill_scenario *s)
 {
-	static const char *const keys[] = {"vendor", NULL};
+	static const char *const keys[] = {"vendor", "program", "timeoutSeconds", NULL};
 	const struct ynode *m;
 	size_t old = ld->plen;
 	int rc = section(ld, root, "storage", keys, &m);
@@ -837,6 +838,10 @@ static int load_storage(struct loader *ld, const struct ynode *root, struct dril
 		return rc;
 	push_key(ld, "storage");
 	rc = field_str(ld, m, "vendor", "a vendor name ([a-z0-9-]+)", valid_slug, &s->vendor);
+	if (!rc)
+		rc = field_str(ld, m, "program", "a program path", NULL, &s->vendor_program);
+	if (!rc)
+		rc = field_u32(ld, m, "timeoutSeconds", 1, 3600, &s->vendor_timeout_s);
 	pop(ld, old);
 	return rc;
 }
@@ -1211,6 +1216,8 @@ static int load_scenario(struct loader *ld, const struct ynode *root, struct dri
 		s->storage_class = drill_xstrdup("standard");
 	if (!s->vendor)
 		s->vendor = drill_xstrdup("hostpath-copy");
+	if (!s->vendor_timeout_s)
+		s->vendor_timeout_s = 60;
 	return 0;
 }
 

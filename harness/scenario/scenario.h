@@ -84,6 +84,8 @@ struct drill_scenario {
 	uint64_t block_interval_ms; /* 100 */
 	/* storage */
 	char *vendor;               /* hostpath-copy */
+	char *vendor_program;       /* storage.program (exec): as written, relative to the file's directory */
+	uint32_t vendor_timeout_s;  /* storage.timeoutSeconds: 60, range 1..3600 */
 	struct drill_step *steps;
 	size_t n_steps;
 	struct drill_expect expect;

@@ -9,12 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-int drill_vendor_open(struct drill_vendor **out, const char *name, const char *workspace,
-		      struct drill_platform *platform)
+int drill_vendor_open(struct drill_vendor **out, const struct drill_vendor_config *cfg,
+		      const char *workspace, struct drill_platform *platform)
 {
 	*out = NULL;
-	if (!name)
-		name = "hostpath-copy";
+	const char *name = cfg->name ? cfg->name : "hostpath-copy";
 	int (*open_fn)(struct drill_vendor *) = NULL;
 	if (!strcmp(name, "hostpath-copy"))
 		open_fn = drill_vendor_hostpath_open;
@@ -30,6 +29,8 @@ int drill_vendor_open(struct drill_vendor **out, const char *name, const char *w
 	struct drill_vendor *v = drill_xcalloc(1, sizeof(*v));
 	v->workspace = ws;
 	v->platform = platform;
+	v->cfg = *cfg;
+	v->cfg.name = name;
 	int rc = open_fn(v);
 	if (rc) {
 		free(v->workspace);

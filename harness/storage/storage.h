@@ -18,6 +18,15 @@
 
 struct drill_vendor;
 
+/* How a scenario configures its vendor (the `storage` section, and `cluster.zones`). */
+struct drill_vendor_config {
+	const char *name;          /* hostpath-copy | ebs-sim | csi-snapshot | exec */
+	const char *program;       /* exec: the plugin, an absolute path (NULL otherwise) */
+	unsigned timeout_s;        /* exec: per plugin call */
+	const char *const *zones;  /* the nodes' availability zones; replica i runs in zones[i % n] */
+	size_t n_zones;
+};
+
 struct drill_vendor_ops {
 	const char *name;
 	int (*backup)(struct drill_vendor *v, const char *name);
@@ -25,6 +34,9 @@ struct drill_vendor_ops {
 	/* Path of replica i's restored volume root to copy the checkpoint from (malloc'd). */
 	int (*source_root)(struct drill_vendor *v, const char *name, int i, char **path);
 	int (*remove)(struct drill_vendor *v, const char *name);
+	/* Optional: arm a fault for the vendor's next restore (`what` is vendor-defined, e.g.
+	 * "restore-zone" with a zone for replica i). NULL or DRILL_EINPUT when it does not apply. */
+	int (*arm)(struct drill_vendor *v, const char *what, int replica, const char *value);
 	void (*destroy)(struct drill_vendor *v);
 };
 
@@ -32,12 +44,13 @@ struct drill_vendor {
 	const struct drill_vendor_ops *ops;
 	struct drill_platform *platform;
 	char *workspace;
+	struct drill_vendor_config cfg; /* strings borrowed from the scenario */
 	uint64_t bytes_copied; /* by the last backup or restore */
 	void *impl;
 };
 
-int drill_vendor_open(struct drill_vendor **out, const char *name, const char *workspace,
-		      struct drill_platform *platform);
+int drill_vendor_open(struct drill_vendor **out, const struct drill_vendor_config *cfg,
+		      const char *workspace, struct drill_platform *platform);
 void drill_vendor_destroy(struct drill_vendor *v);
 
 #endif

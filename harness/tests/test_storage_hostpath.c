@@ -57,7 +57,7 @@ static void setup_fixture(struct fixture *f, const char *name, int replicas)
 	struct drill_cluster_spec s = {.namespace_ = "ns", .blockchain_id = "bc", .replicas = replicas,
 				       .reclaim = DRILL_RECLAIM_RETAIN};
 	assert_drill_ok(drill_platform_open(&f->p, "local", f->ws, &s));
-	assert_drill_ok(drill_vendor_open(&f->v, "hostpath-copy", f->ws, f->p));
+	assert_drill_ok(drill_vendor_open(&f->v, &(struct drill_vendor_config){.name = "hostpath-copy"}, f->ws, f->p));
 	for (int i = 0; i < replicas; i++) {
 		char *db = vol(f, i, "ns/bc/replica-x/rocksdbdata");
 		char *ck = drill_xasprintf("%s/checkpoints/150", db);
@@ -244,7 +244,7 @@ static void test_names_and_vendors(void **unused)
 		assert_int_equal(f.v->ops->remove(f.v, bad[k]), DRILL_EINPUT);
 	}
 	struct drill_vendor *v = (void *)1;
-	assert_int_equal(drill_vendor_open(&v, "tape-robot", f.ws, f.p), DRILL_EINPUT);
+	assert_int_equal(drill_vendor_open(&v, &(struct drill_vendor_config){.name = "tape-robot"}, f.ws, f.p), DRILL_EINPUT);
 	assert_null(v);
 	assert_non_null(strstr(drill_err_last(), "tape-robot"));
 	drill_vendor_destroy(NULL);

@@ -306,6 +306,32 @@ static uint64_t fixture_bytes(void)
 
 /* --- mkdir_p, read_file, write_atomic -------------------------------------------------------- */
 
+static void test_resolve_beside(void **state)
+{
+	(void)state;
+	char cwd[4096];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	char *p = drill_fs_resolve_beside("/etc/s.yaml", "/usr/bin/x");
+	assert_string_equal(p, "/usr/bin/x");
+	free(p);
+	p = drill_fs_resolve_beside("/srv/scen/s.yaml", "plugins/v.sh");
+	assert_string_equal(p, "/srv/scen/plugins/v.sh");
+	free(p);
+	p = drill_fs_resolve_beside("/s.yaml", "v.sh");
+	assert_string_equal(p, "/v.sh");
+	free(p);
+	char *want = drill_xasprintf("%s/scen/../v.sh", cwd);
+	p = drill_fs_resolve_beside("scen/s.yaml", "../v.sh");
+	assert_string_equal(p, want);
+	free(p);
+	free(want);
+	want = drill_xasprintf("%s/./v.sh", cwd);
+	p = drill_fs_resolve_beside("s.yaml", "v.sh");
+	assert_string_equal(p, want);
+	free(p);
+	free(want);
+}
+
 static void test_mkdir_p(void **state)
 {
 	(void)state;
@@ -1343,6 +1369,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_vanish_limits, teardown),
 		cmocka_unit_test_teardown(test_vanish_hardlink, teardown),
 		cmocka_unit_test_teardown(test_tree_size, teardown),
+		cmocka_unit_test(test_resolve_beside),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

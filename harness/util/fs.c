@@ -77,6 +77,24 @@ int drill_fs_is_dir(const char *path)
 	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
+char *drill_fs_resolve_beside(const char *file, const char *rel)
+{
+	if (rel[0] == '/')
+		return drill_xstrdup(rel);
+	const char *slash = strrchr(file, '/');
+	char *dir = slash ? drill_xasprintf("%.*s", (int)(slash - file), file) : drill_xstrdup(".");
+	char *joined = drill_xasprintf("%s/%s", dir, rel); /* a file in / gives "/rel" */
+	free(dir);
+	if (joined[0] == '/')
+		return joined;
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return joined;
+	char *abs = drill_xasprintf("%s/%s", cwd, joined);
+	free(joined);
+	return abs;
+}
+
 int drill_fs_read_file(char **out, size_t *len, const char *path, size_t limit)
 {
 	*out = NULL;

@@ -11,6 +11,9 @@
 int drill_fs_mkdir_p(const char *path, mode_t mode);
 int drill_fs_exists(const char *path);  /* 1 if lstat succeeds */
 int drill_fs_is_dir(const char *path);  /* 1 if a directory (following links) */
+/* `rel` as seen from the directory holding `file` (malloc'd): an absolute `rel` as is, else
+ * dirname(file)/rel made absolute against the working directory. */
+char *drill_fs_resolve_beside(const char *file, const char *rel);
 
 /* Read a whole file (at most `limit` bytes, else DRILL_EFAIL). *out is NUL-terminated, caller frees. */
 int drill_fs_read_file(char **out, size_t *len, const char *path, size_t limit);
