@@ -8,7 +8,12 @@
  * <workspace>/backups/<name>/<claim>/, written under <name>.partial-<pid> and renamed when
  * complete, so a backup that exists is whole; restore = copy each back to its original location
  * (the volume's contents are replaced). Copies keep mode, owner, times and hard links, and clone
- * or copy_file_range the data. */
+ * or copy_file_range the data.
+ *
+ * `ebs-sim` (the runbook's EKS flow on a simulated EBS with availability zones; see
+ * docs/vendor-ebs-sim.md): backup = one snapshot per volume; restore = per replica, create a
+ * volume from its snapshot, attach it to the replica's instance, mount it beside the original;
+ * finish_restore = unmount, detach, delete the restored volume and its snapshot. */
 #ifndef DRILL_STORAGE_STORAGE_H
 #define DRILL_STORAGE_STORAGE_H
 
@@ -37,6 +42,10 @@ struct drill_vendor_ops {
 	/* Optional: arm a fault for the vendor's next restore (`what` is vendor-defined, e.g.
 	 * "restore-zone" with a zone for replica i). NULL or DRILL_EINPUT when it does not apply. */
 	int (*arm)(struct drill_vendor *v, const char *what, int replica, const char *value);
+	/* Optional: called by the restore flow once every checkpoint has been copied out of the
+	 * restored copies (EKS: unmount, detach and delete the restored volumes and their
+	 * snapshots). NULL when there is nothing to clean up. */
+	int (*finish_restore)(struct drill_vendor *v, const char *name);
 	void (*destroy)(struct drill_vendor *v);
 };
 

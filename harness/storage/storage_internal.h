@@ -5,5 +5,6 @@
 #include "storage/storage.h"
 
 int drill_vendor_hostpath_open(struct drill_vendor *v);
+int drill_vendor_ebs_sim_open(struct drill_vendor *v);
 
 #endif
