@@ -4,10 +4,13 @@
  *                         until no replica runs (kubectl get pods shows none)
  *   2. restore-volumes    the storage vendor restores every volume from the named backup
  *   3. choose-checkpoint  `latest-common`: the highest checkpoint id present on every replica's
- *                         restored volume; or the id the scenario names, which must be on all
+ *                         restored volume (the vendor's source_root); or the id the scenario
+ *                         names, which must be on all
  *   4. copy-checkpoint    per replica: empty rocksdbdata (rm -rf rocksdbdata/<all>), copy the
  *                         restored copy's rocksdbdata/checkpoints/<id>/<all> into it with
  *                         cp -r -L -p, and rm rocksdbdata/LOCK
+ *      cleanup-restored-volumes  the vendor's finish_restore, where it has one (ebs-sim: unmount,
+ *                         detach and delete the restored volumes with their snapshots)
  *   5. scale-up           helm upgrade ... --set global.replicaCount=1, wait until every replica
  *                         is ready
  *   6. check-state        every replica reports block <id> with the digest the driver wrote then
@@ -118,9 +121,16 @@ static int choose_checkpoint(struct drill *d, const struct drill_step *st, uint6
 	json_t *per = json_array();
 	int rc = 0;
 	for (int i = 0; i < d->n && !rc; i++) {
-		char *data = drill_engine_data_dir(d, i);
-		rc = data ? list_checkpoints(&ids[i], &cnt[i], data)
-			  : drill_err(DRILL_EFAIL, "replica %d has no volume", i);
+		/* from the restored copy, as the runbook's EKS flow looks at /mnt/source */
+		char *root = NULL, *data = NULL;
+		rc = d->vendor->ops->source_root(d->vendor, st->name, i, &root);
+		if (!rc) {
+			char *sub = drill_platform_data_subpath(&d->spec, i);
+			data = drill_xasprintf("%s/%s", root, sub);
+			free(sub);
+			rc = list_checkpoints(&ids[i], &cnt[i], data);
+		}
+		free(root);
 		free(data);
 		if (!rc)
 			json_array_append_new(per, json_pack("{s:i,s:o}", "replica", i, "checkpoints",
@@ -264,6 +274,15 @@ int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *deta
 	substep(sub, "copy-checkpoint", t,
 		json_pack("{s:I,s:I}", "bytesCopied", (json_int_t)bytes, "filesCopied",
 			  (json_int_t)files));
+
+	/* 4b. The vendor's cleanup (EKS: unmount, detach, delete the restored volumes). */
+	if (d->vendor->ops->finish_restore) {
+		t = drill_now_s();
+		rc = d->vendor->ops->finish_restore(d->vendor, st->name);
+		if (rc)
+			return drill_err_wrap(rc, "cleanup-restored-volumes");
+		substep(sub, "cleanup-restored-volumes", t, NULL);
+	}
 
 	/* 5. helm upgrade --set global.replicaCount=1, wait until every replica is ready. */
 	t = drill_now_s();
