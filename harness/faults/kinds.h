@@ -9,6 +9,7 @@ extern const struct drill_fault_kind drill_fault_truncate_sst;
 extern const struct drill_fault_kind drill_fault_delete_file;
 extern const struct drill_fault_kind drill_fault_zero_range;
 extern const struct drill_fault_kind drill_fault_wal_garbage;
+extern const struct drill_fault_kind drill_fault_wrong_az;
 
 /* A fault parameter as an unsigned integer; DRILL_EINPUT with FILE:LINE:COL otherwise. */
 int drill_fault_param_u64(uint64_t *out, const struct drill_param *p,

@@ -13,7 +13,9 @@
 
 static const struct drill_fault_kind *const kinds[] = {
 	&drill_fault_bitflip_sst, &drill_fault_truncate_sst, &drill_fault_delete_file,
-	&drill_fault_zero_range,  &drill_fault_wal_garbage,  NULL,
+	&drill_fault_zero_range,  &drill_fault_wal_garbage,
+	&drill_fault_wrong_az,
+	NULL,
 };
 
 size_t drill_fault_count(void)
