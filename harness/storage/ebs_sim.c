@@ -672,6 +672,37 @@ static int ebs_backup(struct drill_vendor *v, const char *name)
 	return rc;
 }
 
+/* Unmount, detach and delete replica i's restored volume of backup `name` (the latest, if any),
+ * and with `drop_snapshot` the snapshot it came from. */
+static int cleanup_restored(struct ebs *e, const char *name, int i, int drop_snapshot)
+{
+	json_t *x = restored_for(e, name, i);
+	if (!x)
+		return 0;
+	char *vol_id = drill_xstrdup(jstr(x, "volumeId"));
+	char *snap_id = drill_xstrdup(jstr(x, "snapshotId"));
+	const char *what = "unmount";
+	int rc = unmount_volume(e, x);
+	if (!rc && !strcmp(jstr(x, "state"), "in-use")) {
+		what = "detach-volume";
+		rc = detach_volume(e, x);
+	}
+	if (!rc) {
+		what = "delete-volume";
+		rc = delete_volume(e, vol_id);
+	}
+	if (!rc && drop_snapshot && find(arr(e, "snapshots"), "snapshotId", snap_id, NULL)) {
+		what = "delete-snapshot";
+		rc = delete_snapshot(e, snap_id, "deleted with the restored volume after the "
+				     "restore, as the runbook says");
+	}
+	if (rc)
+		drill_err_wrap(rc, "replica %d: %s", i, what);
+	free(vol_id);
+	free(snap_id);
+	return rc;
+}
+
 /* Why backup `name` has no snapshot for replica i: never taken, or deleted (and by what). */
 static int no_snapshot(struct ebs *e, const char *name, int i)
 {
@@ -700,6 +731,13 @@ static int ebs_restore(struct drill_vendor *v, const char *name)
 	for (int i = 0; i < e->n && !rc; i++)
 		if (!snapshot_for(e, name, i))
 			rc = no_snapshot(e, name, i);
+	/* What an earlier restore of this backup left (it failed before its cleanup) goes first,
+	 * as an operator would clear it before trying again. */
+	for (int i = 0; i < e->n && !rc; i++) {
+		rc = cleanup_restored(e, name, i, 0);
+		if (rc)
+			drill_err_wrap(rc, "cleaning up an earlier restore of %s", name);
+	}
 	uint64_t bytes = 0;
 	for (int i = 0; i < e->n && !rc; i++) {
 		json_t *orig = NULL, *inst = instance_of(e, i);
@@ -738,32 +776,8 @@ static int ebs_finish_restore(struct drill_vendor *v, const char *name)
 {
 	struct ebs *e = E(v);
 	int rc = valid_name(name);
-	for (int i = 0; i < e->n && !rc; i++) {
-		json_t *x = restored_for(e, name, i);
-		if (!x)
-			continue;
-		char *vol_id = drill_xstrdup(jstr(x, "volumeId"));
-		char *snap_id = drill_xstrdup(jstr(x, "snapshotId"));
-		const char *what = "unmount";
-		rc = unmount_volume(e, x);
-		if (!rc && !strcmp(jstr(x, "state"), "in-use")) {
-			what = "detach-volume";
-			rc = detach_volume(e, x);
-		}
-		if (!rc) {
-			what = "delete-volume";
-			rc = delete_volume(e, vol_id);
-		}
-		if (!rc && find(arr(e, "snapshots"), "snapshotId", snap_id, NULL)) {
-			what = "delete-snapshot";
-			rc = delete_snapshot(e, snap_id, "deleted with the restored volume after "
-					     "the restore, as the runbook says");
-		}
-		if (rc)
-			drill_err_wrap(rc, "replica %d: %s", i, what);
-		free(vol_id);
-		free(snap_id);
-	}
+	for (int i = 0; i < e->n && !rc; i++)
+		rc = cleanup_restored(e, name, i, 1);
 	return rc;
 }
 
