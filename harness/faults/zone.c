@@ -11,6 +11,7 @@
 
 #include "util/err.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,11 +51,15 @@ static int check_wrong_az(const struct drill_step *st, const struct drill_scenar
 				 p->line, p->col, sc->replicas - 1);
 	const struct drill_param *z = drill_step_param(st, "zone");
 	if (z) {
-		for (size_t k = 0; k < sc->n_zones; k++)
+		char known[512] = "";
+		for (size_t k = 0; k < sc->n_zones; k++) {
 			if (!strcmp(sc->zones[k], z->value))
 				return 0;
+			size_t len = strlen(known);
+			snprintf(known + len, sizeof(known) - len, "%s%s", k ? ", " : "", sc->zones[k]);
+		}
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.zone: '%s' is not one of "
-				 "cluster.zones", sc->path, z->line, z->col, z->value);
+				 "cluster.zones (%s)", sc->path, z->line, z->col, z->value, known);
 	}
 	if (!other_zone(sc, (int)r))
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault: wrong-az needs a zone other than "
