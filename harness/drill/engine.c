@@ -192,8 +192,11 @@ static void ws_finish(int lockfd, const char *ws)
 
 /* --- Replicas ---------------------------------------------------------------------------------- */
 
+/* Which replicas answer now. Leaves the last error message alone: it is called right after a
+ * platform operation whose failure the caller is about to report. */
 int drill_engine_refresh_urls(struct drill *d)
 {
+	char *saved = drill_xstrdup(drill_err_last());
 	for (int i = 0; i < d->n; i++) {
 		free(d->urls[i]);
 		d->urls[i] = NULL;
@@ -203,6 +206,11 @@ int drill_engine_refresh_urls(struct drill *d)
 		if (d->plat->ops->replica_url(d->plat, i, &u) == 0)
 			d->urls[i] = u;
 	}
+	if (saved[0])
+		drill_err(DRILL_EFAIL, "%s", saved); /* the code is the caller's; only the text is kept */
+	else
+		drill_err_clear();
+	free(saved);
 	return 0;
 }
 
@@ -307,7 +315,7 @@ cleanup:
 }
 
 /* Order `blocks` writes on every running replica, in batches. */
-static int order_writes(struct drill *d, uint64_t blocks, json_t *details)
+int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details)
 {
 	struct drill_buf batch;
 	drill_buf_init(&batch, DRILL_ORDER_MAX_BODY);
@@ -584,7 +592,7 @@ static int step_validate(struct drill *d, const struct drill_step *st, json_t *d
 	for (int i = 0; i < d->n; i++)
 		if (!d->urls[i])
 			return drill_err(DRILL_EFAIL, "replica %d is not running", i);
-	int rc = order_writes(d, st->blocks, details);
+	int rc = drill_engine_order_writes(d, st->blocks, details);
 	if (rc)
 		return rc;
 	if (d->rto_start >= 0 && d->last_restore) {
@@ -599,7 +607,7 @@ static int step_validate(struct drill *d, const struct drill_step *st, json_t *d
 static int run_step(struct drill *d, const struct drill_step *st, int index, json_t *details)
 {
 	switch (st->kind) {
-	case DRILL_STEP_WRITE: return order_writes(d, st->blocks, details);
+	case DRILL_STEP_WRITE: return drill_engine_order_writes(d, st->blocks, details);
 	case DRILL_STEP_CHECKPOINT: return step_checkpoint(d, details);
 	case DRILL_STEP_BACKUP: return step_backup(d, st, details);
 	case DRILL_STEP_STOP: return step_stop(d, st, details);

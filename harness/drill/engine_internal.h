@@ -46,6 +46,8 @@ int drill_engine_refresh_urls(struct drill *d);
 int drill_engine_statuses(struct drill *d, struct drill_replica_status *sts); /* running only */
 void drill_engine_statuses_free(struct drill *d, struct drill_replica_status *sts);
 char *drill_engine_data_dir(struct drill *d, int i); /* host path of replica i's rocksdbdata */
+/* Order `blocks` writes on every running replica and check them against the truth. */
+int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details);
 
 /* restore.c: the runbook's restore flow; fills `details`. */
 int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *details);

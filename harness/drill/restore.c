@@ -18,6 +18,7 @@
  * also stops the RTO clock started at scale-down. Each step is timed and recorded. */
 #include "drill/engine_internal.h"
 
+#include "chain/store.h"
 #include "replica/client.h"
 #include "util/bytes.h"
 #include "util/err.h"
@@ -29,6 +30,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Record a sub-step with its duration. */
@@ -184,40 +186,119 @@ cleanup:
 	return rc;
 }
 
-/* Step 4 for one replica: the runbook's rm, cp -r -L -p and rm LOCK. */
-static int copy_checkpoint(struct drill *d, const struct drill_step *st, int i, uint64_t id,
-			   uint64_t *bytes, uint64_t *files)
+/* Copy at most `limit` entries of src into dst, in name order (an operator's copy that died
+ * part-way). */
+static int copy_first_entries(const char *src, const char *dst, const struct drill_copy_opts *co,
+			      int64_t limit, json_t *dev)
 {
+	struct dirent **names = NULL;
+	int n = scandir(src, &names, NULL, alphasort), rc = 0;
+	if (n < 0)
+		return drill_err(DRILL_EFAIL, "%s: %s", src, strerror(errno));
+	int64_t done = 0;
+	json_t *copied = json_array();
+	for (int k = 0; k < n; k++) {
+		const char *e = names[k]->d_name;
+		if (!rc && strcmp(e, ".") && strcmp(e, "..") && done < limit) {
+			char *a = drill_xasprintf("%s/%s", src, e), *b = drill_xasprintf("%s/%s", dst, e);
+			rc = drill_fs_copy_tree(a, b, co);
+			free(a);
+			free(b);
+			json_array_append_new(copied, json_string(e));
+			done++;
+		}
+		free(names[k]);
+	}
+	free(names);
+	json_object_set_new(dev, "copiedBeforeInterruption", copied);
+	return rc;
+}
+
+/* Give a database copied from another replica's volume the identity of replica i. */
+static int reset_identity(const char *db_dir, int i)
+{
+	struct drill_store *st = NULL;
+	int rc = drill_store_open(&st, db_dir, DRILL_STORE_WRITE);
+	if (rc)
+		return drill_err_wrap(rc, "resetting the identity of %s", db_dir);
+	struct drill_store_batch *b = drill_store_batch_new();
+	drill_store_batch_put_meta_u32(b, "replica.id", (uint32_t)i);
+	rc = drill_store_write(st, b);
+	if (!rc)
+		rc = drill_store_flush(st);
+	drill_store_batch_free(b);
+	drill_store_close(st);
+	return rc;
+}
+
+/* Step 4 for one replica: the runbook's rm, cp -r -L -p and rm LOCK, or what an armed fault makes
+ * of them (each deviation is recorded in `devs`). */
+static int copy_checkpoint(struct drill *d, const struct drill_step *st, int i, uint64_t id,
+			   uint64_t *bytes, uint64_t *files, json_t *devs)
+{
+	const struct drill_restore_faults *rf = &d->plan.restore;
+	unsigned variant = rf->copy[i];
+	int from = rf->source[i] >= 0 ? rf->source[i] : i;
 	char *dest = drill_engine_data_dir(d, i);
 	char *src_root = NULL, *src = NULL, *lock = NULL;
-	int rc = d->vendor->ops->source_root(d->vendor, st->name, i, &src_root);
+	json_t *dev = json_pack("{s:i}", "replica", i);
+	int rc = d->vendor->ops->source_root(d->vendor, st->name, from, &src_root);
 	if (rc)
 		goto cleanup;
-	char *sub = drill_platform_data_subpath(&d->spec, i);
+	char *sub = drill_platform_data_subpath(&d->spec, from);
 	src = drill_xasprintf("%s/%s/checkpoints/%" PRIu64, src_root, sub, id);
 	free(sub);
+	if (from != i) {
+		json_object_set_new(dev, "copiedFromReplica", json_integer(from));
+		json_object_set_new(dev, "identityReset", json_boolean(rf->reset_identity[i]));
+	}
 	if (!drill_fs_is_dir(src)) {
 		rc = drill_err(DRILL_EFAIL, "replica %d: %s: no such checkpoint in the restored copy",
 			       i, src);
 		goto cleanup;
 	}
 	rc = drill_fs_mkdir_p(dest, 0755);
-	if (!rc)
-		rc = drill_fs_remove_contents(dest); /* the runbook's rm -rf of rocksdbdata's entries */
 	if (rc)
+		goto cleanup;
+	if (variant & DRILL_COPY_NO_RM)
+		json_object_set_new(dev, "oldFilesKept", json_true());
+	else if ((rc = drill_fs_remove_contents(dest))) /* rm -rf rocksdbdata/<all> */
 		goto cleanup;
 	struct drill_copy_opts co = DRILL_COPY_RUNBOOK; /* cp -r -L -p */
 	co.bytes_copied = bytes;
 	co.files_copied = files;
-	rc = drill_fs_copy_contents(src, dest, &co);
+	if (variant & DRILL_COPY_NO_FOLLOW) {
+		co.follow_links = 0;
+		json_object_set_new(dev, "followLinks", json_false());
+	}
+	mode_t old_mask = 0;
+	if (variant & DRILL_COPY_NO_PRESERVE) {
+		co.keep_owner = co.keep_mode = co.keep_times = 0;
+		old_mask = umask((mode_t)rf->copy_umask);
+		json_object_set_new(dev, "preserve", json_false());
+		json_object_set_new(dev, "umask", json_sprintf("%04o", (unsigned)rf->copy_umask));
+	}
+	if (rf->interrupt_after[i] >= 0)
+		rc = copy_first_entries(src, dest, &co, rf->interrupt_after[i], dev);
+	else
+		rc = drill_fs_copy_contents(src, dest, &co);
+	if (variant & DRILL_COPY_NO_PRESERVE)
+		umask(old_mask);
 	if (rc) {
 		drill_err_wrap(rc, "replica %d: copying checkpoint %" PRIu64, i, id);
 		goto cleanup;
 	}
+	if (from != i && rf->reset_identity[i] && (rc = reset_identity(dest, i)))
+		goto cleanup;
 	lock = drill_xasprintf("%s/LOCK", dest);
-	if (unlink(lock) != 0 && errno != ENOENT)
+	if (variant & DRILL_COPY_KEEP_LOCK)
+		json_object_set_new(dev, "lockLeft", json_boolean(drill_fs_exists(lock)));
+	else if (unlink(lock) != 0 && errno != ENOENT)
 		rc = drill_err(DRILL_EFAIL, "%s: %s", lock, strerror(errno));
 cleanup:
+	if (json_object_size(dev) > 1)
+		json_array_append(devs, dev);
+	json_decref(dev);
 	free(dest);
 	free(src_root);
 	free(src);
@@ -225,25 +306,108 @@ cleanup:
 	return rc;
 }
 
-int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *details)
+/* A checkpoint id armed for replica i (DRILL_CKPT_PREVIOUS resolved against its restored volume:
+ * its newest checkpoint older than `chosen`). */
+static int replica_checkpoint(struct drill *d, int i, uint64_t chosen, uint64_t *out)
 {
-	json_t *sub = json_array();
-	json_object_set_new(details, "from", json_string(st->name));
-	json_object_set_new(details, "steps", sub);
-	uint64_t before = drill_truth_last(d->truth), id = 0;
-	struct drill_truth_rec rec_before = {0};
-	if (before)
-		drill_truth_get(d->truth, before, &rec_before);
-	json_object_set_new(details, "driverLastBlockBefore", json_integer((json_int_t)before));
+	uint64_t want = d->plan.restore.checkpoint[i];
+	*out = want ? want : chosen;
+	if (want != DRILL_CKPT_PREVIOUS)
+		return 0;
+	uint64_t *ids = NULL;
+	size_t n = 0;
+	char *data = drill_engine_data_dir(d, i);
+	int rc = list_checkpoints(&ids, &n, data);
+	free(data);
+	int found = 0;
+	for (size_t k = n; k-- > 0 && !found;)
+		if (ids[k] < chosen) {
+			*out = ids[k];
+			found = 1;
+		}
+	free(ids);
+	if (!rc && !found)
+		rc = drill_err(DRILL_EFAIL, "replica %d has no checkpoint older than %" PRIu64
+			       " to restore instead", i, chosen);
+	return rc;
+}
+
+/* Step 6: every replica must come up at the restored checkpoint with the driver's block there.
+ * A replica behind it is noted (it catches up by state transfer when the cluster orders again); one
+ * ahead of it, or holding other content, fails the restore: the cluster would fork. */
+static int check_state(struct drill *d, uint64_t id, int have_rec,
+		       const struct drill_truth_rec *rec, uint64_t *seq, int *matches, json_t *per)
+{
+	struct drill_replica_status *sts = drill_xcalloc((size_t)d->n, sizeof(*sts));
+	int rc = drill_engine_statuses(d, sts);
+	*matches = rc == 0;
+	*seq = 0;
+	for (int i = 0; i < d->n && rc == 0; i++) {
+		const struct drill_replica_status *s = &sts[i];
+		struct drill_truth_rec at;
+		int known = s->last_block <= drill_truth_last(d->truth) &&
+			    (s->last_block == 0 || drill_truth_get(d->truth, s->last_block, &at) == 0);
+		int same = s->last_block == 0 ||
+			   (known && s->has_digest && !memcmp(s->last_digest, at.digest,
+							      DRILL_HASH_LEN));
+		const char *where = !d->urls[i] ? "down" : !same ? "other-chain" :
+				    s->last_block < id ? "behind" : s->last_block > id ? "ahead" :
+				    "at-checkpoint";
+		int ok = d->urls[i] && s->last_block == id && s->has_digest && have_rec &&
+			 !memcmp(s->last_digest, rec->digest, DRILL_HASH_LEN);
+		*matches &= ok;
+		if (s->seq_num > *seq)
+			*seq = s->seq_num;
+		json_array_append_new(per, json_pack("{s:i,s:I,s:I,s:s,s:b}", "replica", i,
+						     "lastBlock", (json_int_t)s->last_block, "seqNum",
+						     (json_int_t)s->seq_num, "position", where,
+						     "matchesDriver", ok));
+		if (!strcmp(where, "other-chain")) {
+			char a[17] = "none", b[17] = "unknown";
+			if (s->has_digest)
+				drill_hex(a, s->last_digest, 8);
+			if (known)
+				drill_hex(b, at.digest, 8);
+			rc = drill_err(DRILL_EFAIL, "replica %d holds block %" PRIu64 " with digest "
+				       "%s…, the driver wrote %s…: the restored data is another chain's",
+				       i, s->last_block, a, b);
+		} else if (!strcmp(where, "ahead")) {
+			rc = drill_err(DRILL_EFAIL, "replica %d is at block %" PRIu64 ", ahead of the "
+				       "restored checkpoint %" PRIu64 ": the cluster would write blocks "
+				       "%" PRIu64 "..%" PRIu64 " again and fork from it", i,
+				       s->last_block, id, id + 1, s->last_block);
+		} else if (!strcmp(where, "behind")) {
+			drill_log_warn("restore: replica %d came up at block %" PRIu64 ", behind the "
+				       "restored checkpoint %" PRIu64 "; it catches up by state "
+				       "transfer", i, s->last_block, id);
+		}
+	}
+	drill_engine_statuses_free(d, sts);
+	free(sts);
+	return rc;
+}
+
+static int restore_steps(struct drill *d, const struct drill_step *st, json_t *details,
+			 json_t *sub, json_t *devs, uint64_t before,
+			 const struct drill_truth_rec *rec_before, uint64_t *idp)
+{
+	const struct drill_restore_faults *rf = &d->plan.restore;
+	uint64_t id = 0;
+	int rc = 0;
 
 	/* 1. helm upgrade --set global.replicaCount=0, wait until no pod runs. */
 	d->rto_start = drill_now_s();
 	double t = drill_now_s();
-	int rc = d->plat->ops->scale(d->plat, 0);
-	drill_engine_refresh_urls(d);
-	if (rc)
-		return drill_err_wrap(rc, "scale-down");
-	substep(sub, "scale-down", t, NULL);
+	if (rf->skip_scale_down) {
+		json_array_append_new(devs, json_pack("{s:s}", "skipped", "scale-down"));
+		substep(sub, "scale-down", t, json_pack("{s:b}", "skipped", 1));
+	} else {
+		rc = d->plat->ops->scale(d->plat, 0);
+		drill_engine_refresh_urls(d);
+		if (rc)
+			return drill_err_wrap(rc, "scale-down");
+		substep(sub, "scale-down", t, NULL);
+	}
 
 	/* 2. Restore every volume from the backup. */
 	t = drill_now_s();
@@ -267,13 +431,31 @@ int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *deta
 	/* 4. Into each replica's rocksdbdata. */
 	t = drill_now_s();
 	uint64_t bytes = 0, files = 0;
-	for (int i = 0; i < d->n && !rc; i++)
-		rc = copy_checkpoint(d, st, i, id, &bytes, &files);
-	if (rc)
+	json_t *ids = json_array();
+	for (int i = 0; i < d->n && !rc; i++) {
+		uint64_t id_i = id;
+		rc = replica_checkpoint(d, i, id, &id_i);
+		if (!rc && id_i != id)
+			json_array_append_new(devs, json_pack("{s:i,s:I}", "replica", i,
+							      "restoredCheckpoint", (json_int_t)id_i));
+		json_array_append_new(ids, json_integer((json_int_t)id_i));
+		if (!rc)
+			rc = copy_checkpoint(d, st, i, id_i, &bytes, &files, devs);
+		if (!rc && rf->race_writes && d->urls[i]) {
+			/* the clients keep writing to the cluster that was never stopped */
+			json_t *w = json_object();
+			rc = drill_engine_order_writes(d, rf->race_writes, w);
+			json_array_append_new(devs, json_pack("{s:i,s:o}", "writesAfterCopyOfReplica",
+							      i, "write", w));
+		}
+	}
+	if (rc) {
+		json_decref(ids);
 		return drill_err_wrap(rc, "copy-checkpoint");
+	}
 	substep(sub, "copy-checkpoint", t,
-		json_pack("{s:I,s:I}", "bytesCopied", (json_int_t)bytes, "filesCopied",
-			  (json_int_t)files));
+		json_pack("{s:I,s:I,s:o}", "bytesCopied", (json_int_t)bytes, "filesCopied",
+			  (json_int_t)files, "checkpoints", ids));
 
 	/* 4b. The vendor's cleanup (EKS: unmount, detach, delete the restored volumes). */
 	if (d->vendor->ops->finish_restore) {
@@ -294,29 +476,15 @@ int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *deta
 
 	/* 6. What the cluster holds now, against what the driver wrote at block <id>. */
 	t = drill_now_s();
-	struct drill_replica_status *sts = drill_xcalloc((size_t)d->n, sizeof(*sts));
-	rc = drill_engine_statuses(d, sts);
-	int matches = rc == 0;
 	struct drill_truth_rec rec = {0};
-	int have_rec = id <= before && drill_truth_get(d->truth, id, &rec) == 0;
-	json_t *per = json_array();
+	int have_rec = id <= before && drill_truth_get(d->truth, id, &rec) == 0, matches = 0;
 	uint64_t seq = 0;
-	for (int i = 0; i < d->n && rc == 0; i++) {
-		int ok = d->urls[i] && sts[i].last_block == id && sts[i].has_digest && have_rec &&
-			 !memcmp(sts[i].last_digest, rec.digest, DRILL_HASH_LEN);
-		matches &= ok;
-		if (sts[i].seq_num > seq)
-			seq = sts[i].seq_num;
-		json_array_append_new(per, json_pack("{s:i,s:I,s:I,s:b}", "replica", i, "lastBlock",
-						     (json_int_t)sts[i].last_block, "seqNum",
-						     (json_int_t)sts[i].seq_num, "matchesDriver", ok));
-	}
-	drill_engine_statuses_free(d, sts);
-	free(sts);
-	if (rc)
-		return drill_err_wrap(rc, "check-state");
+	json_t *per = json_array();
+	rc = check_state(d, id, have_rec, &rec, &seq, &matches, per);
 	substep(sub, "check-state", t, json_pack("{s:o}", "replicas", per));
 	json_object_set_new(details, "stateMatchesDriver", json_boolean(matches));
+	if (rc)
+		return drill_err_wrap(rc, "check-state");
 
 	/* The driver carries on from the restored point: RPO is what the restore gave up. */
 	d->restored = 1;
@@ -325,7 +493,7 @@ int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *deta
 	if (have_rec) {
 		json_object_set_new(details, "rpoBlocks", json_integer((json_int_t)(before - id)));
 		json_object_set_new(details, "rpoVirtualSeconds",
-				    json_real((double)(rec_before.ts_ms - rec.ts_ms) / 1000.0));
+				    json_real((double)(rec_before->ts_ms - rec.ts_ms) / 1000.0));
 		rc = drill_truth_rollback(d->truth, id);
 		if (rc)
 			return rc;
@@ -336,5 +504,25 @@ int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *deta
 	if (!matches)
 		drill_log_warn("restore: the restored replicas do not all hold block %" PRIu64
 			       " as the driver wrote it", id);
+	*idp = id;
 	return 0;
+}
+
+int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *details)
+{
+	json_t *sub = json_array(), *devs = json_array();
+	json_object_set_new(details, "from", json_string(st->name));
+	json_object_set_new(details, "steps", sub);
+	uint64_t before = drill_truth_last(d->truth), id = 0;
+	struct drill_truth_rec rec_before = {0};
+	if (before)
+		drill_truth_get(d->truth, before, &rec_before);
+	json_object_set_new(details, "driverLastBlockBefore", json_integer((json_int_t)before));
+	int rc = restore_steps(d, st, details, sub, devs, before, &rec_before, &id);
+	if (json_array_size(devs))
+		json_object_set_new(details, "deviations", devs);
+	else
+		json_decref(devs);
+	drill_fault_plan_disarm_restore(&d->plan, d->n);
+	return rc;
 }

@@ -22,12 +22,17 @@ enum drill_copy_variant {
 struct drill_restore_faults {
 	int armed;                 /* any of the below is set */
 	int skip_scale_down;       /* restore-while-running: the runbook's stop step is skipped */
+	uint64_t race_writes;      /* ... and the clients keep writing: blocks ordered after each
+				    * replica's copy */
+	int copy_umask;            /* the copier's umask under DRILL_COPY_NO_PRESERVE */
 	unsigned *copy;            /* enum drill_copy_variant bits per replica */
 	int64_t *interrupt_after;  /* copy-checkpoint stops after k files (-1: not) */
-	uint64_t *checkpoint;      /* restore this id on replica i instead of the chosen one (0: not) */
+	uint64_t *checkpoint;      /* restore this id on replica i instead of the chosen one (0: not;
+				    * DRILL_CKPT_PREVIOUS: its newest one older than the chosen) */
 	int *source;               /* take replica i's checkpoint from replica source[i]'s volume (-1) */
 	int *reset_identity;       /* ... and reset its identity to replica-i (1) or keep it (0) */
 };
+#define DRILL_CKPT_PREVIOUS UINT64_MAX
 struct drill_fault_plan {
 	struct drill_restore_faults restore;
 };

@@ -10,6 +10,14 @@ extern const struct drill_fault_kind drill_fault_delete_file;
 extern const struct drill_fault_kind drill_fault_zero_range;
 extern const struct drill_fault_kind drill_fault_wal_garbage;
 extern const struct drill_fault_kind drill_fault_wrong_az;
+extern const struct drill_fault_kind drill_fault_restore_while_running;
+extern const struct drill_fault_kind drill_fault_copy_no_follow;
+extern const struct drill_fault_kind drill_fault_copy_no_preserve;
+extern const struct drill_fault_kind drill_fault_lock_left;
+extern const struct drill_fault_kind drill_fault_restore_without_rm;
+extern const struct drill_fault_kind drill_fault_copy_interrupted;
+extern const struct drill_fault_kind drill_fault_mismatched_checkpoint;
+extern const struct drill_fault_kind drill_fault_cross_replica_restore;
 
 /* A fault parameter as an unsigned integer; DRILL_EINPUT with FILE:LINE:COL otherwise. */
 int drill_fault_param_u64(uint64_t *out, const struct drill_param *p,

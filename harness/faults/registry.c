@@ -15,7 +15,10 @@ static const struct drill_fault_kind *const kinds[] = {
 	&drill_fault_bitflip_sst, &drill_fault_truncate_sst, &drill_fault_delete_file,
 	&drill_fault_zero_range,  &drill_fault_wal_garbage,
 	&drill_fault_wrong_az,
-	NULL,
+	&drill_fault_restore_while_running, &drill_fault_copy_no_follow,
+	&drill_fault_copy_no_preserve, &drill_fault_lock_left, &drill_fault_restore_without_rm,
+	&drill_fault_copy_interrupted, &drill_fault_mismatched_checkpoint,
+	&drill_fault_cross_replica_restore, NULL,
 };
 
 size_t drill_fault_count(void)
@@ -76,6 +79,8 @@ void drill_fault_plan_disarm_restore(struct drill_fault_plan *p, int replicas)
 	struct drill_restore_faults *r = &p->restore;
 	r->armed = 0;
 	r->skip_scale_down = 0;
+	r->race_writes = 0;
+	r->copy_umask = 077;
 	for (int i = 0; i < replicas; i++) {
 		r->copy[i] = 0;
 		r->interrupt_after[i] = -1;

@@ -181,7 +181,10 @@ static int alive(struct local *l, int i)
 }
 
 /* Start replica i's process (it is not running); readiness is waited for apart. */
-static int spawn(struct drill_platform *p, int i)
+/* `cold`: the whole cluster starts at once (helm install, scale to 1). No peer is ready yet, so the
+ * replica does not look for one before it is ready; it catches up by state transfer when it is
+ * ordered past its sequence number. A replica that returns alone (`start`) catches up first. */
+static int spawn(struct drill_platform *p, int i, int cold)
 {
 	struct local *l = impl(p);
 	const char *exe = p->spec.replica_exe ? p->spec.replica_exe : drill_proc_self_exe();
@@ -208,7 +211,12 @@ static int spawn(struct drill_platform *p, int i)
 			"--peers-dir", l->run_dir, "--checkpoints-enabled",
 			p->spec.ckpt.enabled ? "1" : "0", "--number-of-checkpoints", keep,
 			"--checkpoint-interval", interval, "--checkpoint-window", window,
-			drill_log_threshold >= DRILL_LOG_DEBUG ? "-v" : NULL, NULL};
+			NULL, NULL, NULL};
+	size_t k = sizeof(argv) / sizeof(argv[0]) - 3;
+	if (cold)
+		argv[k++] = "--cold-start";
+	if (drill_log_threshold >= DRILL_LOG_DEBUG)
+		argv[k++] = "-v";
 	pid_t pid = 0;
 	rc = drill_proc_spawn(&pid, argv, logf);
 	if (rc == 0) {
@@ -297,9 +305,12 @@ static int start_all(struct drill_platform *p)
 {
 	struct local *l = impl(p);
 	int rc = 0;
+	int cold = 1;
+	for (int i = 0; i < p->spec.replicas; i++)
+		cold &= !l->r[i].pid;
 	for (int i = 0; i < p->spec.replicas && !rc; i++)
 		if (!l->r[i].pid)
-			rc = spawn(p, i);
+			rc = spawn(p, i, cold);
 	uint64_t deadline = drill_now_ms() + READY_TIMEOUT_MS;
 	for (int i = 0; i < p->spec.replicas && !rc; i++)
 		rc = wait_ready(p, i, deadline);
@@ -429,7 +440,7 @@ static int local_start_replica(struct drill_platform *p, int i)
 		return rc;
 	if (impl(p)->r[i].pid)
 		return drill_err(DRILL_EINPUT, "replica-%d is already running", i);
-	rc = spawn(p, i);
+	rc = spawn(p, i, 0);
 	if (rc == 0)
 		rc = wait_ready(p, i, drill_now_ms() + READY_TIMEOUT_MS);
 	int rc2 = save_state(p);

@@ -133,6 +133,7 @@ static void ov_free(struct overlay *ov)
 struct replica {
 	/* options */
 	const char *data_dir, *port_file, *peers_dir;
+	int cold_start;
 	uint32_t id;
 	struct drill_ckpt_config cfg;
 
@@ -551,6 +552,40 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned code, cha
 	return respond(c, code, js, strlen(js), "application/json");
 }
 
+static int state_transfer(struct replica *r);
+
+/* The sequence number of a batch's first request (0 for an empty batch). */
+static int batch_first_sn(const struct drill_buf *body, uint64_t *first)
+{
+	struct drill_req_reader rd;
+	struct drill_req q;
+	*first = 0;
+	int rc = drill_req_reader_init(&rd, body->data, body->len);
+	if (rc == 0 && (rc = drill_req_reader_next(&rd, &q)) == 1) {
+		*first = q.sn;
+		rc = 0;
+	}
+	drill_req_reader_free(&rd);
+	return rc < 0 ? rc : 0;
+}
+
+/* Called with r->mu held by a ready replica that was ordered sn `first` beyond its last + 1: it
+ * stops answering orders, fetches what it missed from the most advanced peer, and is ready again.
+ * DRILL_ECORRUPT when the peers hold another chain. */
+static int catch_up_locked(struct replica *r, uint64_t first)
+{
+	drill_log_info("ordered seqNum %" PRIu64 " at seqNum %" PRIu64 ": catching up by state "
+		       "transfer", first, r->seq);
+	r->ready = 0;
+	pthread_mutex_unlock(&r->mu);
+	int rc = state_transfer(r);
+	pthread_mutex_lock(&r->mu);
+	r->ready = 1;
+	if (rc)
+		drill_log_warn("catch-up: %s", drill_err_last());
+	return rc;
+}
+
 /* POST /v1/order: check the whole batch first (well-formed, consecutive sn from last+1), so a
  * refused batch applies nothing; then apply it and commit before answering. */
 static enum MHD_Result handle_order(struct replica *r, struct MHD_Connection *c,
@@ -569,9 +604,27 @@ static enum MHD_Result handle_order(struct replica *r, struct MHD_Connection *c,
 		goto cleanup;
 	}
 	/* Pass 1: the whole body must decode (400 first), and its sn run from last+1 (409). */
-	uint64_t expect = r->seq + 1, bad_sn = 0, bad_expect = 0;
+	uint64_t first = 0;
+	int caught = 0;
+	rc = batch_first_sn(body, &first);
+	if (rc == 0 && first > r->seq + 1) {
+		/* Behind the cluster (restored to an older checkpoint, or down while it ordered):
+		 * catch up from the peers first, as a replica that sees the others ahead does. */
+		rc = catch_up_locked(r, first);
+		if (rc == DRILL_ECORRUPT) {
+			code = MHD_HTTP_CONFLICT;
+			text = drill_xasprintf("cannot catch up: %s\n", drill_err_last());
+			goto cleanup;
+		}
+		caught = rc == 0;
+		rc = 0;
+	}
+	/* After a catch-up the peer may already have applied part of this very batch. */
+	uint64_t skip_to = caught && first <= r->seq ? r->seq : 0;
+	uint64_t expect = skip_to ? first : r->seq + 1, bad_sn = 0, bad_expect = 0;
 	int wrong_sn = 0;
-	rc = drill_req_reader_init(&rd, body->data, body->len);
+	if (rc == 0)
+		rc = drill_req_reader_init(&rd, body->data, body->len);
 	while (rc == 0 && (rc = drill_req_reader_next(&rd, &q)) == 1) {
 		if (q.sn != expect && !wrong_sn) {
 			wrong_sn = 1;
@@ -587,6 +640,8 @@ static enum MHD_Result handle_order(struct replica *r, struct MHD_Connection *c,
 		text = drill_xasprintf("%s\n", drill_err_last());
 		goto cleanup;
 	}
+	if (skip_to && expect <= skip_to + 1)
+		goto cleanup; /* the catch-up brought every request of the batch */
 	if (wrong_sn) {
 		code = MHD_HTTP_CONFLICT;
 		drill_log_warn("order refused: sn %" PRIu64 " where %" PRIu64 " was expected "
@@ -596,7 +651,7 @@ static enum MHD_Result handle_order(struct replica *r, struct MHD_Connection *c,
 
 	rc = drill_req_reader_init(&rd, body->data, body->len);
 	while (rc == 0 && (rc = drill_req_reader_next(&rd, &q)) == 1)
-		rc = apply_request(r, &q);
+		rc = q.sn <= skip_to ? 0 : apply_request(r, &q);
 	drill_req_reader_free(&rd);
 	if (rc == 0)
 		rc = commit(r);
@@ -1085,7 +1140,9 @@ static int state_transfer(struct replica *r)
 static const char usage_text[] =
 	"usage: chaindrill replica --data DIR --id I --port-file FILE [--peers-dir DIR]\n"
 	"         [--checkpoints-enabled 0|1] [--number-of-checkpoints N]\n"
-	"         [--checkpoint-interval S] [--checkpoint-window W] [-v]\n";
+	"         [--checkpoint-interval S] [--checkpoint-window W] [--cold-start] [-v]\n"
+	"--cold-start: the whole cluster starts at once; do not wait for a peer to catch up from\n"
+	"before being ready, catch up when ordered past the local sequence number instead.\n";
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
@@ -1109,6 +1166,7 @@ static int parse_args(struct replica *r, int argc, char **argv)
 		{"number-of-checkpoints", required_argument, NULL, 'n'},
 		{"checkpoint-interval", required_argument, NULL, 's'},
 		{"checkpoint-window", required_argument, NULL, 'w'},
+		{"cold-start", no_argument, NULL, 'c'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -1124,6 +1182,7 @@ static int parse_args(struct replica *r, int argc, char **argv)
 		case 'd': r->data_dir = optarg; break;
 		case 'p': r->port_file = optarg; break;
 		case 'P': r->peers_dir = optarg; break;
+		case 'c': r->cold_start = 1; break;
 		case 'v':
 			drill_log_threshold = drill_log_threshold < DRILL_LOG_INFO
 						      ? DRILL_LOG_INFO : DRILL_LOG_DEBUG;
@@ -1222,7 +1281,7 @@ int drill_replica_main(int argc, char **argv)
 	}
 	drill_log_info("listening on 127.0.0.1:%u", port);
 
-	rc = state_transfer(&r);
+	rc = r.cold_start ? 0 : state_transfer(&r);
 	if (rc == DRILL_ECORRUPT) {
 		drill_log_error("%s", drill_err_last());
 		goto cleanup;
