@@ -32,7 +32,7 @@ int drill_client_status(struct drill_replica_status *st, const char *base_url)
 	if (rc)
 		goto cleanup;
 	if (r.status != 200) {
-		char ex[200];
+		char ex[800]; /* a RocksDB error names a long path first */
 		answer_excerpt(ex, sizeof(ex), &r);
 		rc = drill_err(DRILL_EFAIL, "%s: HTTP %ld: %s", url, r.status, ex);
 		goto cleanup;
@@ -75,7 +75,7 @@ int drill_client_order(struct drill_replica_status *sts, const char *const *base
 		if (rs[i].status == 200 || rs[i].status == 409)
 			r = drill_replica_status_from_json(&sts[i], rs[i].body, rs[i].len);
 		if (rs[i].status != 200) {
-			char ex[200];
+			char ex[800]; /* a RocksDB error names a long path first */
 			answer_excerpt(ex, sizeof(ex), &rs[i]);
 			if (rs[i].status == 409 && r == 0)
 				snprintf(ex, sizeof(ex), "wrong sequence number, the replica is at "
