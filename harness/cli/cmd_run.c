@@ -3,6 +3,7 @@
 #include "cli/cmd.h"
 #include "cli/common.h"
 
+#include "drill/campaign.h"
 #include "drill/drill.h"
 #include "faults/faults.h"
 #include "report/report.h"
@@ -23,8 +24,11 @@
 
 static const char usage_text[] =
 	"usage: chaindrill run SCENARIO.yaml... [--platform P] [--workspace DIR] [--report-dir DIR]\n"
-	"                      [--seed N] [--jobs N] [--keep] [-v] [-q]\n\n"
+	"                      [--seed N] [--jobs N] [--keep] [-v] [-q]\n"
+	"       chaindrill run --campaign N [--seed S] [--drill K] [--jobs N] [...]\n\n"
 	"Runs each scenario's drill and compares its outcome with the scenario's `expect`.\n"
+	"  --campaign N     instead of files: N drills drawn from seed S (default 1), each with a\n"
+	"                   random fault and the outcome it must cause; --drill K runs drill K only\n"
 	"  --platform P     local (default), kind or minikube; overrides the scenario's\n"
 	"  --workspace DIR  where drills keep volumes, backups and logs (default .chaindrill/work);\n"
 	"                   each scenario uses DIR/<name>, removed when its outcome matched\n"
@@ -43,7 +47,26 @@ struct job {
 	int rc;
 	pid_t pid;
 	char *report_tmp;
+	struct drill_campaign_drill cd; /* campaign mode */
 };
+
+/* Campaign mode: write drill k's scenario beside the workspaces and load it like any file. */
+static int campaign_job(struct job *j, const char *dir, uint64_t seed, size_t k, size_t n)
+{
+	drill_campaign_make(&j->cd, seed, k);
+	char *path = drill_xasprintf("%s/drill-%zu.yaml", dir, k);
+	int rc = drill_fs_write_atomic(path, j->cd.yaml, strlen(j->cd.yaml));
+	if (!rc)
+		rc = drill_scenario_load(&j->sc, path);
+	if (!rc)
+		rc = drill_faults_check_scenario(j->sc);
+	if (rc)
+		drill_err_wrap(rc, "campaign %" PRIu64 " drill %zu (a generator bug)", seed, k);
+	free(path);
+	j->rerun = drill_xasprintf("chaindrill run --campaign %zu --seed %" PRIu64 " --drill %zu", n,
+				   seed, k);
+	return rc;
+}
 
 /* The human summary of one drill (also kept in the report as "summary"). */
 static void write_summary(FILE *out, json_t *rep, int quiet);
@@ -137,7 +160,10 @@ int drill_cmd_run(int argc, char **argv)
 		{"report-dir", required_argument, NULL, 'r'}, {"seed", required_argument, NULL, 's'},
 		{"jobs", required_argument, NULL, 'j'}, {"keep", no_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'}, {"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
+		{"quiet", no_argument, NULL, 'q'}, {"campaign", required_argument, NULL, 'C'},
+		{"drill", required_argument, NULL, 'D'}, {NULL, 0, NULL, 0}};
+	uint64_t campaign = 0, only_drill = 0;
+	int has_drill = 0;
 	const char *platform = NULL, *wsbase = ".chaindrill/work", *report_dir = NULL;
 	struct drill_run_opts opts = {0};
 	long jobs = 1;
@@ -161,6 +187,19 @@ int drill_cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'k': opts.keep = 1; break;
+		case 'C':
+			if (drill_cli_parse_u64(&campaign, optarg, "--campaign"))
+				return 2;
+			if (campaign < 1 || campaign > 100000) {
+				fprintf(stderr, "chaindrill: run: --campaign must be 1..100000\n");
+				return 2;
+			}
+			break;
+		case 'D':
+			if (drill_cli_parse_u64(&only_drill, optarg, "--drill"))
+				return 2;
+			has_drill = 1;
+			break;
 		case 'v': drill_log_threshold = DRILL_LOG_DEBUG > drill_log_threshold + 1 ?
 						drill_log_threshold + 1 : DRILL_LOG_DEBUG; break;
 		case 'q': quiet = 1; drill_log_threshold = DRILL_LOG_ERROR; break;
@@ -168,10 +207,21 @@ int drill_cmd_run(int argc, char **argv)
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
-	if (optind >= argc) {
+	if (campaign && optind < argc) {
+		fprintf(stderr, "chaindrill: run: --campaign draws its own scenarios; give no files\n");
+		return 2;
+	}
+	if (has_drill && (!campaign || only_drill >= campaign)) {
+		fprintf(stderr, "chaindrill: run: --drill K needs --campaign N with K < N\n");
+		return 2;
+	}
+	if (!campaign && optind >= argc) {
 		fputs(usage_text, stderr);
 		return 2;
 	}
+	uint64_t campaign_seed = opts.has_seed ? opts.seed : 1;
+	if (campaign)
+		opts.has_seed = 0; /* --seed is the campaign's; each drill has its own */
 	if (platform && strcmp(platform, "local") && strcmp(platform, "kind") &&
 	    strcmp(platform, "minikube")) {
 		fprintf(stderr, "chaindrill: run: --platform must be local, kind or minikube\n");
@@ -180,9 +230,22 @@ int drill_cmd_run(int argc, char **argv)
 	opts.platform = platform;
 
 	/* Every file is loaded and checked before anything runs. */
-	size_t n = (size_t)(argc - optind);
+	size_t n = campaign ? (has_drill ? 1 : (size_t)campaign) : (size_t)(argc - optind);
 	struct job *js = drill_xcalloc(n, sizeof(*js));
-	for (size_t i = 0; i < n; i++) {
+	if (campaign) {
+		char *dir = drill_xasprintf("%s/campaign-%" PRIu64, wsbase, campaign_seed);
+		int rc = drill_fs_mkdir_p(dir, 0755);
+		for (size_t i = 0; i < n && !rc; i++)
+			rc = campaign_job(&js[i], dir, campaign_seed, has_drill ? (size_t)only_drill : i,
+					  (size_t)campaign);
+		free(dir);
+		if (rc) {
+			fprintf(stderr, "chaindrill: %s\n", drill_err_last());
+			exit_code = drill_err_exit_code(rc);
+			goto cleanup;
+		}
+	}
+	for (size_t i = 0; i < n && !campaign; i++) {
 		int rc = drill_scenario_load(&js[i].sc, argv[optind + (int)i]);
 		if (!rc)
 			rc = drill_faults_check_scenario(js[i].sc);
@@ -210,16 +273,19 @@ int drill_cmd_run(int argc, char **argv)
 		js[i].workspace = drill_xasprintf("%s/%s", wsbase, name);
 		js[i].report_tmp = drill_xasprintf("%s/.%s.report.json", wsbase, name);
 		uint64_t seed = opts.has_seed ? opts.seed : js[i].sc->seed;
-		js[i].rerun = drill_xasprintf("chaindrill run %s --seed %" PRIu64 "%s%s --workspace %s",
-					      js[i].sc->path, seed, platform ? " --platform " : "",
-					      platform ? platform : "", js[i].workspace);
+		if (!js[i].rerun)
+			js[i].rerun = drill_xasprintf("chaindrill run %s --seed %" PRIu64 "%s%s "
+						      "--workspace %s", js[i].sc->path, seed,
+						      platform ? " --platform " : "",
+						      platform ? platform : "", js[i].workspace);
 		free(name);
 	}
 
 	drill_signals_install();
 	json_t *run = json_object();
 	const char *root = report_dir ? NULL : "reports";
-	char *run_id = drill_report_new_run_id(root ? root : report_dir, js[0].sc->name);
+	char *run_id = drill_report_new_run_id(root ? root : report_dir,
+					       campaign ? "campaign" : js[0].sc->name);
 	char *out_dir = report_dir ? drill_xstrdup(report_dir) : drill_xasprintf("reports/%s", run_id);
 	json_object_set_new(run, "schema", json_string(DRILL_REPORT_SCHEMA));
 	json_object_set_new(run, "runId", json_string(run_id));
@@ -271,17 +337,36 @@ int drill_cmd_run(int argc, char **argv)
 
 	json_t *arr = json_array();
 	int any_env = 0, any_input = 0, any_diff = 0;
+	size_t n_matched = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!js[i].report) {
 			any_diff = 1;
 			continue;
 		}
+		n_matched += json_is_true(json_object_get(js[i].report, "matched"));
+		if (campaign)
+			json_object_set_new(js[i].report, "campaign",
+					    json_pack("{s:I,s:s,s:s,s:s}", "seed",
+						      (json_int_t)campaign_seed, "fault", js[i].cd.fault,
+						      "why", js[i].cd.why, "scenarioYaml",
+						      js[i].cd.yaml));
 		json_array_append(arr, js[i].report);
 		any_env |= js[i].rc == DRILL_EENV;
 		any_input |= js[i].rc == DRILL_EINPUT;
 		any_diff |= !json_is_true(json_object_get(js[i].report, "matched"));
 	}
 	exit_code = any_env ? 3 : any_input ? 2 : any_diff || drill_interrupted ? 1 : 0;
+	if (campaign) {
+		printf("campaign %" PRIu64 ": %zu drills, %zu matched, %zu differed\n", campaign_seed, n,
+		       n_matched, n - n_matched);
+		for (size_t i = 0; i < n; i++)
+			if (!js[i].report || !json_is_true(json_object_get(js[i].report, "matched")))
+				printf("  %s (%s) differs; reproduce: %s\n", js[i].cd.name,
+				       js[i].cd.fault, js[i].rerun);
+		json_object_set_new(run, "campaign",
+				    json_pack("{s:I,s:I,s:I}", "seed", (json_int_t)campaign_seed,
+					      "drills", (json_int_t)n, "matched", (json_int_t)n_matched));
+	}
 	json_object_set_new(run, "outcome", json_string(exit_code == 0 ? "matched" :
 							exit_code == 1 ? "differed" : "error"));
 	json_object_set_new(run, "scenarios", arr);
@@ -302,6 +387,7 @@ cleanup:
 		free(js[i].workspace);
 		free(js[i].rerun);
 		free(js[i].report_tmp);
+		drill_campaign_drill_free(&js[i].cd);
 	}
 	free(js);
 	return exit_code;
