@@ -13,7 +13,12 @@
  *                         detach and delete the restored volumes with their snapshots)
  *   5. scale-up           helm upgrade ... --set global.replicaCount=1, wait until every replica
  *                         is ready
- *   6. check-state        every replica reports block <id> with the digest the driver wrote then
+ *   6. check-state        every replica reports block <id> with the digest the driver wrote then;
+ *                         one behind is noted (it catches up by state transfer), one ahead or on
+ *                         another chain fails the restore (the cluster would fork)
+ * Faults armed by earlier `fault:` steps (faults/restore_faults.c: the stop skipped, the copy
+ * without -L or -p, LOCK left, no rm, an interrupted copy, another checkpoint or another replica's
+ * volume) change these steps; each deviation is recorded under "deviations".
  * Functional validation (the runbook's last step) is the scenario's next `validate` step, which
  * also stops the RTO clock started at scale-down. Each step is timed and recorded. */
 #include "drill/engine_internal.h"

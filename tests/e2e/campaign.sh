@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `chaindrill run --campaign N --seed S` (docs/campaigns.md): 40 random drills, each with one fault
+# and the outcome it must cause, all matching; the report says which fault each drew and why its
+# outcome follows; `--drill K` reproduces one drill exactly; a wrong expectation is caught and
+# printed with its one-line reproduction; bad arguments are input errors.
+. "$SOURCE/tests/e2e/lib/testlib.sh"
+cd "$SCRATCH" || exit 1
+
+# expect_jq FILE FILTER NAME
+expect_jq() {
+	if jq -e "$2" "$1" >/dev/null 2>"$SCRATCH/jq.err"; then pass "$3"; else
+		fail "$3" "jq -e '$2' is not true of $1" "$(head -c 300 "$SCRATCH/jq.err")"
+	fi
+}
+
+expect_exit 0 "a campaign of 40 drills matches" -- \
+	"$CHAINDRILL" run --campaign 40 --seed 20261125 --jobs 2 -q --workspace ws --report-dir rep
+expect_grep "^campaign 20261125: 40 drills, 40 matched, 0 differed$" "$SCRATCH/out" "the summary line"
+expect_jq rep/report.json '.campaign == {"seed": 20261125, "drills": 40, "matched": 40}' \
+	"the run report holds the campaign's totals"
+expect_jq rep/report.json '[.scenarios[] | .campaign.fault] | unique | length >= 12' \
+	"the drills draw at least 12 different fault templates"
+expect_jq rep/report.json '[.scenarios[] | select(.campaign.fault != "none") | .faults | length > 0] | all' \
+	"every drill with a fault records the fault injected"
+expect_jq rep/report.json '[.scenarios[] | .observed.failedStep // empty] | length >= 3' \
+	"some drills must fail a step, and did"
+expect_jq rep/report.json '[.scenarios[] | .observed.verdict] | index("recoverable") != null' \
+	"some drills end recoverable"
+expect_jq rep/report.json '[.scenarios[] | .rerun | test("^chaindrill run --campaign 40 --seed 20261125 --drill [0-9]+$")] | all' \
+	"every drill carries its one-line reproduction"
+if [ "$(find ws -mindepth 1 -maxdepth 1 -name 'campaign-20261125-*' | wc -l)" -eq 0 ]; then
+	pass "matched drills leave no workspace"; else fail "matched drills leave no workspace" "$(ls ws)"; fi
+
+# --drill K runs exactly drill K again: same scenario text, same outcome.
+k=$(jq -r '[.scenarios[] | select(.campaign.fault != "none")][0].scenario.name | sub(".*-"; "")' rep/report.json)
+expect_exit 0 "--drill $k reproduces one drill" -- \
+	"$CHAINDRILL" run --campaign 40 --seed 20261125 --drill "$k" -q --workspace ws1 --report-dir rep1
+expect_jq rep1/report.json '.scenarios | length == 1' "--drill runs one drill"
+a=$(jq -c --arg n "campaign-20261125-$k" '.scenarios[] | select(.scenario.name == $n) | [.campaign.scenarioYaml, .observed.verdict, .observed.failedStep, .observed.agreedBlock]' rep/report.json)
+b=$(jq -c '.scenarios[0] | [.campaign.scenarioYaml, .observed.verdict, .observed.failedStep, .observed.agreedBlock]' rep1/report.json)
+if [ -n "$a" ] && [ "$a" = "$b" ]; then pass "the reproduction has the same scenario and outcome"; else
+	fail "the reproduction has the same scenario and outcome" "first: $a" "again: $b"; fi
+
+# A drill whose expectation is wrong is reported with its reproduction: the generated scenario is
+# an ordinary file; break its expectation and run it as one.
+f=$(ls ws/campaign-20261125/drill-*.yaml | head -n 1)
+sed 's/^expect: .*/expect: {verdict: divergent}/' "$f" > wrong.yaml
+expect_exit 1 "a wrong expectation differs" -- "$CHAINDRILL" run wrong.yaml -q --workspace ws2 --report-dir rep2
+expect_grep "differs: verdict: expected divergent" "$SCRATCH/out" "what differed is printed"
+expect_grep "rerun: chaindrill run wrong.yaml" "$SCRATCH/out" "with the command that reruns it"
+
+expect_exit 2 "--campaign with files" -- "$CHAINDRILL" run --campaign 3 "$f"
+expect_exit 2 "--campaign 0" -- "$CHAINDRILL" run --campaign 0
+expect_exit 2 "--drill without --campaign" -- "$CHAINDRILL" run --drill 1 "$f"
+expect_exit 2 "--drill past the campaign" -- "$CHAINDRILL" run --campaign 3 --drill 3
+finish
