@@ -185,6 +185,16 @@ static void t_options_backup(const struct draw *d, struct out *o)
 	WHY("RocksDB opens without its OPTIONS file");
 }
 
+static void t_foreign(const struct draw *d, struct out *o)
+{
+	const char *from = d->pick % 2 ? "other-blockchain" : "other-run";
+	STEPS("  - fault: {kind: foreign-checkpoint, replica: %d, backup: nightly, from: %s}\n"
+	      RESTORE, d->r, from, VALIDATE_BLOCKS);
+	EXPECT("{failedStep: restore, error: \"replica %d holds block %" PRIu64 " with digest\", "
+	       "verdict: divergent, agreedBlock: %" PRIu64 "}", d->r, d->rb, d->rb);
+	WHY("a checkpoint of the same id from another run is another chain at the same height");
+}
+
 /* Damage to a stopped replica's live database, left for the final verification to find. */
 static void t_down_damage(const struct draw *d, struct out *o, const char *fault)
 {
@@ -236,6 +246,7 @@ static const struct {
 	{"delete-manifest-in-backup", t_manifest_backup},
 	{"delete-current-in-backup", t_current_backup},
 	{"delete-options-in-backup", t_options_backup},
+	{"foreign-checkpoint", t_foreign},
 	{"bitflip-sst-replica-down", t_bitflip_down},
 	{"zero-range-replica-down", t_zero_down},
 	{"delete-sst-replica-down", t_delete_sst_down},

@@ -573,7 +573,8 @@ static int step_fault(struct drill *d, const struct drill_step *st, int index, j
 		.sc = d->sc, .platform = d->plat, .vendor = d->vendor, .workspace = d->ws,
 		.seed = sp ? strtoull(sp->value, NULL, 10)
 			   : d->seed * 0x9e3779b97f4a7c15u + (uint64_t)index,
-		.details = details, .plan = &d->plan};
+		.details = details, .plan = &d->plan,
+		.foreign_checkpoint = drill_engine_foreign_checkpoint, .engine = d};
 	json_object_set_new(details, "kind", json_string(k->name));
 	json_t *params = json_object();
 	for (size_t i = 0; i < st->n_params; i++)

@@ -49,6 +49,10 @@ char *drill_engine_data_dir(struct drill *d, int i); /* host path of replica i's
 /* Order `blocks` writes on every running replica and check them against the truth. */
 int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details);
 
+/* foreign.c: another run's checkpoint, for the foreign-checkpoint fault. */
+int drill_engine_foreign_checkpoint(struct drill_fault_ctx *ctx, int replica, uint64_t id,
+				    uint64_t seed, int other_chain, const char *dest);
+
 /* restore.c: the runbook's restore flow; fills `details`. */
 int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *details);
 

@@ -49,6 +49,12 @@ struct drill_fault_ctx {
 	uint64_t seed;    /* the drill's seed mixed with the step's index (or the step's `seed`) */
 	json_t *details;  /* what the fault did, recorded in the report */
 	struct drill_fault_plan *plan; /* what it arms for later steps */
+	/* Another run's checkpoint `id`, written by a real replica from workload seed `seed`
+	 * (`other_chain`: another blockchain's workload shape too), with replica.id = `replica`,
+	 * copied to `dest` (which must not exist). Provided by the drill engine. */
+	int (*foreign_checkpoint)(struct drill_fault_ctx *ctx, int replica, uint64_t id,
+				  uint64_t seed, int other_chain, const char *dest);
+	void *engine;
 };
 
 struct drill_fault_kind {

@@ -18,7 +18,7 @@ static const struct drill_fault_kind *const kinds[] = {
 	&drill_fault_restore_while_running, &drill_fault_copy_no_follow,
 	&drill_fault_copy_no_preserve, &drill_fault_lock_left, &drill_fault_restore_without_rm,
 	&drill_fault_copy_interrupted, &drill_fault_mismatched_checkpoint,
-	&drill_fault_cross_replica_restore, NULL,
+	&drill_fault_cross_replica_restore, &drill_fault_foreign_checkpoint, NULL,
 };
 
 size_t drill_fault_count(void)
