@@ -922,7 +922,8 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 		.namespace_ = sc->namespace_, .blockchain_id = sc->blockchain_id,
 		.replicas = sc->replicas, .storage_class = sc->storage_class, .reclaim = sc->reclaim,
 		.ckpt = {sc->ckpt_enabled, sc->ckpt_keep, sc->ckpt_interval_s, sc->ckpt_window},
-		.replica_exe = o->replica_exe};
+		.replica_exe = o->replica_exe, .has_run_as_user = sc->has_run_as_user,
+		.run_as_user = sc->run_as_user};
 	d.urls = drill_xcalloc((size_t)d.n, sizeof(*d.urls));
 	drill_fault_plan_init(&d.plan, d.n);
 	struct drill_workload w = {sc->keys_per_block, sc->value_size, sc->key_space,

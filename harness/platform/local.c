@@ -181,6 +181,31 @@ static int alive(struct local *l, int i)
 }
 
 /* Start replica i's process (it is not running); readiness is waited for apart. */
+/* Give the pod's user the directories from volume root i down to `dir` (runAsUser). */
+static int own_volume(struct drill_platform *p, int i, const char *dir)
+{
+	char *root = NULL;
+	volume_root(p, i, &root);
+	size_t rl = strlen(root);
+	char *path = drill_xstrdup(dir);
+	int rc = 0;
+	uid_t uid = (uid_t)p->spec.run_as_user;
+	for (;;) {
+		if (lchown(path, uid, (gid_t)uid) != 0) {
+			rc = drill_err(DRILL_EENV, "%s: cannot give it to uid %u (runAsUser): %s", path,
+				       (unsigned)uid, strerror(errno));
+			break;
+		}
+		char *slash = strrchr(path, '/');
+		if (strlen(path) <= rl || !slash || (size_t)(slash - path) < rl)
+			break;
+		*slash = '\0';
+	}
+	free(path);
+	free(root);
+	return rc;
+}
+
 /* `cold`: the whole cluster starts at once (helm install, scale to 1). No peer is ready yet, so the
  * replica does not look for one before it is ready; it catches up by state transfer when it is
  * ordered past its sequence number. A replica that returns alone (`start`) catches up first. */
@@ -191,10 +216,13 @@ static int spawn(struct drill_platform *p, int i, int cold)
 	if (!exe)
 		return drill_err(DRILL_EENV, "cannot find this program's path in /proc/self/exe");
 	char *data = data_dir(p, i);
-	/* The chart's init container would create the directory the replica mounts. */
+	/* The chart's init container would create the directory the replica mounts, owned by the
+	 * pod's user. */
 	char *slash = strrchr(data, '/');
 	*slash = '\0';
 	int rc = drill_fs_mkdir_p(data, 0755);
+	if (!rc && p->spec.has_run_as_user)
+		rc = own_volume(p, i, data);
 	*slash = '/';
 	if (rc) {
 		free(data);
@@ -218,7 +246,10 @@ static int spawn(struct drill_platform *p, int i, int cold)
 	if (drill_log_threshold >= DRILL_LOG_DEBUG)
 		argv[k++] = "-v";
 	pid_t pid = 0;
-	rc = drill_proc_spawn(&pid, argv, logf);
+	rc = p->spec.has_run_as_user
+		     ? drill_proc_spawn_as(&pid, argv, logf, (uid_t)p->spec.run_as_user,
+					   (gid_t)p->spec.run_as_user)
+		     : drill_proc_spawn(&pid, argv, logf);
 	if (rc == 0) {
 		l->r[i].pid = pid;
 		char *pidf = pid_path(l, i), txt[32];
@@ -541,6 +572,16 @@ int drill_platform_local_open(struct drill_platform **out, const char *workspace
 	if (rc == 0)
 		rc = drill_fs_mkdir_p(l->volumes, 0755);
 	free(pdir);
+	if (rc == 0 && spec->has_run_as_user) {
+		/* The replicas write their port files into run/. */
+		uid_t uid = (uid_t)spec->run_as_user;
+		if (geteuid() != 0 && geteuid() != uid)
+			rc = drill_err(DRILL_EENV, "cluster.runAsUser %u: running replicas as another "
+				       "user needs chaindrill to run as root", (unsigned)uid);
+		else if (chown(l->run_dir, uid, (gid_t)uid) != 0)
+			rc = drill_err(DRILL_EENV, "%s: chown to uid %u: %s", l->run_dir,
+				       (unsigned)uid, strerror(errno));
+	}
 	if (rc == 0)
 		rc = save_state(p);
 	if (rc) {

@@ -30,6 +30,8 @@ struct drill_cluster_spec {
 	enum drill_reclaim reclaim;
 	struct drill_ckpt_config ckpt;
 	const char *replica_exe; /* program started as `EXE replica ...`; NULL: this executable */
+	int has_run_as_user;     /* the pods' securityContext.runAsUser (and group); else ours */
+	uint32_t run_as_user;
 };
 
 struct drill_platform;

@@ -706,7 +706,7 @@ static int section(struct loader *ld, const struct ynode *parent, const char *ke
 static int load_cluster(struct loader *ld, const struct ynode *root, struct drill_scenario *s)
 {
 	static const char *const keys[] = {"namespace", "blockchainId", "replicas", "zones",
-					   "storageClass", NULL};
+					   "storageClass", "runAsUser", NULL};
 	static const char *const sc_keys[] = {"name", "reclaimPolicy", NULL};
 	static const char *const reclaim[] = {"Retain", "Delete", NULL};
 	const struct ynode *m, *v, *sc;
@@ -734,6 +734,14 @@ static int load_cluster(struct loader *ld, const struct ynode *root, struct dril
 		if (rc)
 			goto cleanup;
 		s->replicas = (int)n;
+	}
+	if (map_get(m, "runAsUser", NULL)) {
+		uint64_t uid = 0;
+		rc = field_u64(ld, m, "runAsUser", 0, 2147483646, &uid);
+		if (rc)
+			goto cleanup;
+		s->run_as_user = (uint32_t)uid;
+		s->has_run_as_user = 1;
 	}
 	if ((v = map_get(m, "zones", NULL))) {
 		size_t o2 = push_key(ld, "zones");

@@ -70,6 +70,8 @@ struct drill_scenario {
 	int replicas;      /* n = 3f+1, f ≥ 1 */
 	char **zones;
 	size_t n_zones;
+	int has_run_as_user;  /* cluster.runAsUser given: the replicas' uid (and gid) */
+	uint32_t run_as_user;
 	char *storage_class;
 	enum drill_reclaim reclaim;
 	/* replicaCheckpointBackup (VMBC Helm values; defaults are the chart's) */

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -17,18 +18,18 @@
 /* The child's half of spawn: only async-signal-safe calls until exec. Failures are reported to
  * the parent through `errpipe` (close-on-exec: EOF there means exec succeeded). */
 /* What the child failed at, sent to the parent through the error pipe. */
-enum spawn_step { STEP_SETUP, STEP_STDIN, STEP_LOG, STEP_EXEC };
+enum spawn_step { STEP_SETUP, STEP_STDIN, STEP_LOG, STEP_USER, STEP_EXEC };
 
 /* The child's half of spawn: only async-signal-safe calls until exec. A failure is reported to
- * the parent through `errpipe` as {step, errno} (close-on-exec: EOF there means exec succeeded). */
-static void child(char *const argv[], const char *log_path, pid_t parent, int errpipe)
+ * the parent through `errpipe` as {step, errno} (close-on-exec: EOF there means exec succeeded).
+ * The log is opened before privileges are dropped (the logs directory is the driver's), and the
+ * parent-death signal is set after: changing credentials clears it. */
+static void child(char *const argv[], const char *log_path, pid_t parent, int errpipe,
+		  uid_t uid, gid_t gid)
 {
 	int msg[2] = {STEP_SETUP, 0};
-	if (setpgid(0, 0) != 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+	if (setpgid(0, 0) != 0)
 		msg[1] = errno;
-	/* The parent may have died between fork and prctl: then nobody would send the signal. */
-	if (!msg[1] && getppid() != parent)
-		_exit(127);
 	if (!msg[1]) {
 		msg[0] = STEP_STDIN;
 		int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -41,6 +42,19 @@ static void child(char *const argv[], const char *log_path, pid_t parent, int er
 		if (out < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
 			msg[1] = errno;
 	}
+	if (!msg[1] && uid != (uid_t)-1) {
+		msg[0] = STEP_USER;
+		if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+			msg[1] = errno;
+	}
+	if (!msg[1]) {
+		msg[0] = STEP_SETUP;
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+			msg[1] = errno;
+	}
+	/* The parent may have died before prctl: then nobody would send the signal. */
+	if (!msg[1] && getppid() != parent)
+		_exit(127);
 	/* Default signal dispositions and an empty mask, whatever the parent had. */
 	sigset_t none;
 	sigemptyset(&none);
@@ -60,6 +74,12 @@ static void child(char *const argv[], const char *log_path, pid_t parent, int er
 
 int drill_proc_spawn(pid_t *out, char *const argv[], const char *log_path)
 {
+	return drill_proc_spawn_as(out, argv, log_path, (uid_t)-1, (gid_t)-1);
+}
+
+int drill_proc_spawn_as(pid_t *out, char *const argv[], const char *log_path, uid_t uid,
+			gid_t gid)
+{
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return drill_err(DRILL_EFAIL, "pipe: %s", strerror(errno));
@@ -74,7 +94,7 @@ int drill_proc_spawn(pid_t *out, char *const argv[], const char *log_path)
 	}
 	if (pid == 0) {
 		close(p[0]);
-		child(argv, log_path, parent, p[1]);
+		child(argv, log_path, parent, p[1], uid, gid);
 	}
 	close(p[1]);
 	/* Also set the group from here: whichever side runs first, the group exists before we
@@ -93,6 +113,9 @@ int drill_proc_spawn(pid_t *out, char *const argv[], const char *log_path)
 		case STEP_EXEC:
 			return drill_err(e == ENOENT ? DRILL_EENV : DRILL_EFAIL, "cannot start %s: %s",
 					 argv[0], strerror(e));
+		case STEP_USER:
+			return drill_err(e == EPERM ? DRILL_EENV : DRILL_EFAIL, "cannot start %s as "
+					 "uid %d: %s", argv[0], (int)uid, strerror(e));
 		case STEP_LOG:
 			return drill_err(DRILL_EFAIL, "cannot start %s: log %s: %s", argv[0], log_path,
 					 strerror(e));

@@ -11,6 +11,10 @@
 /* Start argv[0] (a path) with stdin from /dev/null and stdout+stderr appended to `log_path`
  * (or inherited when NULL). */
 int drill_proc_spawn(pid_t *out, char *const argv[], const char *log_path);
+/* The same, running the program as uid:gid (with no supplementary groups); (uid_t)-1 keeps ours.
+ * Needs the privilege to change user (DRILL_EENV without it). */
+int drill_proc_spawn_as(pid_t *out, char *const argv[], const char *log_path, uid_t uid,
+			gid_t gid);
 
 /* Wait for `pid` to exit, up to timeout_ms (<0: forever). Polls; returns 0 and the wait status in
  * *status, DRILL_ETIMEOUT, or DRILL_EFAIL if pid is not our child. */
