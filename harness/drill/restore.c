@@ -313,7 +313,8 @@ cleanup:
 
 /* A checkpoint id armed for replica i (DRILL_CKPT_PREVIOUS resolved against its restored volume:
  * its newest checkpoint older than `chosen`). */
-static int replica_checkpoint(struct drill *d, int i, uint64_t chosen, uint64_t *out)
+static int replica_checkpoint(struct drill *d, const struct drill_step *st, int i,
+			      uint64_t chosen, uint64_t *out)
 {
 	uint64_t want = d->plan.restore.checkpoint[i];
 	*out = want ? want : chosen;
@@ -321,9 +322,16 @@ static int replica_checkpoint(struct drill *d, int i, uint64_t chosen, uint64_t 
 		return 0;
 	uint64_t *ids = NULL;
 	size_t n = 0;
-	char *data = drill_engine_data_dir(d, i);
-	int rc = list_checkpoints(&ids, &n, data);
-	free(data);
+	char *root = NULL;
+	int rc = d->vendor->ops->source_root(d->vendor, st->name, i, &root);
+	if (!rc) {
+		char *sub = drill_platform_data_subpath(&d->spec, i);
+		char *data = drill_xasprintf("%s/%s", root, sub);
+		rc = list_checkpoints(&ids, &n, data);
+		free(sub);
+		free(data);
+	}
+	free(root);
 	int found = 0;
 	for (size_t k = n; k-- > 0 && !found;)
 		if (ids[k] < chosen) {
@@ -439,7 +447,7 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 	json_t *ids = json_array();
 	for (int i = 0; i < d->n && !rc; i++) {
 		uint64_t id_i = id;
-		rc = replica_checkpoint(d, i, id, &id_i);
+		rc = replica_checkpoint(d, st, i, id, &id_i);
 		if (!rc && id_i != id)
 			json_array_append_new(devs, json_pack("{s:i,s:I}", "replica", i,
 							      "restoredCheckpoint", (json_int_t)id_i));

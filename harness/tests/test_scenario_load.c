@@ -268,6 +268,25 @@ static void test_design_sketch(void **state)
 	assert_int_equal(s->ckpt_keep, 5);
 	assert_string_equal(s->steps[3].fault_kind, "bitflip-sst");
 	assert_int_equal(s->expect.restored_block, 60000);
+	assert_false(s->has_run_as_user);
+	assert_null(s->vendor_program);
+	assert_int_equal(s->vendor_timeout_s, 60);
+	drill_scenario_free(s);
+}
+
+/* The additions to the sketch: the pods' user and an exec vendor's program. */
+static void test_additions(void **state)
+{
+	(void)state;
+	struct drill_scenario *s = load_ok("additions",
+		"name: t\ncluster: {runAsUser: 1000}\n"
+		"storage: {vendor: exec, program: plugins/v.sh, timeoutSeconds: 5}\n"
+		"steps:\n  - write: {blocks: 1}\nexpect: {verdict: consistent}\n");
+	assert_true(s->has_run_as_user);
+	assert_int_equal(s->run_as_user, 1000);
+	assert_string_equal(s->vendor, "exec");
+	assert_string_equal(s->vendor_program, "plugins/v.sh");
+	assert_int_equal(s->vendor_timeout_s, 5);
 	drill_scenario_free(s);
 }
 
@@ -370,7 +389,13 @@ ERROR_TEST(err_unknown_key, MINIMAL "bogus: 1\n",
 	   "replicaCheckpointBackup, workload, storage, steps, expect")
 ERROR_TEST(err_unknown_nested_key, "name: t\ncluster:\n  replica: 4\n" STEPS EXPECT,
 	   "3:3: cluster.replica: unknown key, expected one of namespace, blockchainId, replicas, "
-	   "zones, storageClass")
+	   "zones, storageClass, runAsUser")
+ERROR_TEST(err_run_as_user_range, "name: t\ncluster: {runAsUser: 2147483647}\n" STEPS EXPECT,
+	   "2:22: cluster.runAsUser: expected an integer in 0..2147483646, got 2147483647")
+ERROR_TEST(err_storage_timeout, "name: t\nstorage: {vendor: exec, timeoutSeconds: 0}\n" STEPS EXPECT,
+	   "2:41: storage.timeoutSeconds: expected an integer in 1..3600, got 0")
+ERROR_TEST(err_storage_program, "name: t\nstorage: {vendor: exec, program: [a]}\n" STEPS EXPECT,
+	   "2:34: storage.program: expected a program path, got a sequence")
 ERROR_TEST(err_unknown_step_key, "name: t\nsteps:\n  - write: {blocks: 1, block: 2}\n" EXPECT,
 	   "3:24: steps[0].write.block: unknown key, expected one of blocks")
 ERROR_TEST(err_key_on_keyless_step, "name: t\nsteps:\n  - uninstall: {force: true}\n" EXPECT,
@@ -548,6 +573,10 @@ int main(void)
 		cmocka_unit_test(err_too_deep),
 		cmocka_unit_test(err_unknown_key),
 		cmocka_unit_test(err_unknown_nested_key),
+		cmocka_unit_test(err_run_as_user_range),
+		cmocka_unit_test(err_storage_timeout),
+		cmocka_unit_test(err_storage_program),
+		cmocka_unit_test(test_additions),
 		cmocka_unit_test(err_unknown_step_key),
 		cmocka_unit_test(err_key_on_keyless_step),
 		cmocka_unit_test(err_duplicate_key),
