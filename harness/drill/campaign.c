@@ -29,6 +29,8 @@ struct draw {
 };
 
 struct out {
+	char cluster[128]; /* more keys of `cluster` (", zones: [...]") */
+	char storage[128]; /* a `storage:` line, or empty for hostpath-copy */
 	char steps[1024]; /* steps after the common prefix, each "  - ...\n" */
 	char expect[512];
 	char why[256];
@@ -195,6 +197,42 @@ static void t_foreign(const struct draw *d, struct out *o)
 	WHY("a checkpoint of the same id from another run is another chain at the same height");
 }
 
+/* The simulated EBS vendor, three zones: replica i's instance is in zone i % 3. */
+static const char *const zones[] = {"us-east-1a", "us-east-1b", "us-east-1c"};
+
+static void ebs(struct out *o)
+{
+	snprintf(o->cluster, sizeof(o->cluster), ", zones: [%s, %s, %s]", zones[0], zones[1],
+		 zones[2]);
+	snprintf(o->storage, sizeof(o->storage), "storage: {vendor: ebs-sim}\n");
+}
+
+static void t_ebs_restore(const struct draw *d, struct out *o)
+{
+	ebs(o);
+	STEPS(RESTORE, VALIDATE_BLOCKS);
+	expect_restored(d, o);
+	WHY("the runbook's EKS flow: snapshots, volumes in the instances' zones, copy, cleanup");
+}
+
+static void t_ebs_wrong_az(const struct draw *d, struct out *o)
+{
+	ebs(o);
+	STEPS("  - fault: {kind: wrong-az, replica: %d}\n" RESTORE, d->r, VALIDATE_BLOCKS);
+	EXPECT("{failedStep: restore, error: \"replica %d: attach-volume: "
+	       "InvalidVolume.ZoneMismatch\"}", d->r);
+	WHY("EC2 attaches a volume only to an instance in its availability zone");
+}
+
+static void t_ebs_right_az(const struct draw *d, struct out *o)
+{
+	ebs(o);
+	STEPS("  - fault: {kind: wrong-az, replica: %d, zone: %s}\n" RESTORE, d->r,
+	      zones[d->r % 3], VALIDATE_BLOCKS);
+	expect_restored(d, o);
+	WHY("a restored volume created in the instance's own zone attaches");
+}
+
 /* Damage to a stopped replica's live database, left for the final verification to find. */
 static void t_down_damage(const struct draw *d, struct out *o, const char *fault)
 {
@@ -247,6 +285,9 @@ static const struct {
 	{"delete-current-in-backup", t_current_backup},
 	{"delete-options-in-backup", t_options_backup},
 	{"foreign-checkpoint", t_foreign},
+	{"ebs-sim-restore", t_ebs_restore},
+	{"ebs-sim-wrong-az", t_ebs_wrong_az},
+	{"ebs-sim-right-az", t_ebs_right_az},
 	{"bitflip-sst-replica-down", t_bitflip_down},
 	{"zero-range-replica-down", t_zero_down},
 	{"delete-sst-replica-down", t_delete_sst_down},
@@ -292,10 +333,11 @@ void drill_campaign_make(struct drill_campaign_drill *out, uint64_t campaign_see
 		"name: %s\n"
 		"description: >-\n  campaign %" PRIu64 " drill %zu, fault %s: %s\n"
 		"seed: %" PRIu64 "\n"
-		"cluster: {replicas: %d}\n"
+		"cluster: {replicas: %d%s}\n"
 		"replicaCheckpointBackup: {enabled: true, numberOfCheckpoints: 4, "
 		"checkpointIntervalInSeconds: 0, checkpointWindow: 150}\n"
 		"workload: {keysPerBlock: 4, valueSize: 128, keySpace: 2000, blockIntervalMs: 100}\n"
+		"%s"
 		"steps:\n"
 		"  - write: {blocks: %" PRIu64 "}\n"
 		"  - backup: {name: nightly}\n"
@@ -303,7 +345,7 @@ void drill_campaign_make(struct drill_campaign_drill *out, uint64_t campaign_see
 		"%s"
 		"expect: %s\n",
 		k, campaign_seed, templates[t].name, out->name, campaign_seed, k, templates[t].name,
-		o.why, drill_seed, d.n, d.w1, d.w2, o.steps, o.expect);
+		o.why, drill_seed, d.n, o.cluster, o.storage, d.w1, d.w2, o.steps, o.expect);
 }
 
 void drill_campaign_drill_free(struct drill_campaign_drill *d)
