@@ -20,7 +20,7 @@ expect_jq rep/report.json '.campaign == {"seed": 20261125, "drills": 40, "matche
 	"the run report holds the campaign's totals"
 expect_jq rep/report.json '[.scenarios[] | .campaign.fault] | unique | length >= 12' \
 	"the drills draw at least 12 different fault templates"
-expect_jq rep/report.json '[.scenarios[] | select(.campaign.fault != "none") | .faults | length > 0] | all' \
+expect_jq rep/report.json '[.scenarios[] | select(.campaign.scenarioYaml | test("\n  - fault: ")) | .faults | length > 0] | all' \
 	"every drill with a fault records the fault injected"
 expect_jq rep/report.json '[.scenarios[] | .observed.failedStep // empty] | length >= 3' \
 	"some drills must fail a step, and did"
@@ -32,7 +32,7 @@ if [ "$(find ws -mindepth 1 -maxdepth 1 -name 'campaign-20261125-*' | wc -l)" -e
 	pass "matched drills leave no workspace"; else fail "matched drills leave no workspace" "$(ls ws)"; fi
 
 # --drill K runs exactly drill K again: same scenario text, same outcome.
-k=$(jq -r '[.scenarios[] | select(.campaign.fault != "none")][0].scenario.name | sub(".*-"; "")' rep/report.json)
+k=$(jq -r '[.scenarios[] | select(.campaign.scenarioYaml | test("\n  - fault: "))][0].scenario.name | sub(".*-"; "")' rep/report.json)
 expect_exit 0 "--drill $k reproduces one drill" -- \
 	"$CHAINDRILL" run --campaign 40 --seed 20261125 --drill "$k" -q --workspace ws1 --report-dir rep1
 expect_jq rep1/report.json '.scenarios | length == 1' "--drill runs one drill"
