@@ -257,6 +257,8 @@ static int spawn(struct drill_platform *p, int i, int cold)
 		rc = drill_fs_write_atomic(pidf, txt, (size_t)n);
 		free(pidf);
 		drill_log_debug("replica-%d: started, pid %d", i, (int)pid);
+		if (p->on_spawn)
+			p->on_spawn(p, i, (int)pid, p->on_spawn_arg);
 	}
 	free(portf);
 	free(logf);
@@ -478,6 +480,30 @@ static int local_start_replica(struct drill_platform *p, int i)
 	return rc ? rc : rc2;
 }
 
+/* A crash, not a shutdown: SIGKILL the replica's process group and reap it. The kill was asked
+ * for, so its status is no error of a later stop. */
+static int local_kill_replica(struct drill_platform *p, int i, int *status)
+{
+	struct local *l = impl(p);
+	int rc = check_index(p, i);
+	if (rc)
+		return rc;
+	if (!l->r[i].pid || !alive(l, i))
+		return drill_err(DRILL_EINPUT, "replica-%d is not running", i);
+	pid_t pid = l->r[i].pid;
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	int st = 0;
+	rc = drill_proc_wait(pid, STOP_TIMEOUT_MS, &st);
+	if (rc)
+		return drill_err_wrap(rc, "replica-%d (pid %d) after SIGKILL", i, (int)pid);
+	if (status)
+		*status = st;
+	drill_log_info("replica-%d (pid %d) %s", i, (int)pid, drill_proc_status_str(st));
+	forget(l, i);
+	return save_state(p);
+}
+
 static int local_replica_url(struct drill_platform *p, int i, char **url)
 {
 	struct local *l = impl(p);
@@ -532,6 +558,7 @@ static const struct drill_platform_ops local_ops = {
 	.scale = local_scale,
 	.stop_replica = local_stop_replica,
 	.start_replica = local_start_replica,
+	.kill_replica = local_kill_replica,
 	.replica_up = local_replica_up,
 	.replica_url = local_replica_url,
 	.volume_root = volume_root,

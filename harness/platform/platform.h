@@ -47,6 +47,10 @@ struct drill_platform_ops {
 	/* One replica down or up (a node failure and its return; start waits for ready). */
 	int (*stop_replica)(struct drill_platform *p, int i);
 	int (*start_replica)(struct drill_platform *p, int i);
+	/* Optional: SIGKILL replica i's process (a crash: no clean shutdown), reap it and mark it
+	 * down; *status gets its wait status. Later steps see it down; start_replica brings it
+	 * back. DRILL_EINPUT when it is not running. */
+	int (*kill_replica)(struct drill_platform *p, int i, int *status);
 	/* 1 if replica i runs and is ready. */
 	int (*replica_up)(struct drill_platform *p, int i);
 	/* "http://127.0.0.1:PORT" of a running replica (malloc'd), DRILL_ENOTFOUND when down. */
@@ -62,6 +66,10 @@ struct drill_platform {
 	struct drill_cluster_spec spec;
 	char *workspace;
 	void *impl;
+	/* Optional, set by the drill engine: called right after replica i's process `pid` was
+	 * started, before the platform waits for it to be ready (a fault may kill it there). */
+	void (*on_spawn)(struct drill_platform *p, int i, int pid, void *arg);
+	void *on_spawn_arg;
 };
 
 /* Open platform `name` ("local", "kind", "minikube") on `workspace` (which exists). */
