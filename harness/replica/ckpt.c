@@ -39,3 +39,15 @@ size_t drill_ckpt_prune_count(const struct drill_ckpt_config *cfg, size_t n)
 	size_t keep = cfg->keep ? cfg->keep : 1;
 	return n > keep ? n - keep : 0;
 }
+
+int drill_ckpt_low_disk(uint64_t volume_size, uint64_t used, uint64_t db_size,
+			uint32_t threshold_pct)
+{
+	if (volume_size == 0)
+		return 0; /* no size known: no pressure */
+	uint64_t avail = volume_size > used ? volume_size - used : 0;
+	/* avail < db_size * pct / 100, without overflow or rounding: compare avail*100 with db*pct */
+	__extension__ unsigned __int128 lhs = (unsigned __int128)avail * 100u;
+	__extension__ unsigned __int128 rhs = (unsigned __int128)db_size * threshold_pct;
+	return lhs < rhs;
+}

@@ -46,4 +46,13 @@ void drill_ckpt_taken(struct drill_ckpt_state *st, uint64_t sn, uint64_t ts_ms);
 /* Retention: of `n` retained ids, how many of the oldest to prune. */
 size_t drill_ckpt_prune_count(const struct drill_ckpt_config *cfg, size_t n);
 
+/* Disk pressure (Concord's DbCheckpointManager::checkAndRemove): a volume of `volume_size` bytes
+ * of which `used` are in use has too little room when what is free is below threshold_pct % of
+ * the live database's size `db_size` (Concord's dbCheckpointDiskSpaceThreshold, 0.5 by default).
+ * The monitor then removes the oldest checkpoint, one per check. 1 if too little room. */
+#define DRILL_DISK_THRESHOLD_PCT 50
+#define DRILL_DISK_MONITOR_S 60 /* dbCheckpointMonitorIntervalSeconds */
+int drill_ckpt_low_disk(uint64_t volume_size, uint64_t used, uint64_t db_size,
+			uint32_t threshold_pct);
+
 #endif

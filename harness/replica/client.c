@@ -5,6 +5,7 @@
 #include "util/err.h"
 #include "util/http.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,5 +96,34 @@ cleanup:
 	}
 	free(rs);
 	free(urls);
+	return rc;
+}
+
+int drill_client_set_disk(json_t **answer, const char *base_url, uint64_t volume_size,
+			  uint32_t threshold_pct, uint64_t monitor_s)
+{
+	*answer = NULL;
+	struct drill_http_resp r = {0};
+	char *url = drill_xasprintf("%s/v1/disk", base_url);
+	char *body = drill_xasprintf("{\"volumeSize\": %" PRIu64 ", \"thresholdPercent\": %" PRIu32
+				     ", \"monitorIntervalSeconds\": %" PRIu64 "}", volume_size,
+				     threshold_pct, monitor_s);
+	int rc = drill_http_post(&r, url, body, strlen(body), "application/json", STATUS_TIMEOUT_MS);
+	if (rc)
+		goto cleanup;
+	if (r.status != 200) {
+		char ex[200];
+		answer_excerpt(ex, sizeof(ex), &r);
+		rc = drill_err(DRILL_EFAIL, "%s: HTTP %ld: %s", url, r.status, ex);
+		goto cleanup;
+	}
+	json_error_t jerr;
+	*answer = json_loadb(r.body, r.len, 0, &jerr);
+	if (!*answer)
+		rc = drill_err(DRILL_EFAIL, "%s: not JSON: %s", url, jerr.text);
+cleanup:
+	drill_http_resp_free(&r);
+	free(url);
+	free(body);
 	return rc;
 }

@@ -146,6 +146,9 @@ struct replica {
 	struct drill_ckpt_state ck;
 	struct drill_ckpt_info *ckpts; /* retained, ascending id */
 	size_t n_ckpts;
+	/* disk pressure (POST /v1/disk): the volume's size as told, 0 when unknown */
+	uint64_t disk_size, disk_monitor_ms, disk_last_check_ms;
+	uint32_t disk_threshold_pct;
 
 	/* the uncommitted batch */
 	struct drill_store_batch *wb;
@@ -362,6 +365,32 @@ static int apply_write(struct replica *r, const struct drill_req *q)
 	return 0;
 }
 
+/* Remove the oldest retained checkpoint: its directory first, then its ckpt/<id> key. The
+ * uncommitted batch must be empty (commit first). */
+static int prune_oldest(struct replica *r, const char *why)
+{
+	if (r->n_ckpts == 0)
+		return 0;
+	uint64_t old = r->ckpts[0].id;
+	char *odir = ckpt_dir(r, old), *okey = ckpt_key(old);
+	int rc = drill_fs_remove_tree(odir);
+	if (!rc) {
+		drill_store_batch_delete(r->wb, DRILL_CF_DEFAULT, okey, strlen(okey));
+		rc = drill_store_write(r->db, r->wb);
+		drill_store_batch_clear(r->wb);
+	}
+	if (!rc) {
+		memmove(r->ckpts, r->ckpts + 1, (r->n_ckpts - 1) * sizeof(*r->ckpts));
+		r->n_ckpts--;
+		drill_log_info("checkpoint %" PRIu64 " pruned (%s)", old, why);
+	} else {
+		drill_err_wrap(rc, "pruning checkpoint %" PRIu64, old);
+	}
+	free(odir);
+	free(okey);
+	return rc;
+}
+
 /* Checkpoint flow (DESIGN.md §3, §4). At sn % 150 == 0, after the request at sn is applied:
  *   1. decide by ckpt.h; a schedule that is due but cannot be honoured (disabled, id exists,
  *      empty chain) is dropped so it never fires late;
@@ -423,25 +452,8 @@ static int take_checkpoint(struct replica *r, uint64_t sn, uint64_t ts_ms,
 		       why == DRILL_CKPT_OPERATOR ? "operator" : "periodic");
 
 	size_t prune = drill_ckpt_prune_count(&r->cfg, r->n_ckpts);
-	for (size_t i = 0; i < prune && !rc; i++) {
-		uint64_t old = r->ckpts[0].id;
-		char *odir = ckpt_dir(r, old), *okey = ckpt_key(old);
-		rc = drill_fs_remove_tree(odir);
-		if (!rc) {
-			drill_store_batch_delete(r->wb, DRILL_CF_DEFAULT, okey, strlen(okey));
-			rc = drill_store_write(r->db, r->wb);
-			drill_store_batch_clear(r->wb);
-		}
-		if (!rc) {
-			memmove(r->ckpts, r->ckpts + 1, (r->n_ckpts - 1) * sizeof(*r->ckpts));
-			r->n_ckpts--;
-			drill_log_info("checkpoint %" PRIu64 " pruned", old);
-		} else {
-			drill_err_wrap(rc, "pruning checkpoint %" PRIu64, old);
-		}
-		free(odir);
-		free(okey);
-	}
+	for (size_t i = 0; i < prune && !rc; i++)
+		rc = prune_oldest(r, "retention");
 cleanup:
 	free(js);
 	free(key);
@@ -466,6 +478,75 @@ static int at_bft_checkpoint(struct replica *r, uint64_t sn, uint64_t ts_ms)
 	return 0;
 }
 
+/* Bytes of the live database's own files (rocksdbdata's top level, not its checkpoints), as
+ * Concord measures dbCurrentSize. */
+static int db_top_size(struct replica *r, uint64_t *bytes)
+{
+	DIR *d = opendir(r->data_dir);
+	*bytes = 0;
+	if (!d)
+		return drill_err(DRILL_EFAIL, "%s: %s", r->data_dir, strerror(errno));
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		struct stat sb;
+		char *p = drill_xasprintf("%s/%s", r->data_dir, e->d_name);
+		if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+			*bytes += (uint64_t)sb.st_size;
+		free(p);
+	}
+	closedir(d);
+	return 0;
+}
+
+/* The disk monitor's check (Concord's DbCheckpointManager::checkAndRemove): with the volume's size
+ * known, if the free space (size − bytes under rocksdbdata, hard links once) is below
+ * threshold % of the live database's size, remove the oldest checkpoint — one per check, down to
+ * none. `info` (may be NULL) gets what was measured and done. Called with r->mu held. */
+static int disk_check(struct replica *r, json_t *info)
+{
+	if (r->disk_size == 0)
+		return 0;
+	int rc = commit(r);
+	uint64_t used = 0, db = 0;
+	if (!rc)
+		rc = drill_fs_tree_size(&used, r->data_dir);
+	if (!rc)
+		rc = db_top_size(r, &db);
+	if (rc)
+		return drill_err_wrap(rc, "disk monitor");
+	int low = drill_ckpt_low_disk(r->disk_size, used, db, r->disk_threshold_pct);
+	uint64_t pruned = 0;
+	if (low && r->n_ckpts > 0) {
+		pruned = r->ckpts[0].id;
+		drill_log_warn("low disk space: %" PRIu64 " of %" PRIu64 " bytes free, below %" PRIu32
+			       "%% of the database's %" PRIu64 "; removing the oldest checkpoint",
+			       r->disk_size > used ? r->disk_size - used : 0, r->disk_size,
+			       r->disk_threshold_pct, db);
+		rc = prune_oldest(r, "low disk space");
+	}
+	if (info) {
+		json_object_set_new(info, "usedBytes", json_integer((json_int_t)used));
+		json_object_set_new(info, "dbBytes", json_integer((json_int_t)db));
+		json_object_set_new(info, "availableBytes",
+				    json_integer((json_int_t)(r->disk_size > used ? r->disk_size - used
+										  : 0)));
+		json_object_set_new(info, "lowDiskSpace", json_boolean(low));
+		json_object_set_new(info, "pruned", pruned && !rc ? json_integer((json_int_t)pruned)
+								  : json_null());
+	}
+	return rc;
+}
+
+/* The monitor runs every monitor interval of consensus time, checked at BFT checkpoints so that
+ * every replica decides at the same sequence numbers. */
+static int disk_monitor_tick(struct replica *r, uint64_t ts_ms)
+{
+	if (r->disk_size == 0 || ts_ms < r->disk_last_check_ms + r->disk_monitor_ms)
+		return 0;
+	r->disk_last_check_ms = ts_ms;
+	return disk_check(r, NULL);
+}
+
 static int apply_request(struct replica *r, const struct drill_req *q)
 {
 	int rc = 0;
@@ -487,6 +568,8 @@ static int apply_request(struct replica *r, const struct drill_req *q)
 	r->pending++;
 	if (q->sn % DRILL_BFT_CHECKPOINT_WINDOW == 0)
 		rc = at_bft_checkpoint(r, q->sn, q->ts_ms);
+	if (!rc && q->sn % DRILL_BFT_CHECKPOINT_WINDOW == 0)
+		rc = disk_monitor_tick(r, q->ts_ms);
 	if (!rc && r->pending >= PENDING_MAX)
 		rc = commit(r);
 	return rc;
@@ -671,6 +754,50 @@ cleanup:
 	return respond_json(c, code, js);
 }
 
+/* POST /v1/disk {"volumeSize": N, "thresholdPercent": P, "monitorIntervalSeconds": S}: the size
+ * of the volume the replica runs on (a simulated disk; 0 forgets it). The monitor checks at once
+ * and then every S seconds of consensus time; the answer is what the check measured and did, with
+ * the checkpoints left. */
+static enum MHD_Result handle_disk(struct replica *r, struct MHD_Connection *c,
+				   const struct drill_buf *body)
+{
+	json_error_t jerr;
+	json_t *in = json_loadb((const char *)body->data, body->len, 0, &jerr);
+	json_t *size = json_object_get(in, "volumeSize"), *pct = json_object_get(in, "thresholdPercent");
+	json_t *mon = json_object_get(in, "monitorIntervalSeconds");
+	if (!json_is_integer(size) || json_integer_value(size) < 0 ||
+	    (pct && (!json_is_integer(pct) || json_integer_value(pct) < 0 ||
+		     json_integer_value(pct) > 100000)) ||
+	    (mon && (!json_is_integer(mon) || json_integer_value(mon) < 0 ||
+		     json_integer_value(mon) > 31536000))) {
+		json_decref(in);
+		return respond_text(c, MHD_HTTP_BAD_REQUEST, "want {\"volumeSize\": N, "
+				    "\"thresholdPercent\": P, \"monitorIntervalSeconds\": S}\n");
+	}
+	pthread_mutex_lock(&r->mu);
+	r->disk_size = (uint64_t)json_integer_value(size);
+	r->disk_threshold_pct = pct ? (uint32_t)json_integer_value(pct) : DRILL_DISK_THRESHOLD_PCT;
+	r->disk_monitor_ms = (mon ? (uint64_t)json_integer_value(mon) : DRILL_DISK_MONITOR_S) * 1000;
+	r->disk_last_check_ms = 0; /* the next BFT checkpoint checks again */
+	json_t *out = json_pack("{s:I,s:i,s:I}", "volumeSize", (json_int_t)r->disk_size,
+				"thresholdPercent", (int)r->disk_threshold_pct,
+				"monitorIntervalSeconds", (json_int_t)(r->disk_monitor_ms / 1000));
+	int rc = disk_check(r, out);
+	json_t *left = json_array();
+	for (size_t i = 0; i < r->n_ckpts; i++)
+		json_array_append_new(left, json_integer((json_int_t)r->ckpts[i].id));
+	json_object_set_new(out, "checkpoints", left);
+	pthread_mutex_unlock(&r->mu);
+	json_decref(in);
+	if (rc) {
+		json_decref(out);
+		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s\n", drill_err_last());
+	}
+	char *js = json_dumps(out, JSON_COMPACT);
+	json_decref(out);
+	return respond_json(c, MHD_HTTP_OK, js);
+}
+
 static int parse_u64_arg(struct MHD_Connection *c, const char *name, uint64_t *v)
 {
 	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
@@ -765,6 +892,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			*upload_data_size = 0;
 			return MHD_YES;
 		}
+		if (!strcmp(url, "/v1/disk"))
+			return handle_disk(r, c, &up->body);
 		if (strcmp(url, "/v1/order") != 0)
 			return respond_text(c, MHD_HTTP_NOT_FOUND, "no such endpoint: POST %s\n",
 					    url);

@@ -11,6 +11,13 @@
  *   GET  /v1/db-checkpoint         JSON {"checkpoints": [...], "scheduledSeqNum", "enabled"}
  *   GET  /v1/blocks?from=A&count=N encoded blocks A..A+N-1 for state transfer, each prefixed by
  *                                  its length (u32 BE); fewer if the chain ends earlier
+ *   POST /v1/disk                  {"volumeSize", "thresholdPercent", "monitorIntervalSeconds"}:
+ *                                  the volume's size (a simulated disk). A disk monitor, as
+ *                                  Concord's DbCheckpointManager, removes the oldest checkpoint
+ *                                  when free space < threshold % of the live database; it checks
+ *                                  at once (the answer says what it measured and pruned), then at
+ *                                  BFT checkpoints once per interval of consensus time. Kept in
+ *                                  memory: a restarted replica has no size until told again.
  *
  * On start it opens (or creates) rocksdbdata, refuses a database whose replica.id differs from
  * --id, binds an ephemeral port and writes it atomically to --port-file, then catches up by

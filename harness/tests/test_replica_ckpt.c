@@ -103,6 +103,24 @@ static void test_prune(void **state)
 	assert_int_equal(drill_ckpt_prune_count(&one, 101), 1);
 }
 
+/* Concord's checkAndRemove: free space below threshold % of the live database's size. */
+static void test_low_disk(void **state)
+{
+	(void)state;
+	assert_false(drill_ckpt_low_disk(0, 1000, 1000, 50));       /* no size told: never */
+	assert_true(drill_ckpt_low_disk(1, 1000, 1000, 50));        /* nothing free */
+	assert_true(drill_ckpt_low_disk(1000, 1000, 10, 50));       /* exactly full */
+	assert_false(drill_ckpt_low_disk(1500, 1000, 1000, 50));    /* 500 free = 50 %: enough */
+	assert_true(drill_ckpt_low_disk(1499, 1000, 1000, 50));     /* 499 free < 500 */
+	assert_false(drill_ckpt_low_disk(1000, 0, 0, 50));          /* an empty database */
+	assert_false(drill_ckpt_low_disk(1, 1000, 1000, 0));        /* threshold 0: never */
+	assert_true(drill_ckpt_low_disk(3000, 1000, 1000, 250));    /* 2000 < 2500 */
+	/* no overflow at the extremes */
+	assert_false(drill_ckpt_low_disk(UINT64_MAX, 0, UINT64_MAX, 100));
+	assert_true(drill_ckpt_low_disk(UINT64_MAX, 1, UINT64_MAX, 100));
+	assert_false(drill_ckpt_low_disk(UINT64_MAX, 0, UINT64_MAX / 2, 200));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -113,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_exists_or_empty),
 		cmocka_unit_test(test_reset_after_any),
 		cmocka_unit_test(test_prune),
+		cmocka_unit_test(test_low_disk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -475,6 +475,65 @@ static void test_order_status_checkpoints(void **state)
 	free(dir);
 }
 
+/* POST /v1/disk: the monitor prunes the oldest checkpoint at once when the volume is too small,
+ * then once per monitor interval of consensus time at BFT checkpoints; a roomy volume prunes
+ * nothing; a malformed body is refused. */
+static void test_disk_pressure(void **state)
+{
+	(void)state;
+	char *dir = drill_test_scratch("disk");
+	struct replica_proc a = {0};
+	struct model m = {0};
+	struct drill_replica_status st;
+	spawn(&a, dir, 0, dir, "--checkpoint-window", "150", "--checkpoint-interval", "15",
+	      "--number-of-checkpoints", "5", NULL);
+	wait_ready(&a);
+	struct replica_proc *ps[] = {&a};
+	order(ps, 1, &m, 1, 600, "a"); /* checkpoints at sn 150, 300, 450, 600 */
+
+	json_t *ans = NULL;
+	assert_drill_ok(drill_client_set_disk(&ans, a.url, UINT64_C(1) << 50, 50, 60));
+	assert_true(json_is_false(json_object_get(ans, "lowDiskSpace")));
+	assert_true(json_is_null(json_object_get(ans, "pruned")));
+	assert_int_equal(json_array_size(json_object_get(ans, "checkpoints")), 4);
+	assert_true(json_integer_value(json_object_get(ans, "usedBytes")) >=
+		    json_integer_value(json_object_get(ans, "dbBytes")));
+	json_decref(ans);
+
+	assert_drill_ok(drill_client_set_disk(&ans, a.url, 1, 50, 30));
+	assert_true(json_is_true(json_object_get(ans, "lowDiskSpace")));
+	assert_int_equal(json_integer_value(json_object_get(ans, "pruned")), blocks_at(150));
+	assert_int_equal(json_integer_value(json_object_get(ans, "availableBytes")), 0);
+	json_decref(ans);
+	assert_false(has_ckpt_dir(a.data, blocks_at(150)));
+	assert_true(has_ckpt_dir(a.data, blocks_at(300)));
+
+	/* monitor every 30 s = 300 sn: it checks at sn 750 (the first BFT checkpoint after the POST)
+	 * and at 1050, not at 900. Retained: 750 +750 -300; 900 +900; 1050 +1050 -450. */
+	order(ps, 1, &m, 601, 1050, "a");
+	assert_drill_ok(drill_client_status(&st, a.url));
+	assert_int_equal(st.n_checkpoints, 4);
+	assert_int_equal(st.checkpoints[0].id, blocks_at(600));
+	assert_int_equal(st.checkpoints[1].id, blocks_at(750));
+	assert_int_equal(st.checkpoints[3].id, blocks_at(1050));
+	drill_replica_status_free(&st);
+	assert_false(has_ckpt_dir(a.data, blocks_at(450)));
+
+	struct drill_http_resp r;
+	char *u = drill_xasprintf("%s/v1/disk", a.url);
+	assert_drill_ok(drill_http_post(&r, u, "{\"volumeSize\": -1}", 17, "application/json",
+					10000));
+	assert_int_equal(r.status, 400);
+	drill_http_resp_free(&r);
+	assert_drill_ok(drill_http_post(&r, u, "", 0, "application/json", 10000));
+	assert_int_equal(r.status, 400);
+	drill_http_resp_free(&r);
+	free(u);
+	stop(&a);
+	proc_free(&a);
+	free(dir);
+}
+
 static void test_state_transfer(void **state)
 {
 	(void)state;
@@ -547,6 +606,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_order_status_checkpoints, teardown),
 		cmocka_unit_test_teardown(test_state_transfer, teardown),
+		cmocka_unit_test_teardown(test_disk_pressure, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
