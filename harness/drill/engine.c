@@ -314,7 +314,8 @@ cleanup:
 	return rc;
 }
 
-/* Order `blocks` writes on every running replica, in batches. */
+/* Order `blocks` writes on every running replica, in batches (a batch ends where an armed process
+ * fault is due, which then fires between two batches). */
 int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details)
 {
 	struct drill_buf batch;
@@ -330,8 +331,9 @@ int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details)
 		if (rc)
 			break;
 		drill_req_batch_begin(&batch);
-		uint64_t in_batch = 0;
-		while (done < blocks && in_batch < BATCH_MAX_REQUESTS && batch.len < BATCH_MAX_BYTES) {
+		uint64_t in_batch = 0, budget = drill_process_write_budget(d);
+		while (done < blocks && in_batch < BATCH_MAX_REQUESTS && batch.len < BATCH_MAX_BYTES &&
+		       in_batch < budget) {
 			uint64_t sn = d->seq + 1;
 			rc = drill_truth_write(d->truth, sn, sn * d->sc->block_interval_ms, &batch);
 			if (rc)
@@ -343,6 +345,8 @@ int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details)
 		drill_req_batch_end(&batch);
 		if (!rc)
 			rc = send_batch(d, &batch);
+		if (!rc)
+			rc = drill_process_blocks_ordered(d, in_batch);
 	}
 	drill_order_unlock(lockfd);
 	drill_buf_free(&batch);
@@ -830,8 +834,11 @@ static int record_step(struct drill *d, const struct drill_step *st, int index, 
 	if (!rc && !d->installed && step_needs_install(st))
 		rc = drill_err(DRILL_EFAIL, "the release is not installed (an `install` step is "
 			       "needed after `uninstall`)");
-	if (!rc)
+	if (!rc) {
+		drill_process_step_begin(d, st, details);
 		rc = run_step(d, st, index, details);
+		rc = drill_process_step_end(d, st, details, rc);
+	}
 	double t1 = drill_now_s();
 	json_object_set_new(rec, "startedAtSeconds", json_real(t0 - t_origin));
 	json_object_set_new(rec, "wallSeconds", json_real(t1 - t0));
@@ -878,6 +885,7 @@ static void drill_free(struct drill *d)
 	free(d->backups);
 	free(d->ws);
 	free(d->vendor_program);
+	drill_process_free(d);
 	if (d->plan.restore.copy)
 		drill_fault_plan_free(&d->plan);
 }

@@ -37,6 +37,7 @@ struct drill {
 	double rto_start;  /* wall clock at scale-down; < 0 when no RTO is being measured */
 	json_t *last_restore; /* the last restore's report object (borrowed from steps) */
 	struct drill_fault_plan plan; /* faults armed for later steps */
+	struct drill_proc_run *proc;  /* process.c: the armed process faults while a step runs */
 	/* report pieces */
 	json_t *steps, *data_loss, *faults;
 };
@@ -52,6 +53,21 @@ int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details)
 /* foreign.c: another run's checkpoint, for the foreign-checkpoint fault. */
 int drill_engine_foreign_checkpoint(struct drill_fault_ctx *ctx, int replica, uint64_t id,
 				    uint64_t seed, int other_chain, const char *dest);
+
+/* Order `blocks` writes on every running replica and check them against the truth. */
+int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details);
+
+/* process.c: the engine's side of the process and timing faults (faults/process.c arms them).
+ * step_begin/step_end bracket every step (copies of a backup or restore are watched through the
+ * fs copy hook while one is armed for it); write_budget is how many blocks may be ordered before
+ * an armed event (UINT64_MAX: none), blocks_ordered counts them and fires it; restore_point is
+ * called by the restore flow before a substep. */
+void drill_process_step_begin(struct drill *d, const struct drill_step *st, json_t *details);
+int drill_process_step_end(struct drill *d, const struct drill_step *st, json_t *details, int rc);
+uint64_t drill_process_write_budget(struct drill *d);
+int drill_process_blocks_ordered(struct drill *d, uint64_t n);
+int drill_process_restore_point(struct drill *d, const char *substep);
+void drill_process_free(struct drill *d);
 
 /* restore.c: the runbook's restore flow; fills `details`. */
 int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *details);

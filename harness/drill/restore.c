@@ -411,6 +411,9 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 	/* 1. helm upgrade --set global.replicaCount=0, wait until no pod runs. */
 	d->rto_start = drill_now_s();
 	double t = drill_now_s();
+	rc = drill_process_restore_point(d, "scale-down"); /* kill-replica at: scale-down */
+	if (rc)
+		return drill_err_wrap(rc, "scale-down");
 	if (rf->skip_scale_down) {
 		json_array_append_new(devs, json_pack("{s:s}", "skipped", "scale-down"));
 		substep(sub, "scale-down", t, json_pack("{s:b}", "skipped", 1));
@@ -481,6 +484,7 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 
 	/* 5. helm upgrade --set global.replicaCount=1, wait until every replica is ready. */
 	t = drill_now_s();
+	drill_process_restore_point(d, "scale-up"); /* kill-replica at: scale-up, as it starts */
 	rc = d->plat->ops->scale(d->plat, 1);
 	drill_engine_refresh_urls(d);
 	if (rc)

@@ -33,12 +33,40 @@ struct drill_restore_faults {
 	int *reset_identity;       /* ... and reset its identity to replica-i (1) or keep it (0) */
 };
 #define DRILL_CKPT_PREVIOUS UINT64_MAX
+/* Process and timing faults (faults/process.c), acted out by the engine (drill/process.c). */
+enum drill_proc_moment {
+	DRILL_PROC_OFF = 0,
+	DRILL_PROC_WRITE,   /* the next write step, once `after_blocks` of its blocks are ordered */
+	DRILL_PROC_BACKUP,  /* the next backup, once its copy examined `after_files` entries */
+	DRILL_PROC_RESTORE, /* the next restore, at substep `substep` */
+};
+struct drill_process_faults {
+	/* kill-replica: SIGKILL `kill_replica` at the armed moment */
+	enum drill_proc_moment kill_when;
+	int kill_replica;
+	uint64_t kill_after;         /* blocks (write) or entries (backup) */
+	char kill_substep[24];       /* restore: scale-down | scale-up */
+	json_t *kill_details;        /* the fault step's details, to record when it fired */
+	/* torn-live-snapshot: the next backup copies volume i after i × stagger more blocks */
+	uint64_t stagger_blocks;     /* 0: off */
+	json_t *stagger_details;
+	/* driver-crash: the driver SIGKILLs itself once the armed copy examined `crash_after`
+	 * entries, after writing <ws>/driver-crash.json */
+	enum drill_proc_moment crash_when;
+	uint64_t crash_after;
+	int rerun;                   /* set by the engine on the rerun: the crash does not repeat */
+	json_t *crash_details;
+	/* disk-pressure: what each replica was told (0: nothing), for the report */
+	uint64_t *volume_size;
+};
 struct drill_fault_plan {
 	struct drill_restore_faults restore;
+	struct drill_process_faults proc;
 };
 void drill_fault_plan_init(struct drill_fault_plan *p, int replicas);
 void drill_fault_plan_disarm_restore(struct drill_fault_plan *p, int replicas);
 void drill_fault_plan_free(struct drill_fault_plan *p);
+void drill_fault_plan_disarm_process(struct drill_fault_plan *p);
 
 /* What an injector may act on; filled in by the drill engine for each fault step. */
 struct drill_fault_ctx {
@@ -69,6 +97,10 @@ struct drill_fault_kind {
 const struct drill_fault_kind *drill_fault_find(const char *name); /* NULL if unknown */
 size_t drill_fault_count(void);
 const struct drill_fault_kind *drill_fault_at(size_t i);
+
+/* SIGKILL replica `replica` through the platform now, recording replica, signal and wait status
+ * into `record` (kill-replica's act, shared with the engine that fires an armed kill). */
+int drill_fault_kill_replica_now(struct drill_platform *p, int replica, json_t *record);
 
 /* Check every fault step of a scenario against the registry. 0 or DRILL_EINPUT with
  * "FILE:LINE:COL: ..." */

@@ -19,6 +19,10 @@ extern const struct drill_fault_kind drill_fault_copy_interrupted;
 extern const struct drill_fault_kind drill_fault_mismatched_checkpoint;
 extern const struct drill_fault_kind drill_fault_cross_replica_restore;
 extern const struct drill_fault_kind drill_fault_foreign_checkpoint;
+extern const struct drill_fault_kind drill_fault_kill_replica;
+extern const struct drill_fault_kind drill_fault_torn_live_snapshot;
+extern const struct drill_fault_kind drill_fault_disk_pressure;
+extern const struct drill_fault_kind drill_fault_driver_crash;
 
 /* A fault parameter as an unsigned integer; DRILL_EINPUT with FILE:LINE:COL otherwise. */
 int drill_fault_param_u64(uint64_t *out, const struct drill_param *p,

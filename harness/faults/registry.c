@@ -18,7 +18,10 @@ static const struct drill_fault_kind *const kinds[] = {
 	&drill_fault_restore_while_running, &drill_fault_copy_no_follow,
 	&drill_fault_copy_no_preserve, &drill_fault_lock_left, &drill_fault_restore_without_rm,
 	&drill_fault_copy_interrupted, &drill_fault_mismatched_checkpoint,
-	&drill_fault_cross_replica_restore, &drill_fault_foreign_checkpoint, NULL,
+	&drill_fault_cross_replica_restore, &drill_fault_foreign_checkpoint,
+	&drill_fault_kill_replica, &drill_fault_torn_live_snapshot, &drill_fault_disk_pressure,
+	&drill_fault_driver_crash,
+	NULL,
 };
 
 size_t drill_fault_count(void)
@@ -72,6 +75,26 @@ void drill_fault_plan_init(struct drill_fault_plan *p, int replicas)
 	p->restore.source = drill_xcalloc(n, sizeof(*p->restore.source));
 	p->restore.reset_identity = drill_xcalloc(n, sizeof(*p->restore.reset_identity));
 	drill_fault_plan_disarm_restore(p, replicas);
+	p->proc.volume_size = drill_xcalloc(n, sizeof(*p->proc.volume_size));
+	drill_fault_plan_disarm_process(p);
+}
+
+void drill_fault_plan_disarm_process(struct drill_fault_plan *p)
+{
+	struct drill_process_faults *f = &p->proc;
+	f->kill_when = DRILL_PROC_OFF;
+	f->kill_replica = -1;
+	f->kill_after = 0;
+	f->kill_substep[0] = '\0';
+	json_decref(f->kill_details);
+	f->kill_details = NULL;
+	f->stagger_blocks = 0;
+	json_decref(f->stagger_details);
+	f->stagger_details = NULL;
+	f->crash_when = DRILL_PROC_OFF;
+	f->crash_after = 0;
+	json_decref(f->crash_details);
+	f->crash_details = NULL;
 }
 
 void drill_fault_plan_disarm_restore(struct drill_fault_plan *p, int replicas)
@@ -97,5 +120,7 @@ void drill_fault_plan_free(struct drill_fault_plan *p)
 	free(p->restore.checkpoint);
 	free(p->restore.source);
 	free(p->restore.reset_identity);
+	drill_fault_plan_disarm_process(p);
+	free(p->proc.volume_size);
 	memset(p, 0, sizeof(*p));
 }

@@ -1055,9 +1055,19 @@ static int load_step(struct loader *ld, const struct ynode *item, struct drill_s
 	case DRILL_STEP_START:
 		rc = load_replica(ld, body, s, st, stopped);
 		break;
-	case DRILL_STEP_FAULT:
+	case DRILL_STEP_FAULT: {
 		rc = load_fault(ld, body, st);
+		/* A replica killed by a kill-replica fault is down like a stopped one: a later
+		 * `start` brings it back. (Its other parameters are the fault's to check.) */
+		const struct drill_param *kp = rc ? NULL : drill_step_param(st, "replica");
+		if (kp && !strcmp(st->fault_kind, "kill-replica")) {
+			char *end;
+			unsigned long long x = strtoull(kp->value, &end, 10);
+			if (!*end && x < (unsigned long long)s->replicas)
+				stopped[x] = 1;
+		}
 		break;
+	}
 	case DRILL_STEP_RESTORE:
 		rc = load_restore(ld, body, s, idx);
 		break;
