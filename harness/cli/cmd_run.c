@@ -147,7 +147,7 @@ static pid_t start_child(struct job *j, const struct drill_run_opts *base)
 	o.workspace = j->workspace;
 	o.rerun = j->rerun;
 	json_t *rep = NULL;
-	int rc = drill_run(&rep, j->sc, &o);
+	int rc = drill_run_supervised(&rep, j->sc, &o);
 	if (rep)
 		json_dump_file(rep, j->report_tmp, JSON_COMPACT);
 	_exit(rc == 0 ? 0 : -rc);
@@ -296,7 +296,7 @@ int drill_cmd_run(int argc, char **argv)
 		for (size_t i = 0; i < n && !drill_interrupted; i++) {
 			opts.workspace = js[i].workspace;
 			opts.rerun = js[i].rerun;
-			js[i].rc = drill_run(&js[i].report, js[i].sc, &opts);
+			js[i].rc = drill_run_supervised(&js[i].report, js[i].sc, &opts);
 			if (js[i].report)
 				print_summary(js[i].report, quiet);
 			fflush(stdout);

@@ -26,6 +26,7 @@ struct drill_run_opts {
 	const char *replica_exe; /* NULL: this executable */
 	const char *rerun;       /* the command that reruns this drill, for the report */
 	int hold;                /* `up`: after the steps, keep the cluster until SIGINT/SIGTERM */
+	int after_crash;         /* the rerun after a driver-crash fault killed the first attempt */
 };
 
 /* Run one scenario. *report receives the scenario's report object (caller json_decref) in every
@@ -33,6 +34,13 @@ struct drill_run_opts {
  * the outcome matched is report["matched"]), DRILL_EENV when the platform is missing, DRILL_EINPUT
  * for an unusable workspace, DRILL_EFAIL when interrupted. */
 int drill_run(json_t **report, const struct drill_scenario *sc, const struct drill_run_opts *o);
+
+/* drill_run, but a scenario with a `driver-crash` fault runs in a child process: when the fault
+ * kills that child (SIGKILL mid-copy, leaving <ws>/driver-crash.json), the drill is run again in
+ * the same workspace, which must recover what the dead driver left (recoveredInterruptedRun).
+ * The report is the rerun's, with "attempts" (both) and "driverCrash". Other scenarios: drill_run. */
+int drill_run_supervised(json_t **report, const struct drill_scenario *sc,
+			 const struct drill_run_opts *o);
 
 /* Set by SIGINT/SIGTERM once drill_signals_install() ran; the engine stops at the next step
  * boundary or batch, tears the cluster down and reports the run as interrupted. */

@@ -97,6 +97,26 @@ static int ws_is_foreign(const char *ws)
 	return foreign;
 }
 
+/* What a run that died mid-copy left: backups/<name>.partial-<pid> (hostpath-copy) and
+ * ebs-sim/snapshots/<id>.partial, as paths relative to the workspace. */
+static json_t *ws_partial_copies(const char *ws)
+{
+	static const char *const dirs[] = {"backups", "ebs-sim/snapshots", NULL};
+	json_t *a = json_array();
+	for (const char *const *sub = dirs; *sub; sub++) {
+		char *p = drill_xasprintf("%s/%s", ws, *sub);
+		DIR *dh = opendir(p);
+		struct dirent *e;
+		while (dh && (e = readdir(dh)))
+			if (strstr(e->d_name, ".partial"))
+				json_array_append_new(a, json_sprintf("%s/%s", *sub, e->d_name));
+		if (dh)
+			closedir(dh);
+		free(p);
+	}
+	return a;
+}
+
 static int ws_prepare(int *lockfd, json_t *rep, const char *ws)
 {
 	int rc = drill_fs_mkdir_p(ws, 0755);
@@ -134,10 +154,11 @@ static int ws_prepare(int *lockfd, json_t *rep, const char *ws)
 		const char *state = json_string_value(json_object_get(prev, "state"));
 		if (state && strcmp(state, "finished")) {
 			int stopped = drill_platform_reap_stale(ws);
-			json_t *rec = json_pack("{s:O?,s:O?,s:i}", "startedAt",
+			json_t *rec = json_pack("{s:O?,s:O?,s:i,s:o}", "startedAt",
 						json_object_get(prev, "startedAt"), "pid",
 						json_object_get(prev, "pid"), "replicasStopped",
-						stopped > 0 ? stopped : 0);
+						stopped > 0 ? stopped : 0, "partialCopiesRemoved",
+						ws_partial_copies(ws));
 			json_object_set_new(rep, "recoveredInterruptedRun", rec);
 			drill_log_warn("%s: the previous run (pid %" JSON_INTEGER_FORMAT ") did not "
 				       "finish; stopped %d leftover replica(s) and cleaned up", ws,
@@ -934,6 +955,7 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 		.run_as_user = sc->run_as_user};
 	d.urls = drill_xcalloc((size_t)d.n, sizeof(*d.urls));
 	drill_fault_plan_init(&d.plan, d.n);
+	d.plan.proc.rerun = o->after_crash;
 	struct drill_workload w = {sc->keys_per_block, sc->value_size, sc->key_space,
 				   sc->block_interval_ms};
 	char *truth_path = drill_xasprintf("%s/truth.bin", d.ws);
