@@ -827,6 +827,8 @@ static char *step_label(const struct drill_step *st)
 	case DRILL_STEP_RESTORE:
 		if (st->latest_common)
 			return drill_xasprintf("restore %s latest-common", st->name);
+		if (st->restore_live)
+			return drill_xasprintf("restore %s as is", st->name);
 		return drill_xasprintf("restore %s checkpoint %" PRIu64, st->name, st->checkpoint);
 	case DRILL_STEP_STOP: return drill_xasprintf("stop replica %d", st->replica);
 	case DRILL_STEP_START: return drill_xasprintf("start replica %d", st->replica);

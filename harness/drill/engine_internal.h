@@ -71,5 +71,9 @@ void drill_process_free(struct drill *d);
 
 /* restore.c: the runbook's restore flow; fills `details`. */
 int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *details);
+/* restore_live.c: `checkpoint: none`, after restore-volumes: the rest of a restore that puts the
+ * storage copy back as is. `sub` is the substep list, `before` the driver's last block. */
+int drill_restore_live(struct drill *d, const struct drill_step *st, json_t *details, json_t *sub,
+		       uint64_t before);
 
 #endif

@@ -432,6 +432,8 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 		return drill_err_wrap(rc, "restore-volumes");
 	substep(sub, "restore-volumes", t,
 		json_pack("{s:I}", "bytesCopied", (json_int_t)d->vendor->bytes_copied));
+	if (st->restore_live) /* checkpoint: none — the storage copy as is (restore_live.c) */
+		return drill_restore_live(d, st, details, sub, before);
 
 	/* 3. The checkpoint, the same on every replica. */
 	t = drill_now_s();

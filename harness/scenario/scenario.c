@@ -980,11 +980,14 @@ static int load_restore(struct loader *ld, const struct ynode *body, struct dril
 	push_key(ld, "checkpoint");
 	if (v->type == Y_SCALAR && !strcmp(v->text, "latest-common"))
 		st->latest_common = 1;
+	else if (v->type == Y_SCALAR && !strcmp(v->text, "none"))
+		st->latest_common = 0, st->restore_live = 1;
 	else if (!scalar_u64(v, &x) && x >= 1)
 		st->latest_common = 0, st->checkpoint = x;
 	else
 		rc = fail(ld, v,
-			  "expected latest-common or a checkpoint id (an integer >= 1), got %s",
+			  "expected latest-common, none or a checkpoint id (an integer >= 1), "
+			  "got %s",
 			  describe(v, got, sizeof(got)));
 	pop(ld, old);
 	return rc;

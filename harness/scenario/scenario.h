@@ -20,7 +20,7 @@ enum drill_step_kind {
 	DRILL_STEP_UNINSTALL,  /* uninstall: {} — helm uninstall: claims deleted (volumes too if Delete) */
 	DRILL_STEP_INSTALL,    /* install: {} — helm install again */
 	DRILL_STEP_FAULT,      /* fault: {kind: K, ...params} */
-	DRILL_STEP_RESTORE,    /* restore: {from: S, checkpoint: latest-common | ID} */
+	DRILL_STEP_RESTORE,    /* restore: {from: S, checkpoint: latest-common | ID | none} */
 	DRILL_STEP_VALIDATE,   /* validate: {blocks: N} — functional validation */
 };
 
@@ -36,6 +36,7 @@ struct drill_step {
 	uint64_t blocks;   /* write, validate */
 	char *name;        /* backup: name; restore: from */
 	int latest_common; /* restore: 1 = latest-common, else `checkpoint` */
+	int restore_live;  /* restore: `checkpoint: none` — the storage copy as is, no checkpoint */
 	uint64_t checkpoint;
 	int replica;       /* stop, start: index 0..n-1 */
 	char *fault_kind;  /* fault */

@@ -493,8 +493,8 @@ ERROR_TEST(err_verdict, "name: t\n" STEPS "expect: {verdict: ok}\n",
 	   "got ok")
 ERROR_TEST(err_restore_checkpoint, "name: t\nsteps:\n  - backup: {name: b}\n"
 	   "  - restore: {from: b, checkpoint: 0}\n" EXPECT,
-	   "4:36: steps[1].restore.checkpoint: expected latest-common or a checkpoint id (an "
-	   "integer >= 1), got 0")
+	   "4:36: steps[1].restore.checkpoint: expected latest-common, none or a checkpoint id "
+	   "(an integer >= 1), got 0")
 ERROR_TEST(err_fault_kind, "name: t\nsteps:\n  - fault: {kind: Bit_Flip}\n" EXPECT,
 	   "3:19: steps[0].fault.kind: expected a fault kind ([a-z0-9-]+), got Bit_Flip")
 
