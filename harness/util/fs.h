@@ -64,7 +64,9 @@ int drill_fs_copy_contents(const char *src, const char *dst, const struct drill_
 /* Sum of file sizes under a tree (not following links; a file with several links counts once). */
 int drill_fs_tree_size(uint64_t *bytes, const char *path);
 
-/* --- For tests only ----------------------------------------------------------------------------
+/* --- Acting in the middle of a copy ------------------------------------------------------------
+ * For tests, and for the drill engine's process faults (drill/process.c: a replica killed, the
+ * driver killed, writes ordered between two volumes, at a chosen entry of a backup's copy).
  * Called by the copy walk with each entry's source path at two points: after the directory
  * listing named it and before it is examined (DRILL_FS_HOOK_LISTED), and after it was examined and
  * before it is opened, read or listed (DRILL_FS_HOOK_EXAMINED). A test removes the entry there to
