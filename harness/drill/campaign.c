@@ -197,6 +197,31 @@ static void t_foreign(const struct draw *d, struct out *o)
 	WHY("a checkpoint of the same id from another run is another chain at the same height");
 }
 
+static void t_kill_then_start(const struct draw *d, struct out *o)
+{
+	STEPS("  - fault: {kind: kill-replica, replica: %d}\n  - start: {replica: %d}\n" RESTORE,
+	      d->r, d->r, VALIDATE_BLOCKS);
+	expect_restored(d, o);
+	WHY("a SIGKILLed replica replays its WAL, catches up when started, and the restore passes");
+}
+
+static void t_kill_scale_up(const struct draw *d, struct out *o)
+{
+	STEPS("  - fault: {kind: kill-replica, replica: %d, during: restore, at: scale-up}\n" RESTORE,
+	      d->r, VALIDATE_BLOCKS);
+	EXPECT("{failedStep: restore, error: \"scale-up: replica-%d killed by signal 9\"}", d->r);
+	WHY("a replica killed as the restored cluster starts never becomes ready");
+}
+
+static void t_kill_scale_down(const struct draw *d, struct out *o)
+{
+	STEPS("  - fault: {kind: kill-replica, replica: %d, during: restore, at: scale-down}\n"
+	      RESTORE, d->r, VALIDATE_BLOCKS);
+	expect_restored(d, o);
+	WHY("a replica killed while the cluster scales down is down anyway; the restore replaces "
+	    "its data");
+}
+
 /* The simulated EBS vendor, three zones: replica i's instance is in zone i % 3. */
 static const char *const zones[] = {"us-east-1a", "us-east-1b", "us-east-1c"};
 
@@ -285,6 +310,9 @@ static const struct {
 	{"delete-current-in-backup", t_current_backup},
 	{"delete-options-in-backup", t_options_backup},
 	{"foreign-checkpoint", t_foreign},
+	{"kill-replica-then-start", t_kill_then_start},
+	{"kill-replica-at-scale-up", t_kill_scale_up},
+	{"kill-replica-at-scale-down", t_kill_scale_down},
 	{"ebs-sim-restore", t_ebs_restore},
 	{"ebs-sim-wrong-az", t_ebs_wrong_az},
 	{"ebs-sim-right-az", t_ebs_right_az},
