@@ -215,6 +215,51 @@ static pid_t spawn_sleep(void)
 	return pid;
 }
 
+/* spawn_io: stdin from a file, stdout through a pipe while stderr goes to the log, a working
+ * directory; a missing stdin file or directory fails before exec. */
+static void test_spawn_io(void **state)
+{
+	(void)state;
+	char *dir = drill_test_scratch("proc_io");
+	char *in = drill_xasprintf("%s/in.txt", dir), *log = drill_xasprintf("%s/err.log", dir);
+	assert_drill_ok(drill_fs_write_atomic(in, "request\n", 8));
+	char *argv[] = {(char *)"/bin/sh", (char *)"-c",
+			(char *)"read x; echo \"got $x in $(pwd)\"; echo oops >&2", NULL};
+	struct drill_proc_io io = {.stdin_path = in, .log_path = log, .cwd = dir};
+	pid_t pid = 0;
+	int fd = -1, st = -1;
+	assert_drill_ok(drill_proc_spawn_io(&pid, &fd, argv, &io));
+	assert_true(fd >= 0);
+	char buf[512];
+	size_t len = 0;
+	ssize_t n;
+	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(fd);
+	assert_drill_ok(drill_proc_wait(pid, 10000, &st));
+	assert_int_equal(st, 0);
+	char *want = drill_xasprintf("got request in %s\n", dir);
+	assert_string_equal(buf, want);
+	char *s = log_text(log);
+	assert_string_equal(s, "oops\n");
+	free(s);
+
+	io.stdin_path = "/nonexistent/in";
+	assert_int_equal(drill_proc_spawn_io(&pid, &fd, argv, &io), DRILL_EFAIL);
+	assert_non_null(strstr(drill_err_last(), "/nonexistent/in"));
+	assert_int_equal(fd, -1);
+	io.stdin_path = in;
+	io.cwd = "/nonexistent/dir";
+	assert_int_equal(drill_proc_spawn_io(&pid, &fd, argv, &io), DRILL_EFAIL);
+	assert_non_null(strstr(drill_err_last(), "directory /nonexistent/dir"));
+	assert_no_children();
+	free(want);
+	free(in);
+	free(log);
+	free(dir);
+}
+
 static void test_spawn_resets_signals(void **state)
 {
 	(void)state;
@@ -454,6 +499,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_spawn_log_appends),
 		cmocka_unit_test(test_spawn_stdin_and_group),
 		cmocka_unit_test(test_spawn_failures),
+		cmocka_unit_test(test_spawn_io),
 		cmocka_unit_test(test_spawn_resets_signals),
 		cmocka_unit_test(test_wait_timeout),
 		cmocka_unit_test(test_stop_polite),

@@ -15,31 +15,40 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The child's half of spawn: only async-signal-safe calls until exec. Failures are reported to
- * the parent through `errpipe` (close-on-exec: EOF there means exec succeeded). */
 /* What the child failed at, sent to the parent through the error pipe. */
-enum spawn_step { STEP_SETUP, STEP_STDIN, STEP_LOG, STEP_USER, STEP_EXEC };
+enum spawn_step { STEP_SETUP, STEP_STDIN, STEP_LOG, STEP_CWD, STEP_USER, STEP_EXEC };
 
 /* The child's half of spawn: only async-signal-safe calls until exec. A failure is reported to
  * the parent through `errpipe` as {step, errno} (close-on-exec: EOF there means exec succeeded).
  * The log is opened before privileges are dropped (the logs directory is the driver's), and the
  * parent-death signal is set after: changing credentials clears it. */
-static void child(char *const argv[], const char *log_path, pid_t parent, int errpipe,
-		  uid_t uid, gid_t gid)
+static void child(char *const argv[], const struct drill_proc_io *io, int out_fd, pid_t parent,
+		  int errpipe, uid_t uid, gid_t gid)
 {
 	int msg[2] = {STEP_SETUP, 0};
 	if (setpgid(0, 0) != 0)
 		msg[1] = errno;
 	if (!msg[1]) {
 		msg[0] = STEP_STDIN;
-		int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		int in = open(io->stdin_path ? io->stdin_path : "/dev/null", O_RDONLY | O_CLOEXEC);
 		if (in < 0 || dup2(in, STDIN_FILENO) < 0)
 			msg[1] = errno;
 	}
-	if (!msg[1] && log_path) {
+	if (!msg[1] && io->log_path) {
 		msg[0] = STEP_LOG;
-		int out = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (out < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
+		int out = open(io->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (out < 0 || (out_fd < 0 && dup2(out, STDOUT_FILENO) < 0) ||
+		    dup2(out, STDERR_FILENO) < 0)
+			msg[1] = errno;
+	}
+	if (!msg[1] && out_fd >= 0) {
+		msg[0] = STEP_LOG;
+		if (dup2(out_fd, STDOUT_FILENO) < 0)
+			msg[1] = errno;
+	}
+	if (!msg[1] && io->cwd) {
+		msg[0] = STEP_CWD;
+		if (chdir(io->cwd) != 0)
 			msg[1] = errno;
 	}
 	if (!msg[1] && uid != (uid_t)-1) {
@@ -77,12 +86,21 @@ int drill_proc_spawn(pid_t *out, char *const argv[], const char *log_path)
 	return drill_proc_spawn_as(out, argv, log_path, (uid_t)-1, (gid_t)-1);
 }
 
-int drill_proc_spawn_as(pid_t *out, char *const argv[], const char *log_path, uid_t uid,
-			gid_t gid)
+static int spawn(pid_t *out, int *stdout_fd, char *const argv[], const struct drill_proc_io *io,
+		 uid_t uid, gid_t gid)
 {
-	int p[2];
+	const char *log_path = io->log_path;
+	int p[2], o[2] = {-1, -1};
+	if (stdout_fd)
+		*stdout_fd = -1;
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return drill_err(DRILL_EFAIL, "pipe: %s", strerror(errno));
+	if (stdout_fd && pipe2(o, O_CLOEXEC) != 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return drill_err(DRILL_EFAIL, "pipe: %s", strerror(e));
+	}
 	pid_t parent = getpid();
 	fflush(NULL);
 	pid_t pid = fork();
@@ -90,13 +108,19 @@ int drill_proc_spawn_as(pid_t *out, char *const argv[], const char *log_path, ui
 		int e = errno;
 		close(p[0]);
 		close(p[1]);
+		if (stdout_fd) {
+			close(o[0]);
+			close(o[1]);
+		}
 		return drill_err(DRILL_EFAIL, "fork: %s", strerror(e));
 	}
 	if (pid == 0) {
 		close(p[0]);
-		child(argv, log_path, parent, p[1], uid, gid);
+		child(argv, io, o[1], parent, p[1], uid, gid);
 	}
 	close(p[1]);
+	if (stdout_fd)
+		close(o[1]);
 	/* Also set the group from here: whichever side runs first, the group exists before we
 	 * might signal it. EACCES (the child already exec'd) and ESRCH are harmless. */
 	setpgid(pid, pid);
@@ -108,6 +132,8 @@ int drill_proc_spawn_as(pid_t *out, char *const argv[], const char *log_path, ui
 	close(p[0]);
 	if (n == (ssize_t)sizeof(msg)) {
 		waitpid(pid, NULL, 0);
+		if (stdout_fd)
+			close(o[0]);
 		int e = msg[1];
 		switch (msg[0]) {
 		case STEP_EXEC:
@@ -116,17 +142,36 @@ int drill_proc_spawn_as(pid_t *out, char *const argv[], const char *log_path, ui
 		case STEP_USER:
 			return drill_err(e == EPERM ? DRILL_EENV : DRILL_EFAIL, "cannot start %s as "
 					 "uid %d: %s", argv[0], (int)uid, strerror(e));
+		case STEP_CWD:
+			return drill_err(DRILL_EFAIL, "cannot start %s: directory %s: %s", argv[0],
+					 io->cwd, strerror(e));
 		case STEP_LOG:
 			return drill_err(DRILL_EFAIL, "cannot start %s: log %s: %s", argv[0], log_path,
 					 strerror(e));
 		default:
 			return drill_err(DRILL_EFAIL, "cannot start %s: %s: %s", argv[0],
-					 msg[0] == STEP_STDIN ? "/dev/null" : "process group",
+					 msg[0] != STEP_STDIN ? "process group" :
+					 io->stdin_path ? io->stdin_path : "/dev/null",
 					 strerror(e));
 		}
 	}
 	*out = pid;
+	if (stdout_fd)
+		*stdout_fd = o[0];
 	return 0;
+}
+
+int drill_proc_spawn_as(pid_t *out, char *const argv[], const char *log_path, uid_t uid,
+			gid_t gid)
+{
+	struct drill_proc_io io = {.log_path = log_path};
+	return spawn(out, NULL, argv, &io, uid, gid);
+}
+
+int drill_proc_spawn_io(pid_t *out, int *stdout_fd, char *const argv[],
+			const struct drill_proc_io *io)
+{
+	return spawn(out, stdout_fd, argv, io, (uid_t)-1, (gid_t)-1);
 }
 
 static void sleep_ms(long ms)

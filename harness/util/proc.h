@@ -16,6 +16,17 @@ int drill_proc_spawn(pid_t *out, char *const argv[], const char *log_path);
 int drill_proc_spawn_as(pid_t *out, char *const argv[], const char *log_path, uid_t uid,
 			gid_t gid);
 
+/* What drill_proc_spawn_io connects the child to. */
+struct drill_proc_io {
+	const char *stdin_path; /* the child's stdin is this file (NULL: /dev/null) */
+	const char *log_path;   /* stderr, and stdout unless piped, appended here (NULL: inherited) */
+	const char *cwd;        /* the child's working directory (NULL: ours) */
+};
+/* drill_proc_spawn with more control: when `stdout_fd` is non-NULL the child's stdout is a pipe
+ * whose read end (close-on-exec, blocking) is returned there, for the caller to read and close. */
+int drill_proc_spawn_io(pid_t *out, int *stdout_fd, char *const argv[],
+			const struct drill_proc_io *io);
+
 /* Wait for `pid` to exit, up to timeout_ms (<0: forever). Polls; returns 0 and the wait status in
  * *status, DRILL_ETIMEOUT, or DRILL_EFAIL if pid is not our child. */
 int drill_proc_wait(pid_t pid, int timeout_ms, int *status);
