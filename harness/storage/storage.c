@@ -19,9 +19,11 @@ int drill_vendor_open(struct drill_vendor **out, const struct drill_vendor_confi
 		open_fn = drill_vendor_hostpath_open;
 	else if (!strcmp(name, "ebs-sim"))
 		open_fn = drill_vendor_ebs_sim_open;
-	else if (!strcmp(name, "csi-snapshot") || !strcmp(name, "exec"))
+	else if (!strcmp(name, "exec"))
+		open_fn = drill_vendor_exec_open;
+	else if (!strcmp(name, "csi-snapshot"))
 		return drill_err(DRILL_EENV, "storage vendor %s is not built yet; this build has "
-				 "hostpath-copy and ebs-sim", name);
+				 "hostpath-copy, ebs-sim and exec", name);
 	else
 		return drill_err(DRILL_EINPUT, "unknown storage vendor \"%s\" (expected hostpath-copy, "
 				 "ebs-sim, csi-snapshot or exec)", name);
