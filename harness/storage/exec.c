@@ -51,6 +51,7 @@
 #define EXEC_ID_MAX 1024              /* a snapshotId's length */
 
 struct exec_vendor {
+	char *program;       /* cfg.program with its directory's real path: what messages name */
 	char *dir;           /* <ws>/vendor-exec */
 	char *calls_dir;     /* <ws>/vendor-exec/calls */
 	char *state_dir;     /* <ws>/vendor-exec/store: the plugin's */
@@ -99,7 +100,7 @@ static int save_manifest(struct exec_vendor *x)
 /* "exec plugin PROGRAM snapshot nightly: " — every message about a call starts so. */
 static char *call_label(struct drill_vendor *v, const struct exec_call *c)
 {
-	return drill_xasprintf("exec plugin %s %s%s%s", v->cfg.program, c->op, c->name ? " " : "",
+	return drill_xasprintf("exec plugin %s %s%s%s", impl(v)->program, c->op, c->name ? " " : "",
 			       c->name ? c->name : "");
 }
 
@@ -245,7 +246,7 @@ static int run_call(struct drill_vendor *v, struct exec_call *c, json_t *req)
 	off_t offset = ftello(log);
 	fclose(log);
 
-	char *argv[] = {(char *)v->cfg.program, (char *)c->op, NULL};
+	char *argv[] = {x->program, (char *)c->op, NULL};
 	struct drill_proc_io io = {.stdin_path = req_path, .log_path = x->log_path,
 				   .cwd = v->workspace};
 	pid_t pid;
@@ -355,6 +356,17 @@ record:;
 	free(base);
 	free(req_path);
 	free(out_path);
+	return rc;
+}
+
+/* A call whose response failed an operation's own checks: its record says so too. */
+static int reject_last_call(struct exec_vendor *x, int rc)
+{
+	json_t *calls = json_object_get(x->manifest, "calls");
+	json_t *last = json_array_get(calls, json_array_size(calls) - 1);
+	json_object_set_new(last, "ok", json_false());
+	json_object_set_new(last, "error", json_string(drill_err_last()));
+	save_manifest(x);
 	return rc;
 }
 
@@ -469,6 +481,7 @@ static int exec_backup(struct drill_vendor *v, const char *name)
 		rc = drill_err(DRILL_EFAIL, "%s: invalid response: %s; no backup was recorded "
 			       "(docs/vendor-exec.md)", label, why);
 		free(label);
+		reject_last_call(x, rc);
 	}
 	if (!rc) {
 		json_object_set_new(backups, name, json_pack("{s:s,s:O,s:I}", "name", name,
@@ -564,6 +577,8 @@ static int check_listed(struct drill_vendor *v, const char *name)
 		rc = drill_err(DRILL_ENOTFOUND, "%s: the plugin does not list backup %s any more; "
 			       "nothing was restored", label, name);
 	free(label);
+	if (rc)
+		reject_last_call(impl(v), rc);
 	free(why);
 	json_decref(c.resp);
 	return rc;
@@ -613,6 +628,7 @@ static int exec_restore(struct drill_vendor *v, const char *name)
 		rc = drill_err(DRILL_EFAIL, "%s: invalid response: %s; the restore failed "
 			       "(docs/vendor-exec.md)", label, why);
 		free(label);
+		reject_last_call(x, rc);
 	}
 	if (!rc) {
 		json_object_set(restores, name, mounts);
@@ -668,6 +684,7 @@ static void exec_destroy(struct drill_vendor *v)
 	if (!x)
 		return;
 	json_decref(x->manifest);
+	free(x->program);
 	free(x->dir);
 	free(x->calls_dir);
 	free(x->state_dir);
@@ -716,6 +733,14 @@ int drill_vendor_exec_open(struct drill_vendor *v)
 	v->impl = x;
 	v->ops = &exec_ops;
 	x->timeout_s = v->cfg.timeout_s ? v->cfg.timeout_s : 60;
+	/* scenarios/../plugins/p.sh reads better as plugins/p.sh; the file name stays as given */
+	const char *slash = strrchr(v->cfg.program, '/');
+	char *dir = drill_xasprintf("%.*s", (int)(slash - v->cfg.program), v->cfg.program);
+	char *rdir = realpath(*dir ? dir : "/", NULL);
+	x->program = rdir && strcmp(rdir, "/") ? drill_xasprintf("%s%s", rdir, slash)
+					       : drill_xstrdup(v->cfg.program);
+	free(rdir);
+	free(dir);
 	x->dir = drill_xasprintf("%s/vendor-exec", v->workspace);
 	x->calls_dir = drill_xasprintf("%s/calls", x->dir);
 	x->state_dir = drill_xasprintf("%s/store", x->dir);
@@ -740,8 +765,9 @@ int drill_vendor_exec_open(struct drill_vendor *v)
 				       x->manifest_path, x->manifest ? "" : ": ",
 				       x->manifest ? "" : je.text);
 	} else if (!rc) {
-		x->manifest = json_pack("{s:s,s:s,s:{},s:{},s:[]}", "protocolVersion", EXEC_PROTOCOL,
-					"program", v->cfg.program, "backups", "restores", "calls");
+		x->manifest = json_pack("{s:s,s:s,s:i,s:{},s:{},s:[]}", "protocolVersion",
+					EXEC_PROTOCOL, "program", x->program, "timeoutSeconds",
+					(int)x->timeout_s, "backups", "restores", "calls");
 		rc = save_manifest(x);
 	}
 	if (rc) {
