@@ -13,7 +13,11 @@
  * `ebs-sim` (the runbook's EKS flow on a simulated EBS with availability zones; see
  * docs/vendor-ebs-sim.md): backup = one snapshot per volume; restore = per replica, create a
  * volume from its snapshot, attach it to the replica's instance, mount it beside the original;
- * finish_restore = unmount, detach, delete the restored volume and its snapshot. */
+ * finish_restore = unmount, detach, delete the restored volume and its snapshot.
+ *
+ * `exec` (a third-party vendor's plugin program; docs/vendor-exec.md): each operation is a call
+ * of the program in the JSON protocol chaindrill-vendor-exec/1, with a time limit; the restored
+ * copy is the `mount` the plugin answers, checked to lie inside the workspace. */
 #ifndef DRILL_STORAGE_STORAGE_H
 #define DRILL_STORAGE_STORAGE_H
 
