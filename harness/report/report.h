@@ -23,6 +23,16 @@ int drill_report_write(const char *dir, json_t *run);
  * an <error> says why a scenario could not run. */
 char *drill_report_junit(json_t *run);
 
+/* `chaindrill vendor-check` (docs/vendor-check.md): a run object
+ *   {"schema": "chaindrill-vendor-check/1", "runId", "startedAt", "chaindrillVersion", "vendor",
+ *    "outcome", "capabilities": [{"name", "declared", "status", "reason", "scenarios"}],
+ *    "scenarios": [ scenario reports, each with "capability" ]}
+ * written as dir/report.json and dir/junit.xml: one <testsuite> per capability, one <testcase>
+ * per scenario (<skipped> for a capability the vendor does not declare). */
+#define DRILL_REPORT_VC_SCHEMA "chaindrill-vendor-check/1"
+int drill_report_vc_write(const char *dir, json_t *vc);
+char *drill_report_vc_junit(json_t *vc);
+
 /* XML-escape `s` (also drops characters XML 1.0 cannot carry). malloc'd. */
 char *drill_report_xml_escape(const char *s);
 
