@@ -324,7 +324,9 @@ int drill_cmd_vendor_check(int argc, char **argv)
 			js[i].selected = 0, js[i].skip_reason = "not selected by --only";
 		/* A declared capability's scenarios must suit this vendor (zones, fault kinds). */
 		if (js[i].selected && (rc = drill_faults_check_scenario(js[i].sc)) != 0) {
-			drill_err_wrap(rc, "with vendor %s (%s)", def->name, def->path);
+			char *msg = drill_xstrdup(drill_err_last());
+			rc = drill_err(rc, "%s (with the storage and zones of %s)", msg, def->path);
+			free(msg);
 			goto fail;
 		}
 	}
