@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `chaindrill vendor-check` (docs/vendor-check.md): the shipped vendors pass the standard set with
-# per-capability results in report.json and junit.xml; a vendor that declares what it cannot do
-# fails that capability, naming the scenario and what differed; every bad definition of
-# fixtures/bad-vendors is rejected with exit 2 and the FILE:LINE:COL message its first line
-# announces; a missing exec program and an unbuilt driver are environment errors (exit 3).
+# per-capability results in report.json and junit.xml (hostpath-copy, ebs-sim, and exec with its
+# reference plugin); an exec plugin that refuses restores fails snapshot; a vendor that declares
+# what it cannot do fails that capability, naming the scenario and what differed; every bad
+# definition of fixtures/bad-vendors is rejected with exit 2 and the FILE:LINE:COL message its
+# first line announces; a missing exec program and an unbuilt driver are environment errors (3).
 . "$SOURCE/tests/e2e/lib/testlib.sh"
 command -v jq >/dev/null || { fail "jq is installed (scripts/packages.txt [test])"; finish; }
 cd "$SOURCE" || exit 1
@@ -87,6 +88,22 @@ expect_jq "$r" '.scenarios[] | select(.scenario.name == "vc-wrong-az-refused") |
 expect_jq "$r" '.scenarios[] | select(.scenario.name == "vc-restore-in-instance-zone") |
 	.matched and .faults[0].details.volumeZone == "us-east-1b"' \
 	"ebs-sim: the scenario's zone-b became the vendor's second zone"
+
+# --- exec: the reference plugin passes; a plugin that refuses restores fails snapshot ------------
+expect_exit 0 "hostpath-exec (the exec reference plugin) passes" -- "$CHAINDRILL" vendor-check \
+	fixtures/vendors/hostpath-exec.yaml --jobs 2 --workspace "$SCRATCH/ws-exec" --report-dir "$SCRATCH/r-exec" -q
+expect_jq "$SCRATCH/r-exec/report.json" '.vendor.driver == "exec" and .vendor.timeoutSeconds == 60 and
+	(.vendor.program | endswith("/plugins/hostpath-exec.sh")) and .capabilities[0].status == "passed"
+	and ([.scenarios[] | select(.skipped | not) | .vendor] | unique) == ["exec"]' \
+	"hostpath-exec: the drills ran the plugin"
+printf 'name: refuses\ndriver: exec\nexec: {program: %s/fixtures/vendor-plugins/restore-fails.sh}\ncapabilities: {snapshot: true}\n' \
+	"$SOURCE" >"$SCRATCH/refuses.yaml"
+expect_exit 1 "an exec plugin that refuses restores fails" -- "$CHAINDRILL" vendor-check "$SCRATCH/refuses.yaml" \
+	--jobs 2 --workspace "$SCRATCH/ws-refuses" --report-dir "$SCRATCH/r-refuses"
+expect_grep "^  snapshot +failed +5 of 5 scenarios differed" "$SCRATCH/out" "refuses: snapshot failed (summary)"
+expect_grep "quota exceeded" "$SCRATCH/out" "refuses: the plugin's error is shown"
+expect_jq "$SCRATCH/r-refuses/report.json" '.outcome == "failed" and .capabilities[0].status == "failed"
+	and (.capabilities[0].failed | length) == 5' "refuses: report.json verdict"
 
 # --- a vendor that declares a capability it lacks fails it, saying where and what differed -----
 cat >"$SCRATCH/liar.yaml" <<'EOF'
