@@ -256,6 +256,11 @@ void drill_engine_statuses_free(struct drill *d, struct drill_replica_status *st
 		drill_replica_status_free(&sts[i]);
 }
 
+char *drill_engine_truth_at_backup(struct drill *d, const char *backup)
+{
+	return drill_xasprintf("%s/truth-at-backup-%s.bin", d->ws, backup);
+}
+
 char *drill_engine_data_dir(struct drill *d, int i)
 {
 	char *root = NULL;
@@ -546,6 +551,14 @@ static int step_backup(struct drill *d, const struct drill_step *st, json_t *det
 	if (rc)
 		return rc;
 	rc = d->vendor->ops->backup(d->vendor, st->name);
+	if (rc)
+		return rc;
+	/* What the driver knew at this backup, for a restore after the record moved on. */
+	char *saved = drill_engine_truth_at_backup(d, st->name);
+	rc = drill_fs_mkdir_p(d->ws, 0755);
+	if (!rc)
+		rc = drill_truth_save(d->truth, saved);
+	free(saved);
 	if (rc)
 		return rc;
 	d->backups = drill_xrealloc(d->backups, (d->n_backups + 1) * sizeof(*d->backups));

@@ -47,6 +47,7 @@ int drill_engine_refresh_urls(struct drill *d);
 int drill_engine_statuses(struct drill *d, struct drill_replica_status *sts); /* running only */
 void drill_engine_statuses_free(struct drill *d, struct drill_replica_status *sts);
 char *drill_engine_data_dir(struct drill *d, int i); /* host path of replica i's rocksdbdata */
+char *drill_engine_truth_at_backup(struct drill *d, const char *backup); /* the saved record */
 /* Order `blocks` writes on every running replica and check them against the truth. */
 int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details);
 

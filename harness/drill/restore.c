@@ -493,10 +493,30 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 		return drill_err_wrap(rc, "scale-up");
 	substep(sub, "scale-up", t, NULL);
 
-	/* 6. What the cluster holds now, against what the driver wrote at block <id>. */
+	/* 6. What the cluster holds now, against what the driver wrote at block <id>. When the
+	 * driver's record no longer holds block <id> as it was at the backup (the volumes were lost
+	 * and the chain started again), the record saved with the backup is taken back. */
 	t = drill_now_s();
-	struct drill_truth_rec rec = {0};
-	int have_rec = id <= before && drill_truth_get(d->truth, id, &rec) == 0, matches = 0;
+	struct drill_truth_rec rec = {0}, saved_rec;
+	char *saved = drill_engine_truth_at_backup(d, st->name);
+	if (drill_truth_saved_get(saved, id, &saved_rec) == 0 &&
+	    (id > before || drill_truth_get(d->truth, id, &rec) != 0 ||
+	     memcmp(rec.digest, saved_rec.digest, DRILL_HASH_LEN))) {
+		uint64_t known = 0;
+		for (size_t b = 0; b < d->n_backups; b++)
+			if (!strcmp(d->backups[b].name, st->name))
+				known = d->backups[b].truth_last;
+		rc = drill_truth_load(d->truth, saved, known);
+		if (rc) {
+			free(saved);
+			return drill_err_wrap(rc, "check-state");
+		}
+		json_object_set_new(details, "driverRecordFromBackup", json_true());
+		before = before > id ? before : id; /* nothing after <id> to give up */
+	}
+	free(saved);
+	int have_rec = id <= drill_truth_last(d->truth) && drill_truth_get(d->truth, id, &rec) == 0,
+	    matches = 0;
 	uint64_t seq = 0;
 	json_t *per = json_array();
 	rc = check_state(d, id, have_rec, &rec, &seq, &matches, per);
@@ -512,7 +532,9 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 	if (have_rec) {
 		json_object_set_new(details, "rpoBlocks", json_integer((json_int_t)(before - id)));
 		json_object_set_new(details, "rpoVirtualSeconds",
-				    json_real((double)(rec_before->ts_ms - rec.ts_ms) / 1000.0));
+				    json_real(rec_before->ts_ms > rec.ts_ms
+						      ? (double)(rec_before->ts_ms - rec.ts_ms) / 1000.0
+						      : 0.0));
 		rc = drill_truth_rollback(d->truth, id);
 		if (rc)
 			return rc;

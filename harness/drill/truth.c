@@ -185,3 +185,62 @@ int drill_truth_rollback(struct drill_truth *t, uint64_t id)
 	t->epoch++;
 	return 0;
 }
+
+int drill_truth_save(struct drill_truth *t, const char *path)
+{
+	if (fflush(t->f) != 0)
+		return drill_err(DRILL_EFAIL, "truth: flush: %s", strerror(errno));
+	FILE *out = fopen(path, "wb");
+	if (!out)
+		return drill_err(DRILL_EFAIL, "%s: %s", path, strerror(errno));
+	uint8_t buf[REC_LEN];
+	int rc = 0;
+	for (uint64_t b = 0; b < t->last && !rc; b++)
+		if (pread(fileno(t->f), buf, REC_LEN, (off_t)(b * REC_LEN)) != REC_LEN ||
+		    fwrite(buf, 1, REC_LEN, out) != REC_LEN)
+			rc = drill_err(DRILL_EFAIL, "truth: saving to %s: %s", path, strerror(errno));
+	if (fclose(out) != 0 && !rc)
+		rc = drill_err(DRILL_EFAIL, "%s: %s", path, strerror(errno));
+	return rc;
+}
+
+int drill_truth_saved_get(const char *path, uint64_t id, struct drill_truth_rec *rec)
+{
+	FILE *in = fopen(path, "rb");
+	if (!in)
+		return drill_err(DRILL_ENOTFOUND, "%s: %s", path, strerror(errno));
+	uint8_t buf[REC_LEN];
+	int ok = id > 0 && pread(fileno(in), buf, REC_LEN, (off_t)(id - 1) * REC_LEN) == REC_LEN;
+	fclose(in);
+	if (!ok)
+		return drill_err(DRILL_ENOTFOUND, "%s: no block %" PRIu64, path, id);
+	rec->sn = drill_get_be64(buf);
+	rec->ts_ms = drill_get_be64(buf + 8);
+	rec->epoch = drill_get_be32(buf + 16);
+	memcpy(rec->digest, buf + 24, DRILL_HASH_LEN);
+	memcpy(rec->root, buf + 56, DRILL_HASH_LEN);
+	return 0;
+}
+
+int drill_truth_load(struct drill_truth *t, const char *path, uint64_t n)
+{
+	FILE *in = fopen(path, "rb");
+	if (!in)
+		return drill_err(DRILL_EFAIL, "%s: %s", path, strerror(errno));
+	if (fflush(t->f) != 0 || fseeko(t->f, 0, SEEK_SET) != 0) {
+		fclose(in);
+		return drill_err(DRILL_EFAIL, "truth: %s", strerror(errno));
+	}
+	uint8_t buf[REC_LEN];
+	int rc = 0;
+	for (uint64_t b = 0; b < n && !rc; b++)
+		if (fread(buf, 1, REC_LEN, in) != REC_LEN || fwrite(buf, 1, REC_LEN, t->f) != REC_LEN)
+			rc = drill_err(DRILL_EFAIL, "truth: loading block %" PRIu64 " from %s", b + 1,
+				       path);
+	fclose(in);
+	if (rc)
+		return rc;
+	if (n > t->last)
+		t->last = n;
+	return drill_truth_rollback(t, n); /* recomputes the state and truncates after n */
+}

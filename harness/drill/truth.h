@@ -38,6 +38,13 @@ int drill_truth_get(struct drill_truth *t, uint64_t id, struct drill_truth_rec *
 /* Forget blocks after `id` and rebuild the state from the records that remain; the epoch goes up
  * so that later writes differ from the forgotten ones. */
 int drill_truth_rollback(struct drill_truth *t, uint64_t id);
+/* What the driver knew when a backup was taken, kept beside it: a restore from that backup brings
+ * the driver's record back to it, even after the cluster lost its volumes (reclaimPolicy Delete)
+ * and the record was rolled back to the empty chain. load makes blocks 1..n those of the saved
+ * file and continues from block n in a new epoch. */
+int drill_truth_save(struct drill_truth *t, const char *path);
+int drill_truth_load(struct drill_truth *t, const char *path, uint64_t n);
+int drill_truth_saved_get(const char *path, uint64_t id, struct drill_truth_rec *rec);
 uint32_t drill_truth_epoch(const struct drill_truth *t);
 
 #endif

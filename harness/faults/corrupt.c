@@ -377,9 +377,10 @@ static int inject_zero(struct drill_fault_ctx *ctx, const struct drill_step *st)
 	struct drill_rng rng;
 	drill_rng_seed(&rng, ctx->seed);
 	uint64_t size = (uint64_t)sb.st_size;
-	uint64_t pages = size / 4096;
-	uint64_t off = param_u64(st, "offset", pages > 1 ? drill_rng_below(&rng, pages - 1) * 4096
-							 : 0);
+	/* A page of the data blocks: the first half of the file. Index, filter, properties and
+	 * footer sit at the end, and zeroing them makes the table unopenable, a different fault. */
+	uint64_t pages = size / 4096 / 2;
+	uint64_t off = param_u64(st, "offset", pages > 0 ? drill_rng_below(&rng, pages) * 4096 : 0);
 	uint64_t len = param_u64(st, "length", 4096);
 	if (off >= size) {
 		rc = drill_err(DRILL_EINPUT, "fault zero-range: offset %" PRIu64 " is beyond the %"
