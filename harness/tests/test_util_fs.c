@@ -1285,6 +1285,50 @@ static void test_vanish_hardlink(void **state)
 	free(dir);
 }
 
+/* Three names of one file (a live SST and two checkpoints' links to it); the name listed first
+ * vanishes before it is opened (compaction deleted the live SST). The other two still have two
+ * links, so they must be copied, not linked to the copy that was never made. */
+static void test_vanish_first_of_hardlinks(void **state)
+{
+	(void)state;
+	char *dir = drill_test_scratch("vanish_first_hardlink");
+	char *src = live_src(dir, "file");
+	static const char *const names[] = {"victim", "zz-second", "zz-third"};
+	char *v1 = at(src, names[0]);
+	for (int k = 1; k < 3; k++) {
+		char *vk = at(src, names[k]);
+		assert_int_equal(link(v1, vk), 0);
+		free(vk);
+	}
+	free(v1);
+	/* whichever of the names readdir gives first is the one that vanishes */
+	DIR *d = opendir(src);
+	assert_non_null(d);
+	struct dirent *e;
+	char first[64] = "";
+	while ((e = readdir(d)) && !first[0])
+		for (int k = 0; k < 3; k++)
+			if (!strcmp(e->d_name, names[k]))
+				snprintf(first, sizeof(first), "/%s", e->d_name);
+	closedir(d);
+	struct vanish v = {DRILL_FS_HOOK_EXAMINED, first, 0, NULL};
+	struct drill_copy_opts o = DRILL_COPY_LIVE;
+	char *dst = at(dir, "dst");
+	drill_fs_set_copy_hook(vanish_hook, &v);
+	int rc = drill_fs_copy_tree(src, dst, &o);
+	drill_fs_set_copy_hook(NULL, NULL);
+	assert_int_equal(v.fired, 1);
+	if (rc)
+		fail_msg("%s", drill_err_last());
+	assert_false(exists(dst, first + 1));
+	for (int k = 0; k < 3; k++)
+		if (strcmp(names[k], first + 1))
+			assert_content(dst, names[k], "doomed");
+	free(dst);
+	free(src);
+	free(dir);
+}
+
 /* --- tree_size ---------------------------------------------------------------------------------- */
 
 static void test_tree_size(void **state)
@@ -1368,6 +1412,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_vanish_dir_examined, teardown),
 		cmocka_unit_test_teardown(test_vanish_limits, teardown),
 		cmocka_unit_test_teardown(test_vanish_hardlink, teardown),
+		cmocka_unit_test_teardown(test_vanish_first_of_hardlinks, teardown),
 		cmocka_unit_test_teardown(test_tree_size, teardown),
 		cmocka_unit_test(test_resolve_beside),
 	};

@@ -839,7 +839,10 @@ static int copy_entry(struct copy_ctx *c, const char *src, const char *dst)
 	}
 	int rc = S_ISREG(sb.st_mode) ? copy_regular(c, src, dst, &sb)
 				     : copy_special(c, src, dst, &sb);
-	if (!rc && c->o->keep_hardlinks && sb.st_nlink > 1)
+	/* Only a copy that exists can be linked to: a file that vanished was skipped, and its other
+	 * names (a checkpoint's hard link to a live SST that compaction deleted) are copied. */
+	struct stat made;
+	if (!rc && c->o->keep_hardlinks && sb.st_nlink > 1 && lstat(dst, &made) == 0)
 		link_add(c, sb.st_dev, sb.st_ino, dst);
 	return rc;
 }
