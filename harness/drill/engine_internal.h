@@ -71,6 +71,7 @@ int drill_process_restore_point(struct drill *d, const char *substep);
 void drill_process_free(struct drill *d);
 
 /* restore.c: the runbook's restore flow; fills `details`. */
+int drill_engine_set_identity(const char *db_dir, int i); /* replica.id of a copied database */
 int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *details);
 /* restore_live.c: `checkpoint: none`, after restore-volumes: the rest of a restore that puts the
  * storage copy back as is. `sub` is the substep list, `before` the driver's last block. */

@@ -7,7 +7,6 @@
  * replica whose checkpoint it replaces, so only the contents differ. */
 #include "drill/engine_internal.h"
 
-#include "chain/store.h"
 #include "replica/client.h"
 #include "util/bytes.h"
 #include "util/err.h"
@@ -49,25 +48,6 @@ static int write_chain(struct drill_platform *p, struct drill_truth *t, uint64_t
 	}
 	drill_buf_free(&batch);
 	free(url);
-	return rc;
-}
-
-static int set_identity(const char *db_dir, int replica)
-{
-	struct drill_store *st = NULL;
-	int rc = drill_store_open(&st, db_dir, DRILL_STORE_WRITE);
-	if (rc)
-		return rc;
-	struct drill_store_batch *b = drill_store_batch_new();
-	drill_store_batch_put_meta_u32(b, "replica.id", (uint32_t)replica);
-	rc = drill_store_write(st, b);
-	if (!rc)
-		rc = drill_store_flush(st);
-	drill_store_batch_free(b);
-	drill_store_close(st);
-	char *lock = drill_xasprintf("%s/LOCK", db_dir);
-	unlink(lock);
-	free(lock);
 	return rc;
 }
 
@@ -118,7 +98,12 @@ int drill_engine_foreign_checkpoint(struct drill_fault_ctx *ctx, int replica, ui
 	if (!rc)
 		rc = drill_fs_copy_tree(src, dest, &co);
 	if (!rc)
-		rc = set_identity(dest, replica);
+		rc = drill_engine_set_identity(dest, replica);
+	if (!rc) {
+		char *lock = drill_xasprintf("%s/LOCK", dest); /* left by opening it */
+		unlink(lock);
+		free(lock);
+	}
 	if (!rc && drill_truth_last_digest(t)) {
 		char hex[2 * DRILL_HASH_LEN + 1];
 		drill_hex(hex, drill_truth_last_digest(t), DRILL_HASH_LEN);

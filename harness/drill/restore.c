@@ -220,7 +220,7 @@ static int copy_first_entries(const char *src, const char *dst, const struct dri
 }
 
 /* Give a database copied from another replica's volume the identity of replica i. */
-static int reset_identity(const char *db_dir, int i)
+int drill_engine_set_identity(const char *db_dir, int i)
 {
 	struct drill_store *st = NULL;
 	int rc = drill_store_open(&st, db_dir, DRILL_STORE_WRITE);
@@ -293,7 +293,7 @@ static int copy_checkpoint(struct drill *d, const struct drill_step *st, int i, 
 		drill_err_wrap(rc, "replica %d: copying checkpoint %" PRIu64, i, id);
 		goto cleanup;
 	}
-	if (from != i && rf->reset_identity[i] && (rc = reset_identity(dest, i)))
+	if (from != i && rf->reset_identity[i] && (rc = drill_engine_set_identity(dest, i)))
 		goto cleanup;
 	lock = drill_xasprintf("%s/LOCK", dest);
 	if (variant & DRILL_COPY_KEEP_LOCK)
