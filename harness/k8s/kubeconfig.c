@@ -267,24 +267,29 @@ static int resolve(struct drill_kubeconfig *kc, struct kc_doc *d, const char *wa
 	if (!name)
 		return at(d, root, "current-context", "not set, and no context was asked for",
 			  NULL);
-	char path[256];
+	char path[256], ctx_path[256];
 	yaml_node_t *ctx, *c, *u;
-	if (find_named(d, root, "contexts", "context", name, &ctx, path, sizeof(path)) != 0)
+	if (find_named(d, root, "contexts", "context", name, &ctx, ctx_path, sizeof(ctx_path)) != 0)
 		return DRILL_EINPUT;
-	if (!ctx)
-		return at(d, root, "contexts", "no context named ", name);
-	if (get_str(d, ctx, path, "cluster", &cluster) != 0 ||
-	    get_str(d, ctx, path, "user", &user) != 0 ||
-	    get_str(d, ctx, path, "namespace", &ns) != 0)
+	if (!ctx) {
+		yaml_node_t *n = map_get(d, root, want ? "contexts" : "current-context");
+		return at(d, n ? n : root, want ? "contexts" : "current-context",
+			  "no context named ", name);
+	}
+	if (get_str(d, ctx, ctx_path, "cluster", &cluster) != 0 ||
+	    get_str(d, ctx, ctx_path, "user", &user) != 0 ||
+	    get_str(d, ctx, ctx_path, "namespace", &ns) != 0)
 		return DRILL_EINPUT;
 	if (!cluster)
-		return at(d, ctx, path, "no cluster", NULL);
+		return at(d, ctx, ctx_path, "no cluster", NULL);
 	kc->context = drill_xstrdup(name);
 	kc->namespace_ = drill_xstrdup(ns ? ns : "default");
 	if (find_named(d, root, "clusters", "cluster", cluster, &c, path, sizeof(path)) != 0)
 		return DRILL_EINPUT;
+	snprintf(ctx_path + strlen(ctx_path), sizeof(ctx_path) - strlen(ctx_path), ".%s",
+		 c ? "user" : "cluster");
 	if (!c)
-		return at(d, ctx, "contexts", "names a cluster that is not in clusters: ", cluster);
+		return at(d, map_get(d, ctx, "cluster"), ctx_path, "no cluster named ", cluster);
 	if (load_cluster(kc, d, c, path) != 0)
 		return DRILL_EINPUT;
 	if (!user) /* a context without a user: anonymous, as kubectl allows */
@@ -292,7 +297,7 @@ static int resolve(struct drill_kubeconfig *kc, struct kc_doc *d, const char *wa
 	if (find_named(d, root, "users", "user", user, &u, path, sizeof(path)) != 0)
 		return DRILL_EINPUT;
 	if (!u)
-		return at(d, ctx, "contexts", "names a user that is not in users: ", user);
+		return at(d, map_get(d, ctx, "user"), ctx_path, "no user named ", user);
 	return load_user(kc, d, u, path);
 }
 
