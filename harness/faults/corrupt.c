@@ -4,10 +4,14 @@
  * Parameters (all kinds): replica=I (required); target=live|backup (default live); backup=NAME
  * (with target=backup); checkpoint=ID narrows the target to rocksdbdata/checkpoints/ID;
  * pick=first|last|random chooses among candidate files (default random); seed=N overrides the
- * drill's. A checkpoint's files are hard links to the live database's; corrupting "one
+ * drill's. The SST kinds also take cf=blocks|state|default|any, the column family whose table is
+ * hit (bitflip-sst and zero-range: blocks, the chain data verification reads; truncate-sst: any);
+ * the family is read from the table's properties (faults/sst.h). A checkpoint's files are hard links to the live database's; corrupting "one
  * checkpoint" first gives the chosen file an inode of its own, so only that checkpoint is hit. On
  * a live volume the shared inode is corrupted in place, as a failing disk would do it. */
 #include "faults/kinds.h"
+
+#include "faults/sst.h"
 
 #include "chain/workload.h"
 #include "util/bytes.h"
@@ -64,6 +68,11 @@ static int check_common(const struct drill_step *st, const struct drill_scenario
 	if (p && strcmp(p->value, "first") && strcmp(p->value, "last") && strcmp(p->value, "random"))
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.pick: must be first, last or random",
 				 sc->path, p->line, p->col);
+	p = drill_step_param(st, "cf");
+	if (p && strcmp(p->value, "blocks") && strcmp(p->value, "state") &&
+	    strcmp(p->value, "default") && strcmp(p->value, "any"))
+		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.cf: must be blocks, state, default or "
+				 "any, got '%s'", sc->path, p->line, p->col, p->value);
 	static const char *const numeric[] = {"checkpoint", "seed", "offset", "length", NULL};
 	for (const char *const *k = numeric; *k; k++) {
 		p = drill_step_param(st, *k);
@@ -126,10 +135,14 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Pick one regular file of `dir` (not descending into checkpoints/) whose name matches `glob`.
- * Names are sorted so that first/last/random are reproducible. */
-int drill_fault_pick_file(char **out, struct drill_fault_ctx *ctx, const struct drill_step *st,
-			  const char *dir, const char *glob)
+/* A file the caller accepts as a candidate (1) or not (0). */
+typedef int (*accept_fn)(const char *path, void *arg);
+
+/* Pick one regular file of `dir` (not descending into checkpoints/) whose name matches `glob`
+ * and that `accept` (may be NULL) accepts. Names are sorted so that first/last/random are
+ * reproducible. */
+static int pick_file_where(char **out, struct drill_fault_ctx *ctx, const struct drill_step *st,
+			   const char *dir, const char *glob, accept_fn accept, void *arg)
 {
 	DIR *dh = opendir(dir);
 	if (!dh)
@@ -142,9 +155,9 @@ int drill_fault_pick_file(char **out, struct drill_fault_ctx *ctx, const struct 
 			continue;
 		char *p = drill_xasprintf("%s/%s", dir, e->d_name);
 		struct stat sb;
-		int regular = lstat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+		int ok = lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) && (!accept || accept(p, arg));
 		free(p);
-		if (!regular)
+		if (!ok)
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
@@ -155,7 +168,8 @@ int drill_fault_pick_file(char **out, struct drill_fault_ctx *ctx, const struct 
 	closedir(dh);
 	int rc = 0;
 	if (n == 0) {
-		rc = drill_err(DRILL_EFAIL, "%s: no file matching %s to corrupt", dir, glob);
+		rc = drill_err(DRILL_EFAIL, "%s: no file matching %s%s%s to corrupt", dir, glob,
+			       accept ? " in column family " : "", accept ? (const char *)arg : "");
 	} else {
 		qsort(names, n, sizeof(*names), cmp_str);
 		const struct drill_param *pick = drill_step_param(st, "pick");
@@ -175,6 +189,24 @@ int drill_fault_pick_file(char **out, struct drill_fault_ctx *ctx, const struct 
 		free(names[k]);
 	free(names);
 	return rc;
+}
+
+int drill_fault_pick_file(char **out, struct drill_fault_ctx *ctx, const struct drill_step *st,
+			  const char *dir, const char *glob)
+{
+	return pick_file_where(out, ctx, st, dir, glob, NULL, NULL);
+}
+
+/* An SST holding the column family `arg` names. A table whose properties cannot be read is not
+ * a candidate: the fault is meant for a healthy table of that family. */
+static int sst_of_cf(const char *path, void *arg)
+{
+	struct drill_sst_layout l;
+	if (drill_sst_layout(&l, path) != 0) {
+		drill_err_clear();
+		return 0;
+	}
+	return !strcmp(l.column_family, (const char *)arg);
 }
 
 /* Give `path` an inode of its own (copy, then rename over), so that changing it does not change
@@ -219,12 +251,15 @@ static void record_file(struct drill_fault_ctx *ctx, const char *path)
 /* Open the chosen file for modification: resolve target, pick, unshare when inside a
  * checkpoint. */
 static int choose(char **file, struct stat *sb, struct drill_fault_ctx *ctx,
-		  const struct drill_step *st, const char *glob)
+		  const struct drill_step *st, const char *glob, const char *default_cf)
 {
 	char *dir = NULL;
+	const struct drill_param *cfp = drill_step_param(st, "cf");
+	const char *cf = cfp ? cfp->value : default_cf;
+	int any = !strcmp(cf, "any");
 	int rc = drill_fault_target_dir(&dir, ctx, st);
 	if (!rc)
-		rc = drill_fault_pick_file(file, ctx, st, dir, glob);
+		rc = pick_file_where(file, ctx, st, dir, glob, any ? NULL : sst_of_cf, (void *)cf);
 	free(dir);
 	if (rc)
 		return rc;
@@ -255,22 +290,36 @@ static int write_at(const char *file, const void *buf, size_t len, uint64_t off)
 
 static int check_bitflip(const struct drill_step *st, const struct drill_scenario *sc)
 {
-	static const char *const extra[] = {"offset", NULL};
+	static const char *const extra[] = {"cf", "offset", NULL};
 	return check_common(st, sc, extra);
 }
 
-/* One bit flipped inside the data blocks of an SST (its first three quarters; the index, filter
- * and footer sit at the end), unless `offset` says where. */
+/* Where the SST's data blocks end, read from its footer and metaindex. A table whose layout
+ * cannot be read (already damaged, another format) falls back to its first half, where the data
+ * blocks of any table of a useful size are. */
+static uint64_t data_end(struct drill_fault_ctx *ctx, const char *file, uint64_t size)
+{
+	struct drill_sst_layout l;
+	if (drill_sst_layout(&l, file) != 0) {
+		json_object_set_new(ctx->details, "layout", json_string(drill_err_last()));
+		drill_err_clear();
+		return size / 2;
+	}
+	json_object_set_new(ctx->details, "dataEnd", json_integer((json_int_t)l.data_end));
+	return l.data_end;
+}
+
+/* One bit flipped inside the data blocks of an SST, unless `offset` says where. */
 static int inject_bitflip(struct drill_fault_ctx *ctx, const struct drill_step *st)
 {
 	char *file = NULL;
 	struct stat sb;
-	int rc = choose(&file, &sb, ctx, st, "*.sst");
+	int rc = choose(&file, &sb, ctx, st, "*.sst", "blocks");
 	if (rc)
 		return rc;
 	struct drill_rng rng;
 	drill_rng_seed(&rng, ctx->seed);
-	uint64_t region = sb.st_size > 4 ? (uint64_t)sb.st_size * 3 / 4 : (uint64_t)sb.st_size;
+	uint64_t region = drill_step_param(st, "offset") ? 0 : data_end(ctx, file, (uint64_t)sb.st_size);
 	uint64_t off = param_u64(st, "offset", region ? drill_rng_below(&rng, region) : 0);
 	unsigned bit = (unsigned)drill_rng_below(&rng, 8);
 	if (off >= (uint64_t)sb.st_size) {
@@ -298,7 +347,7 @@ cleanup:
 
 static int check_truncate(const struct drill_step *st, const struct drill_scenario *sc)
 {
-	static const char *const extra[] = {"length", NULL};
+	static const char *const extra[] = {"cf", "length", NULL};
 	return check_common(st, sc, extra);
 }
 
@@ -307,7 +356,7 @@ static int inject_truncate(struct drill_fault_ctx *ctx, const struct drill_step 
 {
 	char *file = NULL;
 	struct stat sb;
-	int rc = choose(&file, &sb, ctx, st, "*.sst");
+	int rc = choose(&file, &sb, ctx, st, "*.sst", "any");
 	if (rc)
 		return rc;
 	uint64_t len = param_u64(st, "length", (uint64_t)sb.st_size / 2);
@@ -361,27 +410,35 @@ static int inject_delete(struct drill_fault_ctx *ctx, const struct drill_step *s
 
 static int check_zero(const struct drill_step *st, const struct drill_scenario *sc)
 {
-	static const char *const extra[] = {"offset", "length", NULL};
+	static const char *const extra[] = {"cf", "offset", "length", NULL};
 	return check_common(st, sc, extra);
 }
 
 /* A torn write: `length` bytes (default 4096) of an SST replaced by zeros, at a 4 KiB-aligned
- * offset unless `offset` says where. */
+ * offset inside its data blocks unless `offset` says where. Without `offset` the range stays
+ * inside the data blocks (shortened if they are smaller than it): a torn page of the index or
+ * footer makes the table unopenable, which is what truncate-sst and delete-file model. */
 static int inject_zero(struct drill_fault_ctx *ctx, const struct drill_step *st)
 {
 	char *file = NULL;
 	struct stat sb;
-	int rc = choose(&file, &sb, ctx, st, "*.sst");
+	int rc = choose(&file, &sb, ctx, st, "*.sst", "blocks");
 	if (rc)
 		return rc;
 	struct drill_rng rng;
 	drill_rng_seed(&rng, ctx->seed);
 	uint64_t size = (uint64_t)sb.st_size;
-	/* A page of the data blocks: the first half of the file. Index, filter, properties and
-	 * footer sit at the end, and zeroing them makes the table unopenable, a different fault. */
-	uint64_t pages = size / 4096 / 2;
+	int placed = drill_step_param(st, "offset") != NULL;
+	uint64_t end = placed ? size : data_end(ctx, file, size);
+	uint64_t pages = end / 4096;
 	uint64_t off = param_u64(st, "offset", pages > 0 ? drill_rng_below(&rng, pages) * 4096 : 0);
 	uint64_t len = param_u64(st, "length", 4096);
+	if (!placed && len > end - off)
+		len = end - off;
+	if (!placed && len == 0) {
+		rc = drill_err(DRILL_EFAIL, "fault zero-range: %s has no data blocks to tear", file);
+		goto cleanup;
+	}
 	if (off >= size) {
 		rc = drill_err(DRILL_EINPUT, "fault zero-range: offset %" PRIu64 " is beyond the %"
 			       PRIu64 " bytes of %s", off, size, file);
@@ -445,17 +502,17 @@ static int inject_wal(struct drill_fault_ctx *ctx, const struct drill_step *st)
 #define COMMON "replica=I [target=live|backup backup=NAME] [checkpoint=ID] [pick=first|last|random]"
 
 const struct drill_fault_kind drill_fault_bitflip_sst = {
-	"bitflip-sst", COMMON " [offset=N]", "flip one bit inside an SST's data blocks",
+	"bitflip-sst", COMMON " [cf=blocks] [offset=N]", "flip one bit inside an SST's data blocks",
 	check_bitflip, inject_bitflip};
 const struct drill_fault_kind drill_fault_truncate_sst = {
-	"truncate-sst", COMMON " [length=N]", "cut an SST short (default: to half its size)",
+	"truncate-sst", COMMON " [cf=any] [length=N]", "cut an SST short (default: to half its size)",
 	check_truncate, inject_truncate};
 const struct drill_fault_kind drill_fault_delete_file = {
 	"delete-file", COMMON " file=sst|manifest|current|options",
 	"delete a file RocksDB needs", check_delete, inject_delete};
 const struct drill_fault_kind drill_fault_zero_range = {
-	"zero-range", COMMON " [offset=N] [length=N]",
-	"torn write: zero a 4 KiB range of an SST", check_zero, inject_zero};
+	"zero-range", COMMON " [cf=blocks] [offset=N] [length=N]",
+	"torn write: zero a 4 KiB range of an SST's data blocks", check_zero, inject_zero};
 const struct drill_fault_kind drill_fault_wal_garbage = {
 	"wal-garbage", COMMON " [length=N]", "append garbage to the newest write-ahead log",
 	check_wal, inject_wal};
