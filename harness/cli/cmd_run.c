@@ -5,6 +5,7 @@
 
 #include "drill/campaign.h"
 #include "drill/drill.h"
+#include "drill/plan.h"
 #include "faults/faults.h"
 #include "report/report.h"
 #include "scenario/scenario.h"
@@ -25,10 +26,13 @@
 static const char usage_text[] =
 	"usage: chaindrill run SCENARIO.yaml... [--platform P] [--workspace DIR] [--report-dir DIR]\n"
 	"                      [--seed N] [--jobs N] [--keep] [-v] [-q]\n"
-	"       chaindrill run --campaign N [--seed S] [--drill K] [--jobs N] [...]\n\n"
+	"       chaindrill run --campaign N [--seed S] [--drill K] [--jobs N] [...]\n"
+	"       chaindrill run SCENARIO.yaml... --plan [--platform P] [--workspace DIR]\n\n"
 	"Runs each scenario's drill and compares its outcome with the scenario's `expect`.\n"
 	"  --campaign N     instead of files: N drills drawn from seed S (default 1), each with a\n"
 	"                   random fault and the outcome it must cause; --drill K runs drill K only\n"
+	"  --plan           print the commands a person would run for each scenario on the\n"
+	"                   platform, in order, as a shell script; nothing is run (docs/plan.md)\n"
 	"  --platform P     local (default), kind or minikube; overrides the scenario's\n"
 	"  --workspace DIR  where drills keep volumes, backups and logs (default .chaindrill/work);\n"
 	"                   each scenario uses DIR/<name>, removed when its outcome matched\n"
@@ -135,6 +139,24 @@ static void write_summary(FILE *out, json_t *rep, int quiet)
 		       json_string_value(json_object_get(rep, "rerun")));
 }
 
+/* --plan: each scenario's commands, nothing run and nothing written. The workspace shown is the
+ * one `run` would use. */
+static int print_plans(struct job *js, size_t n, const char *platform, const char *wsbase)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *ws = drill_xasprintf("%s/%s", wsbase, js[i].sc->name);
+		if (i)
+			printf("\n");
+		int rc = drill_plan_write(stdout, js[i].sc, platform, ws);
+		free(ws);
+		if (rc) {
+			fprintf(stderr, "chaindrill: %s\n", drill_err_last());
+			return drill_err_exit_code(rc);
+		}
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 /* Run job j in a child process; its report comes back through a file. */
 static pid_t start_child(struct job *j, const struct drill_run_opts *base)
 {
@@ -161,13 +183,14 @@ int drill_cmd_run(int argc, char **argv)
 		{"jobs", required_argument, NULL, 'j'}, {"keep", no_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'}, {"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'}, {"campaign", required_argument, NULL, 'C'},
-		{"drill", required_argument, NULL, 'D'}, {NULL, 0, NULL, 0}};
+		{"drill", required_argument, NULL, 'D'}, {"plan", no_argument, NULL, 'p'},
+		{NULL, 0, NULL, 0}};
 	uint64_t campaign = 0, only_drill = 0;
 	int has_drill = 0;
 	const char *platform = NULL, *wsbase = ".chaindrill/work", *report_dir = NULL;
 	struct drill_run_opts opts = {0};
 	long jobs = 1;
-	int quiet = 0, c, exit_code = 0;
+	int quiet = 0, c, exit_code = 0, plan = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hvqj:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -187,6 +210,7 @@ int drill_cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'k': opts.keep = 1; break;
+		case 'p': plan = 1; break;
 		case 'C':
 			if (drill_cli_parse_u64(&campaign, optarg, "--campaign"))
 				return 2;
@@ -209,6 +233,10 @@ int drill_cmd_run(int argc, char **argv)
 	}
 	if (campaign && optind < argc) {
 		fprintf(stderr, "chaindrill: run: --campaign draws its own scenarios; give no files\n");
+		return 2;
+	}
+	if (plan && campaign) {
+		fprintf(stderr, "chaindrill: run: --plan takes scenario files, not --campaign\n");
 		return 2;
 	}
 	if (has_drill && (!campaign || only_drill >= campaign)) {
@@ -256,6 +284,10 @@ int drill_cmd_run(int argc, char **argv)
 	}
 	if (exit_code)
 		goto cleanup;
+	if (plan) {
+		exit_code = print_plans(js, n, platform, wsbase);
+		goto cleanup;
+	}
 
 	if (drill_fs_mkdir_p(wsbase, 0755) != 0) {
 		fprintf(stderr, "chaindrill: %s\n", drill_err_last());

@@ -1,0 +1,102 @@
+#!/bin/sh
+# chaindrill plan: scenario restore-explicit-older (2001-restore-explicit-older.yaml) on platform minikube, vendor hostpath-copy.
+# The commands a person would run for this drill, in the order `chaindrill run` acts. Comment lines say what the driver does without a command. Nothing has run.
+set -eu
+WS="${WS:-.chaindrill/work/restore-explicit-older}"   # the drill's workspace
+RELEASE=restore-explicit-older   # the Helm release: the scenario's name
+CHART="${CHART:-deploy/helm/chaindrill}"
+NS=default
+VOLUMES="$WS/hostpath-provisioner"   # the claims' volumes: <namespace>/<claim>/
+PROFILE=chaindrill-restore-explicit-older
+
+# --- the cluster
+# minikube (docker driver): the node's /tmp/hostpath-provisioner is a directory of the workspace (--mount-string)
+mkdir -p "$VOLUMES"
+minikube start -p "$PROFILE" --driver=docker --mount --mount-string "$(cd "$VOLUMES" && pwd):/tmp/hostpath-provisioner"
+minikube -p "$PROFILE" image load chaindrill/replica:dev
+kubectl delete storageclass standard --ignore-not-found
+kubectl apply -f - <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: standard}
+provisioner: k8s.io/minikube-hostpath
+reclaimPolicy: Retain
+volumeBindingMode: Immediate
+EOF
+
+# --- install (before the first step)
+helm install "$RELEASE" "$CHART" --namespace "$NS" --create-namespace \
+  --set global.replicaCount=1 --set global.clusterSize=4 \
+  --set global.blockchainId=bc-restore-explicit-older --set global.storageClassName=standard \
+  --set replicaCheckpointBackup.enabled=true \
+  --set replicaCheckpointBackup.numberOfCheckpoints=5 \
+  --set replicaCheckpointBackup.checkpointIntervalInSeconds=60 \
+  --set replicaCheckpointBackup.checkpointWindow=1500
+kubectl wait --namespace "$NS" --for=condition=Ready pod --selector "app.kubernetes.io/instance=$RELEASE" --timeout=120s
+kubectl get pods --namespace "$NS"
+
+# --- step 1: write 6000 blocks
+# write: the driver orders 6000 write requests (one block each: 4 keys of 256 bytes from a key space of 10000, consensus time +100 ms per request) on every running replica, reached through `kubectl port-forward pod/<pod>`
+
+# --- step 2: backup nightly
+# hostpath-copy: a copy of every volume directory (while the replicas run), written under a partial name and renamed when whole
+mkdir -p "$WS/backups/nightly.partial"
+cp -a "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-0 "$WS/backups/nightly.partial/"
+cp -a "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-1 "$WS/backups/nightly.partial/"
+cp -a "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-2 "$WS/backups/nightly.partial/"
+cp -a "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-3 "$WS/backups/nightly.partial/"
+mv "$WS/backups/nightly.partial" "$WS/backups/nightly"
+
+# --- step 3: restore from nightly, checkpoint 3000
+# 1. scale-down: stop every replica and wait until no pod runs
+helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=0
+kubectl wait --namespace "$NS" --for=delete pod --selector "app.kubernetes.io/instance=$RELEASE" --timeout=120s
+kubectl get pods --namespace "$NS"
+# 2. restore-volumes from backup nightly
+# hostpath-copy: every volume directory is replaced by its copy in the backup
+# the volumes' files belong to the pods' user: the node hands them to you for the copy
+minikube -p "$PROFILE" ssh -- sudo chown -R "$(id -u):$(id -g)" /tmp/hostpath-provisioner/default/concord-pvc-bc-restore-explicit-older-replica-0
+minikube -p "$PROFILE" ssh -- sudo chown -R "$(id -u):$(id -g)" /tmp/hostpath-provisioner/default/concord-pvc-bc-restore-explicit-older-replica-1
+minikube -p "$PROFILE" ssh -- sudo chown -R "$(id -u):$(id -g)" /tmp/hostpath-provisioner/default/concord-pvc-bc-restore-explicit-older-replica-2
+minikube -p "$PROFILE" ssh -- sudo chown -R "$(id -u):$(id -g)" /tmp/hostpath-provisioner/default/concord-pvc-bc-restore-explicit-older-replica-3
+rm -rf "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-0 && cp -a "$WS/backups/nightly"/concord-pvc-bc-restore-explicit-older-replica-0 "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-0
+rm -rf "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-1 && cp -a "$WS/backups/nightly"/concord-pvc-bc-restore-explicit-older-replica-1 "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-1
+rm -rf "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-2 && cp -a "$WS/backups/nightly"/concord-pvc-bc-restore-explicit-older-replica-2 "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-2
+rm -rf "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-3 && cp -a "$WS/backups/nightly"/concord-pvc-bc-restore-explicit-older-replica-3 "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-3
+# 3. choose-checkpoint
+ID=3000   # the scenario names it; it must be on every replica
+# 4. copy-checkpoint
+# per replica: empty rocksdbdata, copy checkpoints/$ID into it following links and keeping owner, mode and times, remove LOCK
+rm -rf "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-0/default/bc-restore-explicit-older/replica-0/rocksdbdata/*
+cp -r -L -p "$WS/backups/nightly"/concord-pvc-bc-restore-explicit-older-replica-0/default/bc-restore-explicit-older/replica-0/rocksdbdata/checkpoints/"$ID"/* "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-0/default/bc-restore-explicit-older/replica-0/rocksdbdata
+rm -f "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-0/default/bc-restore-explicit-older/replica-0/rocksdbdata/LOCK
+rm -rf "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-1/default/bc-restore-explicit-older/replica-1/rocksdbdata/*
+cp -r -L -p "$WS/backups/nightly"/concord-pvc-bc-restore-explicit-older-replica-1/default/bc-restore-explicit-older/replica-1/rocksdbdata/checkpoints/"$ID"/* "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-1/default/bc-restore-explicit-older/replica-1/rocksdbdata
+rm -f "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-1/default/bc-restore-explicit-older/replica-1/rocksdbdata/LOCK
+rm -rf "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-2/default/bc-restore-explicit-older/replica-2/rocksdbdata/*
+cp -r -L -p "$WS/backups/nightly"/concord-pvc-bc-restore-explicit-older-replica-2/default/bc-restore-explicit-older/replica-2/rocksdbdata/checkpoints/"$ID"/* "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-2/default/bc-restore-explicit-older/replica-2/rocksdbdata
+rm -f "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-2/default/bc-restore-explicit-older/replica-2/rocksdbdata/LOCK
+rm -rf "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-3/default/bc-restore-explicit-older/replica-3/rocksdbdata/*
+cp -r -L -p "$WS/backups/nightly"/concord-pvc-bc-restore-explicit-older-replica-3/default/bc-restore-explicit-older/replica-3/rocksdbdata/checkpoints/"$ID"/* "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-3/default/bc-restore-explicit-older/replica-3/rocksdbdata
+rm -f "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-3/default/bc-restore-explicit-older/replica-3/rocksdbdata/LOCK
+# the volumes' files belong to the pods' user: the node hands them back before the pods start
+minikube -p "$PROFILE" ssh -- sudo chown -R 0:0 /tmp/hostpath-provisioner/default/concord-pvc-bc-restore-explicit-older-replica-0
+minikube -p "$PROFILE" ssh -- sudo chown -R 0:0 /tmp/hostpath-provisioner/default/concord-pvc-bc-restore-explicit-older-replica-1
+minikube -p "$PROFILE" ssh -- sudo chown -R 0:0 /tmp/hostpath-provisioner/default/concord-pvc-bc-restore-explicit-older-replica-2
+minikube -p "$PROFILE" ssh -- sudo chown -R 0:0 /tmp/hostpath-provisioner/default/concord-pvc-bc-restore-explicit-older-replica-3
+# 5. scale-up: start every replica and wait until each is ready
+helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=1
+kubectl wait --namespace "$NS" --for=condition=Ready pod --selector "app.kubernetes.io/instance=$RELEASE" --timeout=120s
+kubectl get pods --namespace "$NS"
+# 6. check-state: chaindrill asks each replica for its last block and digest; each must be at the restored checkpoint with the block the driver wrote there
+
+# --- step 4: validate 50 blocks
+# functional validation: the driver orders 50 write requests (one block each: 4 keys of 256 bytes from a key space of 10000, consensus time +100 ms per request) on every running replica, reached through `kubectl port-forward pod/<pod>`
+kubectl get pods --namespace "$NS"
+
+# --- verdict
+helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=0
+kubectl wait --namespace "$NS" --for=delete pod --selector "app.kubernetes.io/instance=$RELEASE" --timeout=120s
+kubectl get pods --namespace "$NS"
+# chaindrill verifies every replica's rocksdbdata read-only (DESIGN.md §5):
+chaindrill verify "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-0/default/bc-restore-explicit-older/replica-0/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-1/default/bc-restore-explicit-older/replica-1/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-2/default/bc-restore-explicit-older/replica-2/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-3/default/bc-restore-explicit-older/replica-3/rocksdbdata

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `chaindrill run --plan`: the commands a person would run, compared with golden files in
+# tests/e2e/data/plan/<scenario>.<platform>.sh (regenerate with PLAN_UPDATE=1 after a deliberate
+# change, and read the diff). Plans are shell: each must parse with `sh -n`. Nothing is run or
+# written by --plan; a scenario that does not validate exits 2 as `run` does.
+. "$SOURCE/tests/e2e/lib/testlib.sh"
+cd "$SCRATCH"
+golden="$SOURCE/tests/e2e/data/plan"
+cases="0001-quickstart:local 0001-quickstart:kind 0001-quickstart:minikube
+2001-restore-explicit-older:minikube 4001-lock-left:local 1003-uninstall-retain:kind
+5004-operator-checkpoint:local 6101-ebs-sim-restore:kind 6104-wrong-az-hostpath:kind
+1002-state-transfer:minikube"
+for c in $cases; do
+	sc=${c%%:*} pf=${c##*:}
+	expect_exit 0 "$sc on $pf: --plan exits 0" -- "$CHAINDRILL" run "$SOURCE/scenarios/$sc.yaml" --plan --platform "$pf"
+	if [ "${PLAN_UPDATE:-}" = 1 ]; then cp "$SCRATCH/out" "$golden/$sc.$pf.sh"; fi
+	if diff -u "$golden/$sc.$pf.sh" "$SCRATCH/out" >"$SCRATCH/diff"; then
+		pass "$sc on $pf: the plan is the golden file"
+	else
+		fail "$sc on $pf: the plan is the golden file" "$(head -c 1500 "$SCRATCH/diff")"
+	fi
+	if sh -n "$SCRATCH/out" 2>"$SCRATCH/sherr"; then pass "$sc on $pf: sh -n accepts it"; else
+		fail "$sc on $pf: sh -n accepts it" "$(cat "$SCRATCH/sherr")"
+	fi
+done
+
+# The runbook's commands are there, with this scenario's names.
+"$CHAINDRILL" run "$SOURCE/scenarios/0001-quickstart.yaml" --plan --platform kind >kind.sh
+expect_grep '^helm upgrade "\$RELEASE" "\$CHART" --namespace "\$NS" --reuse-values --set global.replicaCount=0$' kind.sh "kind: the runbook's scale-down"
+expect_grep '^cp -r -L -p "\$WS/backups/nightly"/concord-pvc-bc-quickstart-replica-2/default/bc-quickstart/replica-2/rocksdbdata/checkpoints/"\$ID"/\* ' kind.sh "kind: replica 2's checkpoint copy"
+expect_grep '^kind create cluster --name "\$CLUSTER" --config' kind.sh "kind: the cluster is created"
+"$CHAINDRILL" run "$SOURCE/scenarios/2001-restore-explicit-older.yaml" --plan >explicit.sh
+expect_grep '^ID=3000 ' explicit.sh "an explicit checkpoint is printed as it is"
+"$CHAINDRILL" run "$SOURCE/scenarios/0001-quickstart.yaml" --plan --workspace /w >ws.sh
+expect_grep '^WS="\$\{WS:-/w/quickstart\}"' ws.sh "--workspace sets \$WS's default"
+
+# Two scenarios: two plans, in order.
+"$CHAINDRILL" run "$SOURCE/scenarios/0001-quickstart.yaml" "$SOURCE/scenarios/4001-lock-left.yaml" --plan >two.sh
+if [ "$(grep -c '^#!/bin/sh' two.sh)" = 2 ]; then pass "one plan per scenario"; else fail "one plan per scenario"; fi
+
+# Nothing was written: no workspace, no reports.
+if [ -z "$(ls -A "$SCRATCH" | grep -v -e '^out$' -e '^err$' -e '\.sh$' -e '^diff$' -e '^sherr$')" ]; then
+	pass "--plan writes nothing"
+else
+	fail "--plan writes nothing" "$(ls -A "$SCRATCH")"
+fi
+
+# Errors as for run.
+printf 'name: x\nsteps: [{write: {blocks: 10}}]\nexpect: {verdict: consistent}\nbogus: 1\n' >bad.yaml
+expect_exit 2 "an invalid scenario exits 2" -- "$CHAINDRILL" run bad.yaml --plan
+expect_grep "^chaindrill: bad.yaml:4:1: " "$SCRATCH/err" "with FILE:LINE:COL"
+expect_exit 2 "--plan with --campaign is a usage error" -- "$CHAINDRILL" run --campaign 2 --plan
+expect_exit 2 "--plan on an unknown platform" -- "$CHAINDRILL" run "$SOURCE/scenarios/0001-quickstart.yaml" --plan --platform vmware
+finish
