@@ -39,11 +39,30 @@ expect_grep '^WS="\$\{WS:-/w/quickstart\}"' ws.sh "--workspace sets \$WS's defau
 if [ "$(grep -c '^#!/bin/sh' two.sh)" = 2 ]; then pass "one plan per scenario"; else fail "one plan per scenario"; fi
 
 # Nothing was written: no workspace, no reports.
-if [ -z "$(ls -A "$SCRATCH" | grep -v -e '^out$' -e '^err$' -e '\.sh$' -e '^diff$' -e '^sherr$')" ]; then
+if [ -z "$(ls -A "$SCRATCH" | grep -v -e '^out$' -e '^err$' -e '\.sh$' -e '^diff$' -e '^sherr$' -e '\.out$' -e '\.yaml$')" ]; then
 	pass "--plan writes nothing"
 else
 	fail "--plan writes nothing" "$(ls -A "$SCRATCH")"
 fi
+
+# The local plan's restore commands work on a real drill's workspace: run a drill (kept), then the
+# plan's substeps 2-4 by hand; `chaindrill verify` finds every replica at the latest common
+# checkpoint of the backup (300), not at the 500 blocks written.
+expect_exit 0 "a drill to restore by hand" -- "$CHAINDRILL" run "$SOURCE/tests/e2e/data/plan-run.yaml" --workspace "$SCRATCH/ws" --report-dir "$SCRATCH/r" --keep
+# the same drill with the restore it lacks, for its plan
+sed 's/^expect:.*/  - restore: {from: nightly, checkpoint: latest-common}\n&/' "$SOURCE/tests/e2e/data/plan-run.yaml" >plan-restore.yaml
+"$CHAINDRILL" run plan-restore.yaml --plan --workspace "$SCRATCH/ws" >run.sh
+{ sed -n '/^WS=/,/^VOLUMES=/p' run.sh; sed -n '/^# 2. restore-volumes/,/^# 5. scale-up/p' run.sh; } >restore.sh
+if WS="$SCRATCH/ws/plan-run" sh -eu restore.sh >restore.out 2>&1; then pass "the plan's restore commands run"; else
+	fail "the plan's restore commands run" "$(cat restore.out)"
+fi
+expect_exit 0 "after them the cluster is consistent" -- "$CHAINDRILL" verify --json "$SCRATCH"/ws/plan-run/hostpath-provisioner/default/*
+if jq -e '.verdict == "consistent" and .agreedBlock == 300 and ([.replicas[].lastBlock] | unique) == [300]' "$SCRATCH/out" >/dev/null; then
+	pass "every replica holds the latest common checkpoint, block 300"
+else
+	fail "every replica holds the latest common checkpoint, block 300" "$(head -c 800 "$SCRATCH/out")"
+fi
+rm -rf "$SCRATCH/ws" "$SCRATCH/r"
 
 # Errors as for run.
 printf 'name: x\nsteps: [{write: {blocks: 10}}]\nexpect: {verdict: consistent}\nbogus: 1\n' >bad.yaml
