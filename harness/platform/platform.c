@@ -7,15 +7,19 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/proc.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#define DOCKER_INFO_TIMEOUT_MS 15000
 
 char *drill_platform_claim_name(const struct drill_cluster_spec *s, int i)
 {
@@ -27,39 +31,91 @@ char *drill_platform_data_subpath(const struct drill_cluster_spec *s, int i)
 	return drill_xasprintf("%s/%s/replica-%d/rocksdbdata", s->namespace_, s->blockchain_id, i);
 }
 
-/* Is `prog` an executable somewhere on PATH? */
-static int on_path(const char *prog)
+/* The path of `prog` on PATH (malloc'd), or NULL. */
+static char *find_on_path(const char *prog)
 {
 	const char *path = getenv("PATH");
 	if (!path || !*path)
 		path = "/usr/local/bin:/usr/bin:/bin";
-	char *copy = drill_xstrdup(path), *save = NULL;
-	int found = 0;
+	char *copy = drill_xstrdup(path), *save = NULL, *found = NULL;
 	for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
 		char *p = drill_xasprintf("%s/%s", *dir ? dir : ".", prog);
-		found = access(p, X_OK) == 0;
-		free(p);
+		if (access(p, X_OK) == 0)
+			found = p;
+		else
+			free(p);
 	}
 	free(copy);
 	return found;
 }
 
-/* kind and minikube run their nodes as containers: without a reachable Docker engine there is no
- * cluster to drive. Say exactly what is missing. */
+static int on_path(const char *prog)
+{
+	char *p = find_on_path(prog);
+	free(p);
+	return p != NULL;
+}
+
+/* Is a Docker engine answering? `docker info` asks it (the CLI alone is not enough: it is present
+ * on machines whose engine is not running or not installed). */
+static int docker_engine_up(void)
+{
+	char *exe = find_on_path("docker");
+	char *args[] = {exe, "info", "--format", "{{.ServerVersion}}", NULL};
+	pid_t pid = 0;
+	int status = 0, up = 0;
+	if (exe && drill_proc_spawn(&pid, args, "/dev/null") == 0) {
+		if (drill_proc_wait(pid, DOCKER_INFO_TIMEOUT_MS, &status) == 0)
+			up = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		else
+			drill_proc_stop(pid, 1000, NULL);
+	}
+	free(exe);
+	return up;
+}
+
+/* kind and minikube run their nodes as containers and are driven with helm and kubectl: name every
+ * piece this machine lacks, each with where to get it, in one message. */
 static int open_container_platform(const char *name)
 {
-	const char *sock = getenv("DOCKER_HOST");
-	int have_sock = (sock && *sock) || access("/var/run/docker.sock", F_OK) == 0;
-	if (!on_path(name))
-		return drill_err(DRILL_EENV, "platform %s: `%s` is not installed (see kind-config/README.md "
-				 "for how to install it), and it needs a running Docker engine", name,
-				 name);
-	if (!on_path("docker") || !have_sock)
-		return drill_err(DRILL_EENV, "platform %s needs a running Docker engine: install docker "
-				 "(apt-get install docker.io) and start it (`docker info` must work); "
-				 "use platform local on machines without one", name);
-	return drill_err(DRILL_EENV, "platform %s: this build drives the local platform only; the %s "
-			 "driver is not built yet", name, name);
+	static const struct {
+		const char *prog, *how;
+	} tools[] = {
+		{"kind", "https://kind.sigs.k8s.io/docs/user/quick-start/#installation"},
+		{"minikube", "https://minikube.sigs.k8s.io/docs/start/"},
+		{"helm", "https://helm.sh/docs/intro/install/"},
+		{"kubectl", "https://kubernetes.io/docs/tasks/tools/"},
+	};
+	struct drill_buf b;
+	drill_buf_init(&b, 1 << 16);
+	int missing = 0;
+	for (size_t k = 0; k < sizeof(tools) / sizeof(tools[0]); k++) {
+		int needed = !strcmp(tools[k].prog, name) || !strcmp(tools[k].prog, "helm") ||
+			     !strcmp(tools[k].prog, "kubectl");
+		if (!needed || on_path(tools[k].prog))
+			continue;
+		char *item = drill_xasprintf("%s`%s` is not installed (%s)", missing++ ? "; " : "",
+					     tools[k].prog, tools[k].how);
+		drill_buf_append(&b, item, strlen(item));
+		free(item);
+	}
+	if (!docker_engine_up()) {
+		char *item = drill_xasprintf("%sno Docker engine answers (`docker info` fails): install "
+					     "docker.io and start it", missing++ ? "; " : "");
+		drill_buf_append(&b, item, strlen(item));
+		free(item);
+	}
+	drill_buf_append(&b, "", 1);
+	int rc;
+	if (missing)
+		rc = drill_err(DRILL_EENV, "platform %s cannot run on this machine: %s. Use --platform "
+			       "local where they are missing", name, (char *)b.data);
+	else
+		rc = drill_err(DRILL_EENV, "platform %s: this build drives the local platform only; the "
+			       "%s driver is not built yet (`run --plan --platform %s` prints the "
+			       "commands instead)", name, name, name);
+	drill_buf_free(&b);
+	return rc;
 }
 
 int drill_platform_open(struct drill_platform **out, const char *name, const char *workspace,

@@ -11,8 +11,9 @@
  *     replica and wait until none runs, or start every replica and wait until each is ready;
  *   - `helm uninstall` deletes the claims and, with reclaimPolicy Delete, their volumes.
  * Its state (installed, replicaCount, claims) lives in <workspace>/platform/ as JSON.
- * `kind` and `minikube` need a container engine; on a machine without one, opening them fails
- * with DRILL_EENV naming what is missing. */
+ * `kind` and `minikube` need their program, helm, kubectl and a Docker engine that answers
+ * `docker info`; opening them fails with DRILL_EENV naming every piece that is missing (and, while
+ * their drivers are not built, also when none is). */
 #ifndef DRILL_PLATFORM_PLATFORM_H
 #define DRILL_PLATFORM_PLATFORM_H
 

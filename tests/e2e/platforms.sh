@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# --platform kind|minikube on a machine that cannot run them: exit 3, naming every missing piece
+# (the kind or minikube program, helm, kubectl, a Docker engine that answers `docker info`).
+# These are environment-check tests with stand-in programs first on PATH (shell scripts that log
+# their argv and answer like the real tools); no cluster is involved. The kind and minikube
+# drivers themselves are not built yet, and nothing here has run against a real cluster.
+. "$SOURCE/tests/e2e/lib/testlib.sh"
+cd "$SCRATCH"
+scenario="$SOURCE/tests/e2e/data/mismatch.yaml"
+n=0
+run_platform() { # run_platform EXIT NAME PATH PLATFORM
+	n=$((n + 1))
+	expect_exit "$1" "$2" -- env PATH="$3" "$CHAINDRILL" run "$scenario" --platform "$4" \
+		--workspace "$SCRATCH/ws$n" --report-dir "$SCRATCH/r$n"
+}
+# stand_in NAME EXIT: a program that logs "NAME ARGS..." to $SCRATCH/calls.log and exits EXIT
+stand_in() {
+	mkdir -p "$SCRATCH/bin"
+	printf '#!/bin/sh\necho "%s $*" >>"%s/calls.log"\nexit %s\n' "$1" "$SCRATCH" "$2" >"$SCRATCH/bin/$1"
+	chmod +x "$SCRATCH/bin/$1"
+}
+
+# This machine as it is: the message names what it lacks.
+if ! docker info >/dev/null 2>&1; then
+	run_platform 3 "kind here exits 3" "$PATH" kind
+	expect_grep "no Docker engine answers" "$SCRATCH/out" "it names the missing Docker engine"
+	command -v kind >/dev/null || expect_grep '`kind` is not installed' "$SCRATCH/out" "it names kind"
+	command -v helm >/dev/null || expect_grep '`helm` is not installed' "$SCRATCH/out" "it names helm"
+	run_platform 3 "minikube here exits 3" "$PATH" minikube
+	command -v minikube >/dev/null || expect_grep '`minikube` is not installed' "$SCRATCH/out" "it names minikube"
+	if grep -q '`kind`' "$SCRATCH/out"; then fail "the minikube message does not ask for kind"; else pass "the minikube message does not ask for kind"; fi
+fi
+
+# Nothing at all on PATH: every piece is named, each with where to get it.
+mkdir -p "$SCRATCH/empty"
+run_platform 3 "kind with nothing installed exits 3" "$SCRATCH/empty" kind
+for piece in '`kind` is not installed \(https://kind' '`helm` is not installed \(https://helm' \
+	'`kubectl` is not installed \(https://kubernetes' 'no Docker engine answers'; do
+	expect_grep "$piece" "$SCRATCH/out" "nothing installed: '$piece'"
+done
+if jq -e '.scenarios[0].errorKind == "environment"' "$SCRATCH/r$n/report.json" >/dev/null; then
+	pass "the report calls it an environment error"
+else
+	fail "the report calls it an environment error" "$(head -c 400 "$SCRATCH/r$n/report.json")"
+fi
+
+# Every program there, but the Docker CLI finds no engine: only the engine is named, and it was
+# asked with `docker info`.
+for t in kind minikube helm kubectl; do stand_in "$t" 0; done
+stand_in docker 1
+run_platform 3 "kind without a Docker engine exits 3" "$SCRATCH/bin" kind
+expect_grep "no Docker engine answers" "$SCRATCH/out" "the engine is named"
+if grep -q 'is not installed' "$SCRATCH/out"; then fail "no program is named" "$(cat "$SCRATCH/out")"; else pass "no program is named"; fi
+expect_grep '^docker info --format \{\{\.ServerVersion\}\}$' "$SCRATCH/calls.log" "the engine was asked with docker info"
+
+# Everything answers: still exit 3, because the drivers are not built yet, and it says so.
+stand_in docker 0
+: >"$SCRATCH/calls.log"
+run_platform 3 "minikube with every piece present exits 3" "$SCRATCH/bin" minikube
+expect_grep "driver is not built yet" "$SCRATCH/out" "it says the driver is not built"
+expect_grep "run --plan --platform minikube" "$SCRATCH/out" "it points at --plan"
+if [ "$(cat "$SCRATCH/calls.log")" = "docker info --format {{.ServerVersion}}" ]; then
+	pass "only docker info was run"
+else
+	fail "only docker info was run" "$(cat "$SCRATCH/calls.log")"
+fi
+finish
