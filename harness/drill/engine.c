@@ -831,7 +831,7 @@ static json_t *expect_json(const struct drill_expect *e)
 	return j;
 }
 
-static char *step_label(const struct drill_step *st)
+char *drill_engine_step_label(const struct drill_step *st)
 {
 	switch (st->kind) {
 	case DRILL_STEP_WRITE: return drill_xasprintf("write %" PRIu64 " blocks", st->blocks);
@@ -855,7 +855,7 @@ static int record_step(struct drill *d, const struct drill_step *st, int index, 
 		       json_t *observed)
 {
 	json_t *rec = json_object(), *details = json_object();
-	char *label = step_label(st);
+	char *label = drill_engine_step_label(st);
 	json_object_set_new(rec, "index", json_integer(index));
 	json_object_set_new(rec, "kind", json_string(drill_step_kind_name(st->kind)));
 	json_object_set_new(rec, "label", json_string(label));
@@ -1001,7 +1001,7 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 	int failed = record_step(&d, &install, 0, t_origin, observed);
 	for (size_t i = 0; i < sc->n_steps; i++) {
 		if (failed) {
-			char *label = step_label(&sc->steps[i]);
+			char *label = drill_engine_step_label(&sc->steps[i]);
 			json_array_append_new(d.steps, json_pack("{s:i,s:s,s:s,s:s}", "index",
 				(int)i + 1, "kind", drill_step_kind_name(sc->steps[i].kind), "label",
 				label, "status", "skipped"));

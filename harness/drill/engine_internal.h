@@ -70,6 +70,9 @@ int drill_process_blocks_ordered(struct drill *d, uint64_t n);
 int drill_process_restore_point(struct drill *d, const char *substep);
 void drill_process_free(struct drill *d);
 
+/* engine.c: a step as the run summary and `run --plan` name it: "write 6000 blocks", "restore
+ * nightly latest-common" (malloc'd). */
+char *drill_engine_step_label(const struct drill_step *st);
 /* restore.c: the runbook's restore flow; fills `details`. */
 int drill_engine_set_identity(const char *db_dir, int i); /* replica.id of a copied database */
 int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *details);

@@ -9,6 +9,8 @@
  * first hands them to you (chown inside the node) and hands them back before the pods start. */
 #include "drill/plan.h"
 
+#include "drill/engine_internal.h"
+
 #include "faults/faults.h"
 #include "util/bytes.h"
 #include "util/err.h"
@@ -529,32 +531,9 @@ static void step_install(struct plan *p)
 	wait_pods(p, 1);
 }
 
-static char *step_title(const struct drill_step *st)
-{
-	switch (st->kind) {
-	case DRILL_STEP_WRITE: return drill_xasprintf("write %" PRIu64 " blocks", st->blocks);
-	case DRILL_STEP_CHECKPOINT: return drill_xstrdup("checkpoint");
-	case DRILL_STEP_BACKUP: return drill_xasprintf("backup %s", st->name);
-	case DRILL_STEP_STOP: return drill_xasprintf("stop replica %d", st->replica);
-	case DRILL_STEP_START: return drill_xasprintf("start replica %d", st->replica);
-	case DRILL_STEP_UNINSTALL: return drill_xstrdup("uninstall");
-	case DRILL_STEP_INSTALL: return drill_xstrdup("install");
-	case DRILL_STEP_FAULT: return drill_xasprintf("fault %s", st->fault_kind);
-	case DRILL_STEP_RESTORE:
-		if (st->restore_live)
-			return drill_xasprintf("restore from %s, checkpoint none", st->name);
-		if (st->latest_common)
-			return drill_xasprintf("restore from %s, checkpoint latest-common", st->name);
-		return drill_xasprintf("restore from %s, checkpoint %" PRIu64, st->name,
-				       st->checkpoint);
-	case DRILL_STEP_VALIDATE: return drill_xasprintf("validate %" PRIu64 " blocks", st->blocks);
-	}
-	return drill_xstrdup("?");
-}
-
 static void step(struct plan *p, const struct drill_step *st)
 {
-	char *title = step_title(st);
+	char *title = drill_engine_step_label(st);
 	blank(p);
 	line(p, "# --- step %d: %s", p->step, title);
 	free(title);

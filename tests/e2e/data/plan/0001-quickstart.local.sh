@@ -38,7 +38,7 @@ mv "$WS/backups/nightly.partial" "$WS/backups/nightly"
 # --- step 3: write 1000 blocks
 # write: the driver orders 1000 write requests (one block each: 4 keys of 256 bytes from a key space of 10000, consensus time +100 ms per request) on every running replica
 
-# --- step 4: restore from nightly, checkpoint latest-common
+# --- step 4: restore nightly latest-common
 # 1. scale-down: stop every replica and wait until no pod runs
 # helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=0
 # on local: chaindrill sends every replica SIGTERM

@@ -50,7 +50,7 @@ mv "$WS/backups/nightly.partial" "$WS/backups/nightly"
 # --- step 3: write 1000 blocks
 # write: the driver orders 1000 write requests (one block each: 4 keys of 256 bytes from a key space of 10000, consensus time +100 ms per request) on every running replica, reached through `kubectl port-forward pod/<pod>`
 
-# --- step 4: restore from nightly, checkpoint latest-common
+# --- step 4: restore nightly latest-common
 # 1. scale-down: stop every replica and wait until no pod runs
 helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=0
 kubectl wait --namespace "$NS" --for=delete pod --selector "app.kubernetes.io/instance=$RELEASE" --timeout=120s

@@ -61,7 +61,7 @@ cp -a "$VOLUMES"/default/concord-pvc-bc-state-transfer-replica-2 "$WS/backups/af
 cp -a "$VOLUMES"/default/concord-pvc-bc-state-transfer-replica-3 "$WS/backups/after-catch-up.partial/"
 mv "$WS/backups/after-catch-up.partial" "$WS/backups/after-catch-up"
 
-# --- step 7: restore from after-catch-up, checkpoint latest-common
+# --- step 7: restore after-catch-up latest-common
 # 1. scale-down: stop every replica and wait until no pod runs
 helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=0
 kubectl wait --namespace "$NS" --for=delete pod --selector "app.kubernetes.io/instance=$RELEASE" --timeout=120s

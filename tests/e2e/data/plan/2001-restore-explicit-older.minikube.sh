@@ -47,7 +47,7 @@ cp -a "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-2 "$WS/ba
 cp -a "$VOLUMES"/default/concord-pvc-bc-restore-explicit-older-replica-3 "$WS/backups/nightly.partial/"
 mv "$WS/backups/nightly.partial" "$WS/backups/nightly"
 
-# --- step 3: restore from nightly, checkpoint 3000
+# --- step 3: restore nightly checkpoint 3000
 # 1. scale-down: stop every replica and wait until no pod runs
 helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=0
 kubectl wait --namespace "$NS" --for=delete pod --selector "app.kubernetes.io/instance=$RELEASE" --timeout=120s

@@ -42,7 +42,7 @@ mv "$WS/backups/nightly.partial" "$WS/backups/nightly"
 # fault lock-left: chaindrill injects it (there is no command for it)
 #   leave rocksdbdata/LOCK after the copy
 
-# --- step 5: restore from nightly, checkpoint latest-common
+# --- step 5: restore nightly latest-common
 # 1. scale-down: stop every replica and wait until no pod runs
 # helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=0
 # on local: chaindrill sends every replica SIGTERM

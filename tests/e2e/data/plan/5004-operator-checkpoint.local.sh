@@ -43,7 +43,7 @@ cp -a "$VOLUMES"/default/concord-pvc-bc-operator-checkpoint-replica-2 "$WS/backu
 cp -a "$VOLUMES"/default/concord-pvc-bc-operator-checkpoint-replica-3 "$WS/backups/b.partial/"
 mv "$WS/backups/b.partial" "$WS/backups/b"
 
-# --- step 5: restore from b, checkpoint latest-common
+# --- step 5: restore b latest-common
 # 1. scale-down: stop every replica and wait until no pod runs
 # helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=0
 # on local: chaindrill sends every replica SIGTERM

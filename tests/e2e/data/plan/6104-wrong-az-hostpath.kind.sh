@@ -55,7 +55,7 @@ mv "$WS/backups/nightly.partial" "$WS/backups/nightly"
 # fault wrong-az replica=2: chaindrill injects it (there is no command for it)
 #   the next restore creates the replica's volume in another availability zone
 
-# --- step 4: restore from nightly, checkpoint latest-common
+# --- step 4: restore nightly latest-common
 # 1. scale-down: stop every replica and wait until no pod runs
 helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=0
 kubectl wait --namespace "$NS" --for=delete pod --selector "app.kubernetes.io/instance=$RELEASE" --timeout=120s
