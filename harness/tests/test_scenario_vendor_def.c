@@ -138,7 +138,7 @@ static void errors(void **state)
 		  "sequence");
 	def_error("name: x\ndriver: exec\nexec: {program: p, timeoutSeconds: 0100}\n"
 		  "capabilities: {snapshot: true}\n",
-		  "3:36: exec.timeoutSeconds: expected an integer in 1..3600, got 0100");
+		  "3:36: exec.timeoutSeconds: expected a decimal integer without leading zeros, got 0100");
 	def_error("name: x\ndriver: exec\nexec: {program: p, timeoutSeconds: 99999999999999999999}\n"
 		  "capabilities: {snapshot: true}\n",
 		  "3:36: exec.timeoutSeconds: expected an integer in 1..3600, got "
@@ -185,7 +185,7 @@ static void manifest(void **state)
 		{"capabilities:\n  snapshot: a.yaml\n",
 		 "2:13: capabilities.snapshot: expected a sequence of scenario files, got a.yaml"},
 		{"scenarios: []\n", "1:1: scenarios: unknown key, expected one of capabilities"},
-		{"capabilities: {}\n---\n", "2:1: a second YAML document; the file holds exactly one"},
+		{"capabilities: {}\n---\n", "2:1: a second YAML document; a vendor-check manifest holds exactly one"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *p = write_file("bad-manifest.yaml", bad[i].text);
