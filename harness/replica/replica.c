@@ -40,6 +40,7 @@
 #define PENDING_MAX 1024                /* requests per RocksDB WriteBatch */
 #define CKPT_TMP_PREFIX ".tmp-"
 #define CKPT_KEY_PREFIX "ckpt/"
+#define PEERS_MAX 64                    /* --peer options */
 
 /* ---- the in-batch overlay ----------------------------------------------------------------
  * Requests are applied into one WriteBatch that is committed every PENDING_MAX requests, before a
@@ -135,6 +136,12 @@ struct replica {
 	const char *data_dir, *port_file, *peers_dir;
 	int cold_start;
 	uint32_t id;
+	struct sockaddr_in listen_addr; /* --listen; 127.0.0.1, port 0 (any) by default */
+	struct {
+		uint32_t id;
+		const char *url;
+	} peers[PEERS_MAX]; /* --peer ID=URL: peers at fixed addresses (pods behind Services) */
+	size_t n_peers;
 	struct drill_ckpt_config cfg;
 
 	pthread_mutex_t mu; /* guards everything below; MHD threads and main take it */
@@ -1044,15 +1051,18 @@ static int reconcile(struct replica *r)
 
 static int start_http(struct replica *r, uint16_t *port)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	struct sockaddr_in sa = r->listen_addr;
 	r->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, on_request, r,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)4,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, r,
 				  MHD_OPTION_END);
-	if (!r->mhd)
-		return drill_err(DRILL_EFAIL, "cannot start the HTTP server on 127.0.0.1");
+	if (!r->mhd) {
+		char host[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &sa.sin_addr, host, sizeof(host));
+		return drill_err(DRILL_EFAIL, "cannot start the HTTP server on %s:%u (is the port "
+				 "taken?)", host, ntohs(sa.sin_port));
+	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(r->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	if (!info || info->port == 0)
 		return drill_err(DRILL_EFAIL, "cannot read the HTTP server's port");
@@ -1082,10 +1092,36 @@ static int signal_pending(void)
 	return sigismember(&p, SIGTERM) || sigismember(&p, SIGINT);
 }
 
-/* The most advanced ready peer; 0 with best->url NULL when none answers. */
+/* Ask peer j at `url` (taken) for its status; it becomes *best when it is ready and ahead of it. */
+static void consider_peer(struct peer *best, int j, char *url)
+{
+	struct peer p = {.id = j, .url = url};
+	const char *why = NULL;
+	if (drill_client_status(&p.st, p.url) != 0)
+		why = drill_err_last();
+	else if (!p.st.ready)
+		why = "not ready";
+	else if (p.st.replica_id != (uint32_t)j)
+		why = "answers as another replica";
+	if (why || (best->url && p.st.seq_num <= best->st.seq_num)) {
+		if (why)
+			drill_log_debug("ignoring peer replica-%d at %s: %s", j, p.url, why);
+		free(p.url);
+		drill_replica_status_free(&p.st);
+		return;
+	}
+	free(best->url);
+	drill_replica_status_free(&best->st);
+	*best = p;
+}
+
+/* The most advanced ready peer among --peer and --peers-dir; 0 with best->url NULL when none
+ * answers. */
 static int best_peer(struct replica *r, struct peer *best)
 {
 	memset(best, 0, sizeof(*best));
+	for (size_t k = 0; k < r->n_peers; k++)
+		consider_peer(best, (int)r->peers[k].id, drill_xstrdup(r->peers[k].url));
 	if (!r->peers_dir)
 		return 0;
 	DIR *d = opendir(r->peers_dir);
@@ -1104,26 +1140,8 @@ static int best_peer(struct replica *r, struct peer *best)
 			port = atoi(txt);
 		free(txt);
 		free(path);
-		if (port <= 0 || port > 65535)
-			continue;
-		struct peer p = {.id = j, .url = drill_xasprintf("http://127.0.0.1:%d", port)};
-		const char *why = NULL;
-		if (drill_client_status(&p.st, p.url) != 0)
-			why = drill_err_last();
-		else if (!p.st.ready)
-			why = "not ready";
-		else if (p.st.replica_id != (uint32_t)j)
-			why = "answers as another replica";
-		if (why || (best->url && p.st.seq_num <= best->st.seq_num)) {
-			if (why)
-				drill_log_debug("ignoring peer replica-%d: %s", j, why);
-			free(p.url);
-			drill_replica_status_free(&p.st);
-			continue;
-		}
-		free(best->url);
-		drill_replica_status_free(&best->st);
-		*best = p;
+		if (port > 0 && port <= 65535)
+			consider_peer(best, j, drill_xasprintf("http://127.0.0.1:%d", port));
 	}
 	closedir(d);
 	return 0;
@@ -1267,9 +1285,14 @@ static int state_transfer(struct replica *r)
 /* ---- main --------------------------------------------------------------------------------- */
 
 static const char usage_text[] =
-	"usage: chaindrill replica --data DIR --id I --port-file FILE [--peers-dir DIR]\n"
-	"         [--checkpoints-enabled 0|1] [--number-of-checkpoints N]\n"
-	"         [--checkpoint-interval S] [--checkpoint-window W] [--cold-start] [-v]\n"
+	"usage: chaindrill replica --data DIR --id I [--port-file FILE] [--peers-dir DIR]\n"
+	"         [--listen ADDR:PORT] [--peer ID=URL]... [--checkpoints-enabled 0|1]\n"
+	"         [--number-of-checkpoints N] [--checkpoint-interval S] [--checkpoint-window W]\n"
+	"         [--cold-start] [-v]\n"
+	"--listen: the HTTP API's IPv4 address and port (default 127.0.0.1:0, any free port; then\n"
+	"--port-file is required). In a pod: 0.0.0.0:8080, for the readiness probe and Services.\n"
+	"--peer ID=URL: replica ID's API at URL (repeatable), e.g. http://replica-1:8080; with\n"
+	"--peers-dir, the peers a returning replica catches up from.\n"
 	"--cold-start: the whole cluster starts at once; do not wait for a peer to catch up from\n"
 	"before being ready, catch up when ordered past the local sequence number instead.\n";
 
@@ -1281,6 +1304,49 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *v)
 	if (!*s || *end || errno || s[0] == '-' || x > max)
 		return -1;
 	*v = x;
+	return 0;
+}
+
+/* "ADDR:PORT", IPv4 only: what a pod or the loopback needs. */
+static int parse_listen(struct sockaddr_in *sa, const char *arg)
+{
+	const char *colon = strrchr(arg, ':');
+	uint64_t port;
+	char host[INET_ADDRSTRLEN];
+	size_t hl = colon ? (size_t)(colon - arg) : 0;
+	if (!colon || hl == 0 || hl >= sizeof(host) || parse_u64(colon + 1, 65535, &port))
+		return drill_err(DRILL_EINPUT, "--listen: '%s' is not ADDR:PORT (e.g. 0.0.0.0:8080)",
+				 arg);
+	memcpy(host, arg, hl);
+	host[hl] = '\0';
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+		return drill_err(DRILL_EINPUT, "--listen: '%s' is no IPv4 address", host);
+	return 0;
+}
+
+/* "ID=URL" */
+static int parse_peer(struct replica *r, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	uint64_t id;
+	char idtxt[16];
+	size_t il = eq ? (size_t)(eq - arg) : 0;
+	if (r->n_peers == PEERS_MAX)
+		return drill_err(DRILL_EINPUT, "--peer: at most %d", PEERS_MAX);
+	if (!eq || il == 0 || il >= sizeof(idtxt))
+		return drill_err(DRILL_EINPUT, "--peer: '%s' is not ID=URL", arg);
+	memcpy(idtxt, arg, il);
+	idtxt[il] = '\0';
+	if (parse_u64(idtxt, INT32_MAX, &id) ||
+	    (strncmp(eq + 1, "http://", 7) != 0 && strncmp(eq + 1, "https://", 8) != 0))
+		return drill_err(DRILL_EINPUT, "--peer: '%s' is not ID=URL with an http(s) URL",
+				 arg);
+	r->peers[r->n_peers].id = (uint32_t)id;
+	r->peers[r->n_peers].url = eq + 1;
+	r->n_peers++;
 	return 0;
 }
 
@@ -1296,6 +1362,8 @@ static int parse_args(struct replica *r, int argc, char **argv)
 		{"checkpoint-interval", required_argument, NULL, 's'},
 		{"checkpoint-window", required_argument, NULL, 'w'},
 		{"cold-start", no_argument, NULL, 'c'},
+		{"listen", required_argument, NULL, 'l'},
+		{"peer", required_argument, NULL, 'r'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -1304,6 +1372,8 @@ static int parse_args(struct replica *r, int argc, char **argv)
 	int have_id = 0, c;
 	r->cfg = (struct drill_ckpt_config){.enabled = 1, .keep = 5, .interval_s = 3600,
 					    .window = 30000};
+	r->listen_addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = 0};
+	r->listen_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -1312,6 +1382,14 @@ static int parse_args(struct replica *r, int argc, char **argv)
 		case 'p': r->port_file = optarg; break;
 		case 'P': r->peers_dir = optarg; break;
 		case 'c': r->cold_start = 1; break;
+		case 'l':
+			if (parse_listen(&r->listen_addr, optarg))
+				return DRILL_EINPUT;
+			break;
+		case 'r':
+			if (parse_peer(r, optarg))
+				return DRILL_EINPUT;
+			break;
 		case 'v':
 			drill_log_threshold = drill_log_threshold < DRILL_LOG_INFO
 						      ? DRILL_LOG_INFO : DRILL_LOG_DEBUG;
@@ -1351,8 +1429,11 @@ static int parse_args(struct replica *r, int argc, char **argv)
 	}
 	if (optind < argc)
 		return drill_err(DRILL_EINPUT, "unexpected argument '%s'", argv[optind]);
-	if (!r->data_dir || !have_id || !r->port_file)
-		return drill_err(DRILL_EINPUT, "--data, --id and --port-file are required");
+	if (!r->data_dir || !have_id)
+		return drill_err(DRILL_EINPUT, "--data and --id are required");
+	/* Without a fixed port nobody could find the replica. */
+	if (!r->port_file && r->listen_addr.sin_port == 0)
+		return drill_err(DRILL_EINPUT, "--port-file is required unless --listen names a port");
 	return 0;
 }
 
@@ -1399,7 +1480,7 @@ int drill_replica_main(int argc, char **argv)
 	drill_log_info("opened %s: seqNum %" PRIu64 ", block %" PRIu64 ", %zu checkpoints",
 		       r.data_dir, r.seq, r.last_block, r.n_ckpts);
 	rc = start_http(&r, &port);
-	if (!rc) {
+	if (!rc && r.port_file) {
 		char txt[16];
 		int n = snprintf(txt, sizeof(txt), "%u\n", port);
 		rc = drill_fs_write_atomic(r.port_file, txt, (size_t)n);
@@ -1408,7 +1489,9 @@ int drill_replica_main(int argc, char **argv)
 		drill_log_error("%s", drill_err_last());
 		goto cleanup;
 	}
-	drill_log_info("listening on 127.0.0.1:%u", port);
+	char host[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &r.listen_addr.sin_addr, host, sizeof(host));
+	drill_log_info("listening on %s:%u", host, port);
 
 	rc = r.cold_start ? 0 : state_transfer(&r);
 	if (rc == DRILL_ECORRUPT) {

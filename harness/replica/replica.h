@@ -2,7 +2,7 @@
  *
  * One long-running process per replica. It owns its rocksdbdata, applies ordered requests
  * (write → one block, no-op → none), takes DB checkpoints by the rules of ckpt.h, and serves the
- * operator HTTP API on 127.0.0.1 (libmicrohttpd):
+ * operator HTTP API (libmicrohttpd; on 127.0.0.1 unless --listen says otherwise):
  *
  *   GET  /v1/ready                 200 "ready" once caught up, else 503
  *   GET  /v1/status                JSON (proto.h drill_replica_status)
@@ -20,8 +20,10 @@
  *                                  memory: a restarted replica has no size until told again.
  *
  * On start it opens (or creates) rocksdbdata, refuses a database whose replica.id differs from
- * --id, binds an ephemeral port and writes it atomically to --port-file, then catches up by
- * state transfer from the most advanced peer found in --peers-dir (files replica-<j>.port):
+ * --id, binds --listen (default 127.0.0.1 on an ephemeral port; in a pod 0.0.0.0:8080, see
+ * docs/chart.md) and writes the port atomically to --port-file when given, then catches up by
+ * state transfer from the most advanced peer among --peer ID=URL and --peers-dir (files
+ * replica-<j>.port):
  * fetch the missing blocks, check each digest, parent link and root, apply, adopt the peer's
  * sequence number and checkpoint bookkeeping; only then /v1/ready answers 200. SIGTERM closes
  * the database cleanly and exits 0. */
@@ -29,7 +31,8 @@
 #define DRILL_REPLICA_REPLICA_H
 
 /* argv as after "chaindrill replica":
- *   --data DIR --id I --port-file FILE [--peers-dir DIR]
+ *   --data DIR --id I [--port-file FILE] [--peers-dir DIR] [--listen ADDR:PORT] [--peer ID=URL]...
+ *   (--port-file is required unless --listen names a port)
  *   [--checkpoints-enabled 0|1] [--number-of-checkpoints N] [--checkpoint-interval S]
  *   [--checkpoint-window W] [-v]
  * Returns the process exit code. */

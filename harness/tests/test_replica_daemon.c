@@ -23,7 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -590,6 +593,68 @@ static void test_state_transfer(void **state)
 	free(dir);
 }
 
+/* A port that was free a moment ago (the replica binds it next; a clash fails loudly). */
+static int free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sa);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+/* As in a pod: a fixed --listen port, and a returning replica that finds its peer by --peer URL
+ * alone (no shared --peers-dir); bad values are usage errors. */
+static void test_listen_and_peer_urls(void **state)
+{
+	(void)state;
+	char *dir = drill_test_scratch("listen");
+	char *dir_a = drill_xasprintf("%s/a", dir), *dir_b = drill_xasprintf("%s/b", dir);
+	assert_drill_ok(drill_fs_mkdir_p(dir_a, 0755));
+	assert_drill_ok(drill_fs_mkdir_p(dir_b, 0755));
+	struct replica_proc a = {0}, b = {0}, c = {0};
+	struct model m = {0};
+	struct drill_replica_status sa, sb;
+	int port = free_port();
+	char listen[32], peer[64], url[48];
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	snprintf(peer, sizeof(peer), "0=%s", url);
+
+	spawn(&a, dir, 0, dir_a, "--listen", listen, "--cold-start", NULL);
+	wait_ready(&a);
+	assert_string_equal(a.url, url);
+	struct replica_proc *only_a[] = {&a};
+	order(only_a, 1, &m, 1, 300, "a");
+	spawn(&b, dir, 1, dir_b, "--peer", peer, NULL);
+	wait_ready(&b);
+	assert_drill_ok(drill_client_status(&sa, a.url));
+	assert_drill_ok(drill_client_status(&sb, b.url));
+	assert_int_equal(sb.seq_num, 300);
+	assert_int_equal(sb.last_block, sa.last_block);
+	assert_memory_equal(sb.last_digest, sa.last_digest, DRILL_HASH_LEN);
+	drill_replica_status_free(&sa);
+	drill_replica_status_free(&sb);
+
+	const char *bad[][2] = {{"--listen", "localhost:8080"}, {"--listen", "127.0.0.1"},
+				{"--listen", "127.0.0.1:65536"}, {"--peer", "0"},
+				{"--peer", "x=http://a:1"}, {"--peer", "1=ftp://a"}};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		spawn(&c, dir, 2, dir_b, bad[k][0], bad[k][1], NULL);
+		assert_int_equal(wait_exit(&c), 2);
+	}
+	proc_free(&a);
+	proc_free(&b);
+	proc_free(&c);
+	free(dir_a);
+	free(dir_b);
+	free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "replica")) {
@@ -607,6 +672,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_order_status_checkpoints, teardown),
 		cmocka_unit_test_teardown(test_state_transfer, teardown),
 		cmocka_unit_test_teardown(test_disk_pressure, teardown),
+		cmocka_unit_test_teardown(test_listen_and_peer_urls, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
