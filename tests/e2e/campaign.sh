@@ -6,13 +6,6 @@
 . "$SOURCE/tests/e2e/lib/testlib.sh"
 cd "$SCRATCH" || exit 1
 
-# expect_jq FILE FILTER NAME
-expect_jq() {
-	if jq -e "$2" "$1" >/dev/null 2>"$SCRATCH/jq.err"; then pass "$3"; else
-		fail "$3" "jq -e '$2' is not true of $1" "$(head -c 300 "$SCRATCH/jq.err")"
-	fi
-}
-
 expect_exit 0 "a campaign of 40 drills matches" -- \
 	"$CHAINDRILL" run --campaign 40 --seed 20261125 --jobs 2 -q --workspace ws --report-dir rep
 expect_grep "^campaign 20261125: 40 drills, 40 matched, 0 differed$" "$SCRATCH/out" "the summary line"

@@ -10,12 +10,6 @@ command -v jq >/dev/null || { fail "jq is installed (scripts/packages.txt [test]
 cd "$SOURCE" || exit 1
 set_dir="$SOURCE/scenarios/vendor-check"
 
-# expect_jq FILE FILTER NAME
-expect_jq() {
-	if jq -e "$2" "$1" >/dev/null 2>"$SCRATCH/jq.err"; then pass "$3"; else
-		fail "$3" "jq -e '$2' is not true of $1:" "$(head -c 800 "$1")" "$(head -c 200 "$SCRATCH/jq.err")"
-	fi
-}
 # expect_junit FILE PYTHON-EXPR NAME: the expression is true of the parsed <testsuites> root `t`
 expect_junit() {
 	if python3 - "$1" "$2" <<'EOF' 2>"$SCRATCH/py.err"; then pass "$3"; else

@@ -24,6 +24,12 @@ expect_grep() {
 		fail "$3" "no line matching '$1' in $2:" "$(head -c 600 "$2")"
 	fi
 }
+# expect_jq FILE FILTER NAME: `jq -e FILTER FILE` is true
+expect_jq() {
+	if jq -e "$2" "$1" >/dev/null 2>"$SCRATCH/jq.err"; then pass "$3"; else
+		fail "$3" "jq -e '$2' is not true of $1:" "$(head -c 800 "$1")" "$(head -c 200 "$SCRATCH/jq.err")"
+	fi
+}
 finish() {
 	echo "$passed passed, $failed failed"
 	if [ "$failed" -ne 0 ]; then echo "scratch kept in $SCRATCH"; exit 1; fi
