@@ -1,7 +1,7 @@
 # Dockerfile — the replica image: `chaindrill replica` in a pod (deploy/helm/chaindrill runs it).
 #
-#   docker build -t chaindrill-replica:dev .
-#   kind load docker-image chaindrill-replica:dev --name chaindrill
+#   docker build -t chaindrill/replica:dev .
+#   kind load docker-image chaindrill/replica:dev --name chaindrill
 #
 # Two stages on Debian bookworm, the distribution the project builds and tests on. The build stage
 # installs the [build] packages of scripts/packages.txt (the one list; nothing is repeated here)

@@ -132,11 +132,11 @@ expect_grep "helm upgrade drill <chart> --reuse-values --set global.replicaCount
 # --- the runbook's stop, then a bigger cluster -------------------------------------------------
 render replicas0 --set global.replicaCount=0
 shapes replicas0 4 0 standard
-render seven --set global.numReplicas=7
+render seven --set global.clusterSize=7
 shapes seven 7 1 standard
 
 # --- zones: replica i on zones[i mod 3] ------------------------------------------------------
-render zones --set global.numReplicas=7 --set 'global.zones={us-east-1a,us-east-1b,us-east-1c}'
+render zones --set global.clusterSize=7 --set 'global.zones={us-east-1a,us-east-1b,us-east-1c}'
 shapes zones 7 1 standard
 expect_jq "$SCRATCH/zones.json" "$defs"' [range(0; 7) as $i | deploy($i).spec.template.spec.nodeSelector ==
 	{"topology.kubernetes.io/zone": ["us-east-1a", "us-east-1b", "us-east-1c"][$i % 3]}] | all' \
@@ -174,7 +174,7 @@ expect_jq "$SCRATCH/other-id.json" '[.[] | select(.kind == "Deployment") | .spec
 
 # --- refusals ------------------------------------------------------------------------------------
 refuse "replicaCount 2" "global.replicaCount 2: want 0 .* or 1" --set global.replicaCount=2
-refuse "numReplicas 5" "global.numReplicas 5: want n = 3f\+1" --set global.numReplicas=5
+refuse "clusterSize 5" "global.clusterSize 5: want n = 3f\+1" --set global.clusterSize=5
 refuse "a blockchainId with capitals" 'global.blockchainId "Bad_Id"' --set global.blockchainId=Bad_Id
 refuse "reclaimPolicy retain" 'storageClass.reclaimPolicy "retain": Retain or Delete' \
 	--set storageClass.create=true --set storageClass.reclaimPolicy=retain
@@ -194,7 +194,7 @@ expect_grep "bad.yaml: the object has no kind" "$SCRATCH/err" "... saying what i
 # --- helm itself, where it is installed ---------------------------------------------------------
 if command -v helm >/dev/null; then
 	expect_exit 0 "helm lint" -- helm lint "$chart"
-	for args in "" "--set global.replicaCount=0" "--set global.numReplicas=7 --set global.zones={a,b,c}" \
+	for args in "" "--set global.replicaCount=0" "--set global.clusterSize=7 --set global.zones={a,b,c}" \
 		"--set storageClass.create=true --set storageClass.reclaimPolicy=Delete"; do
 		# shellcheck disable=SC2086 # the value sets are split on purpose
 		if helm template drill "$chart" --namespace ns1 $args >"$SCRATCH/helm.yaml" 2>"$SCRATCH/helm.err" &&

@@ -17,10 +17,10 @@ contract). Numbers pass through `int`: helm reads values.yaml numbers as float64
 {{- end -}}
 
 {{/* n = 3f+1 replicas, f >= 1, as a scenario's cluster.replicas. */}}
-{{- define "chaindrill.numReplicas" -}}
-{{- $n := int (required "global.numReplicas is required" .Values.global.numReplicas) -}}
+{{- define "chaindrill.clusterSize" -}}
+{{- $n := int (required "global.clusterSize is required" .Values.global.clusterSize) -}}
 {{- if or (lt $n 4) (ne (mod (sub $n 1) 3) 0) (gt $n 31) -}}
-{{- fail (printf "global.numReplicas %d: want n = 3f+1 with f >= 1 (4, 7, 10, ..., 31)" $n) -}}
+{{- fail (printf "global.clusterSize %d: want n = 3f+1 with f >= 1 (4, 7, 10, ..., 31)" $n) -}}
 {{- end -}}
 {{- $n -}}
 {{- end -}}
