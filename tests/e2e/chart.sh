@@ -155,6 +155,12 @@ expect_jq "$SCRATCH/sc-retain.json" '[.[] | select(.kind == "StorageClass")] | l
 	.[0].reclaimPolicy == "Retain" and .[0].provisioner == "k8s.io/minikube-hostpath" and
 	.[0].metadata.name == "standard"' "storageClass.create: reclaimPolicy Retain by default, provisioner set"
 
+printf 'storageClass:\n  create: true\n  parameters: {pathPattern: "{{ .PVC.Namespace }}/{{ .PVC.Name }}"}\n' \
+	>"$SCRATCH/path-pattern.yaml"
+render sc-pattern -f "$SCRATCH/path-pattern.yaml"
+expect_jq "$SCRATCH/sc-pattern.json" '.[0].parameters == {"pathPattern": "{{ .PVC.Namespace }}/{{ .PVC.Name }}"}' \
+	"storageClass.parameters pass through as written (local-path's pathPattern, kind-config/README.md)"
+
 # --- the runbook's replicaCheckpointBackup, a values file and other names --------------------
 printf 'replicaCheckpointBackup:\n  enabled: true\n  numberOfCheckpoints: 5\n  checkpointIntervalInSeconds: 3600\n  checkpointWindow: 30000\n' \
 	>"$SCRATCH/runbook-values.yaml"
