@@ -537,13 +537,28 @@ static void test_disk_pressure(void **state)
 	free(dir);
 }
 
+/* Replica b has caught up with a: at sequence number `seq`, the same chain and bookkeeping. */
+static void assert_caught_up(const struct replica_proc *b, const struct replica_proc *a,
+			     uint64_t seq)
+{
+	struct drill_replica_status sa, sb;
+	assert_drill_ok(drill_client_status(&sa, a->url));
+	assert_drill_ok(drill_client_status(&sb, b->url));
+	assert_int_equal(sb.seq_num, seq);
+	assert_int_equal(sb.last_block, sa.last_block);
+	assert_memory_equal(sb.last_digest, sa.last_digest, DRILL_HASH_LEN);
+	assert_memory_equal(sb.state_root, sa.state_root, DRILL_HASH_LEN);
+	assert_int_equal(sb.ckpt_last_seq, sa.ckpt_last_seq);
+	drill_replica_status_free(&sa);
+	drill_replica_status_free(&sb);
+}
+
 static void test_state_transfer(void **state)
 {
 	(void)state;
 	char *dir = drill_test_scratch("transfer");
 	struct replica_proc a = {0}, b = {0}, c = {0};
 	struct model m = {0};
-	struct drill_replica_status sa, sb;
 
 	spawn(&a, dir, 0, dir, "--checkpoint-window", "150", "--checkpoint-interval", "0", NULL);
 	spawn(&b, dir, 1, dir, "--checkpoint-window", "150", "--checkpoint-interval", "0", NULL);
@@ -556,15 +571,7 @@ static void test_state_transfer(void **state)
 	order(only_a, 1, &m, 401, 3100, "a"); /* more than one transfer chunk */
 	spawn(&b, dir, 1, dir, "--checkpoint-window", "150", "--checkpoint-interval", "0", NULL);
 	wait_ready(&b);
-	assert_drill_ok(drill_client_status(&sa, a.url));
-	assert_drill_ok(drill_client_status(&sb, b.url));
-	assert_int_equal(sb.seq_num, 3100);
-	assert_int_equal(sb.last_block, sa.last_block);
-	assert_memory_equal(sb.last_digest, sa.last_digest, DRILL_HASH_LEN);
-	assert_memory_equal(sb.state_root, sa.state_root, DRILL_HASH_LEN);
-	assert_int_equal(sb.ckpt_last_seq, sa.ckpt_last_seq);
-	drill_replica_status_free(&sa);
-	drill_replica_status_free(&sb);
+	assert_caught_up(&b, &a, 3100);
 	/* both go on together */
 	order(both, 2, &m, 3101, 3200, "a");
 
@@ -618,7 +625,6 @@ static void test_listen_and_peer_urls(void **state)
 	assert_drill_ok(drill_fs_mkdir_p(dir_b, 0755));
 	struct replica_proc a = {0}, b = {0}, c = {0};
 	struct model m = {0};
-	struct drill_replica_status sa, sb;
 	int port = free_port();
 	char listen[32], peer[64], url[48];
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
@@ -632,13 +638,7 @@ static void test_listen_and_peer_urls(void **state)
 	order(only_a, 1, &m, 1, 300, "a");
 	spawn(&b, dir, 1, dir_b, "--peer", peer, NULL);
 	wait_ready(&b);
-	assert_drill_ok(drill_client_status(&sa, a.url));
-	assert_drill_ok(drill_client_status(&sb, b.url));
-	assert_int_equal(sb.seq_num, 300);
-	assert_int_equal(sb.last_block, sa.last_block);
-	assert_memory_equal(sb.last_digest, sa.last_digest, DRILL_HASH_LEN);
-	drill_replica_status_free(&sa);
-	drill_replica_status_free(&sb);
+	assert_caught_up(&b, &a, 300);
 
 	const char *bad[][2] = {{"--listen", "localhost:8080"}, {"--listen", "127.0.0.1"},
 				{"--listen", "127.0.0.1:65536"}, {"--peer", "0"},

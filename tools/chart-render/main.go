@@ -99,22 +99,31 @@ func printJSON(v interface{}) error {
 
 // ---- values -------------------------------------------------------------------------------
 
-// readYAMLFile reads one YAML document with JSON's types, as helm's values loader does.
-func readYAMLFile(path string) (map[string]interface{}, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
+// decodeMapping reads one YAML mapping with JSON's types, as helm's values loader does; an empty
+// document is an empty mapping.
+func decodeMapping(data []byte) (map[string]interface{}, error) {
 	var v interface{}
 	if err := yaml.Unmarshal(data, &v); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, err
 	}
 	if v == nil {
 		return map[string]interface{}{}, nil
 	}
 	m, ok := jsonTypes(v).(map[string]interface{})
 	if !ok {
-		return nil, fmt.Errorf("%s: not a mapping", path)
+		return nil, errors.New("not a mapping")
+	}
+	return m, nil
+}
+
+func readYAMLFile(path string) (map[string]interface{}, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := decodeMapping(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	return m, nil
 }
@@ -276,14 +285,11 @@ func toYAML(v interface{}) string {
 	return strings.TrimSuffix(buf.String(), "\n")
 }
 
+// fromYAML: as helm's, a failure is reported in the result's "Error" key.
 func fromYAML(s string) map[string]interface{} {
-	var v interface{}
-	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
+	m, err := decodeMapping([]byte(s))
+	if err != nil {
 		return map[string]interface{}{"Error": err.Error()}
-	}
-	m, ok := jsonTypes(v).(map[string]interface{})
-	if !ok {
-		return map[string]interface{}{}
 	}
 	return m
 }
