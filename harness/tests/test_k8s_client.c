@@ -36,7 +36,7 @@ static int setup(void **state)
 	struct env *e = drill_xcalloc(1, sizeof(*e));
 	e->fake = k8sfake_start(0);
 	e->dir = drill_test_scratch("client");
-	open_client(e, 5000);
+	open_client(e, 60000); /* generous: valgrind on a loaded machine */
 	*state = e;
 	return 0;
 }
@@ -200,7 +200,7 @@ static void test_watch_events(void **state)
 	struct env *e = *state;
 	k8sfake_reply_stream(e->fake, PODS "?watch=1", "watch-pods-ready.jsonl", 50, 10000);
 	struct seen s = {.stop_at = 3};
-	assert_drill_ok(drill_k8s_watch(e->k, PODS, "app=concord", "1201", 5000, on_event, &s));
+	assert_drill_ok(drill_k8s_watch(e->k, PODS, "app=concord", "1201", 60000, on_event, &s));
 	assert_int_equal(s.n, 3);
 	assert_string_equal(s.types[0], "ADDED");
 	assert_string_equal(s.types[2], "MODIFIED");
@@ -231,7 +231,7 @@ static void test_wait_pods_ready(void **state)
 	struct env *e = *state;
 	k8sfake_reply(e->fake, "GET", PODS, 200, "podlist-pending.json");
 	k8sfake_reply_stream(e->fake, PODS "?watch=1", "watch-pods-ready.jsonl", 30, 10000);
-	assert_drill_ok(drill_k8s_wait_pods_ready(e->k, "drill", "app=concord", 1, 5000));
+	assert_drill_ok(drill_k8s_wait_pods_ready(e->k, "drill", "app=concord", 1, 60000));
 	assert_int_equal(k8sfake_count(e->fake), 2);
 	assert_null(strstr(k8sfake_request(e->fake, 0)->query, "watch"));
 	assert_non_null(strstr(k8sfake_request(e->fake, 1)->query, "resourceVersion=1201"));
@@ -243,7 +243,7 @@ static void test_wait_relists_after_410(void **state)
 	k8sfake_reply(e->fake, "GET", PODS, 200, "podlist-pending.json");
 	k8sfake_reply_stream(e->fake, PODS "?watch=1", "watch-error-410.jsonl", 0, 0);
 	k8sfake_reply_stream(e->fake, PODS "?watch=1", "watch-pods-ready.jsonl", 0, 10000);
-	assert_drill_ok(drill_k8s_wait_pods_ready(e->k, "drill", NULL, 1, 5000));
+	assert_drill_ok(drill_k8s_wait_pods_ready(e->k, "drill", NULL, 1, 60000));
 	const char *kinds[] = {"list", "watch", "list", "watch"};
 	assert_int_equal(k8sfake_count(e->fake), 4);
 	for (size_t i = 0; i < 4; i++)
@@ -267,7 +267,7 @@ static void test_wait_pods_gone(void **state)
 	struct env *e = *state;
 	k8sfake_reply(e->fake, "GET", PODS, 200, "podlist-pending.json");
 	k8sfake_reply_stream(e->fake, PODS "?watch=1", "watch-pods-gone.jsonl", 20, 10000);
-	assert_drill_ok(drill_k8s_wait_pods_ready(e->k, "drill", "app=concord", 0, 5000));
+	assert_drill_ok(drill_k8s_wait_pods_ready(e->k, "drill", "app=concord", 0, 60000));
 }
 
 static void test_wait_pvc_bound(void **state)
@@ -277,7 +277,7 @@ static void test_wait_pvc_bound(void **state)
 	k8sfake_reply_stream(e->fake, PVCS "?watch=1", "watch-pvc-bound.jsonl", 20, 10000);
 	char *vol = NULL;
 	assert_drill_ok(drill_k8s_wait_pvc_bound(e->k, "drill",
-						 "concord-pvc-blockchain-1-replica-0-restored", 5000,
+						 "concord-pvc-blockchain-1-replica-0-restored", 60000,
 						 &vol));
 	assert_string_equal(vol, "pvc-9e2d7b41-6c3a-4f0e-a1b8-5d2c4e7f9a10");
 	free(vol);
@@ -292,8 +292,8 @@ static void test_wait_snapshot(void **state)
 	k8sfake_reply(e->fake, "GET", SNAPS, 200, "volumesnapshotlist-pending.json");
 	k8sfake_reply_stream(e->fake, SNAPS "?watch=1", "watch-snapshot-ready.jsonl", 20, 10000);
 	k8sfake_reply_stream(e->fake, SNAPS "?watch=1", "watch-snapshot-error.jsonl", 20, 10000);
-	assert_drill_ok(drill_k8s_wait_snapshot_ready(e->k, "drill", name, 5000));
-	assert_err(drill_k8s_wait_snapshot_ready(e->k, "drill", name, 5000), DRILL_EFAIL,
+	assert_drill_ok(drill_k8s_wait_snapshot_ready(e->k, "drill", name, 60000));
+	assert_err(drill_k8s_wait_snapshot_ready(e->k, "drill", name, 60000), DRILL_EFAIL,
 		   "VolumeSnapshot drill/concord-snap-blockchain-1-replica-0 failed: Failed to "
 		   "check and update snapshot content");
 }

@@ -54,7 +54,7 @@ static int get_pod(struct env *e, const char *cluster_extra, const char *user)
 	struct drill_kubeconfig kc;
 	struct drill_k8s *k = NULL;
 	assert_drill_ok(drill_kubeconfig_load(&kc, path, NULL));
-	assert_drill_ok(drill_k8s_open(&k, &kc, 5000));
+	assert_drill_ok(drill_k8s_open(&k, &kc, 60000));
 	drill_kubeconfig_free(&kc);
 	json_t *pod = NULL;
 	int rc = drill_k8s_get(k, POD, &pod);
@@ -96,7 +96,7 @@ static void test_client_cert_data(void **state)
 	free(kc.server);
 	kc.server = drill_xstrdup(k8sfake_url(e->fake));
 	struct drill_k8s *k = NULL;
-	assert_drill_ok(drill_k8s_open(&k, &kc, 5000));
+	assert_drill_ok(drill_k8s_open(&k, &kc, 60000));
 	drill_kubeconfig_free(&kc);
 	assert_drill_ok(drill_k8s_get(k, POD, NULL));
 	assert_true(k8sfake_request(e->fake, 0)->client_cert);
