@@ -31,6 +31,7 @@ struct plan {
 
 #define CHART_DEFAULT "deploy/helm/chaindrill"
 #define NODE_VOLUMES "/tmp/hostpath-provisioner"
+#define CHART_POD_UID 10001u /* the chart's securityContext.runAsUser and runAsGroup */
 
 static void line(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void line(struct plan *p, const char *fmt, ...)
@@ -122,7 +123,7 @@ static void chown_volume(struct plan *p, int i, int to_you)
 	if (!kube(p))
 		return;
 	char *c = claim(p, i), *cmd;
-	unsigned pod_uid = p->sc->has_run_as_user ? (unsigned)p->sc->run_as_user : 0;
+	unsigned pod_uid = p->sc->has_run_as_user ? (unsigned)p->sc->run_as_user : CHART_POD_UID;
 	if (to_you)
 		cmd = drill_xasprintf("chown -R \"$(id -u):$(id -g)\" " NODE_VOLUMES "/%s/%s",
 				      p->sc->namespace_, c);
@@ -163,6 +164,21 @@ static void helm_install(struct plan *p)
 	line(p, "%s  --set global.replicaCount=1 --set global.clusterSize=%d \\", pre, sc->replicas);
 	line(p, "%s  --set global.blockchainId=%s --set global.storageClassName=%s \\", pre,
 	     sc->blockchain_id, sc->storage_class);
+	if (sc->n_zones > 1) { /* replica i on a node of zones[i mod n] */
+		struct drill_buf z;
+		drill_buf_init(&z, 1 << 16);
+		for (size_t k = 0; k < sc->n_zones; k++) {
+			drill_buf_append(&z, k ? "," : "", k ? 1 : 0);
+			drill_buf_append(&z, sc->zones[k], strlen(sc->zones[k]));
+		}
+		drill_buf_append(&z, "", 1);
+		line(p, "%s  --set 'global.zones={%s}' \\", pre, (char *)z.data);
+		drill_buf_free(&z);
+	}
+	if (sc->has_run_as_user)
+		line(p, "%s  --set securityContext.runAsUser=%" PRIu32 " --set "
+		     "securityContext.runAsGroup=%" PRIu32 " --set securityContext.fsGroup=%" PRIu32
+		     " \\", pre, sc->run_as_user, sc->run_as_user, sc->run_as_user);
 	line(p, "%s  --set replicaCheckpointBackup.enabled=%s \\", pre, bool_str(sc->ckpt_enabled));
 	line(p, "%s  --set replicaCheckpointBackup.numberOfCheckpoints=%" PRIu32 " \\", pre,
 	     sc->ckpt_keep);

@@ -85,10 +85,10 @@ rm -rf "$VOLUMES"/default/concord-pvc-bc-quickstart-replica-3/default/bc-quickst
 cp -r -L -p "$WS/backups/nightly"/concord-pvc-bc-quickstart-replica-3/default/bc-quickstart/replica-3/rocksdbdata/checkpoints/"$ID"/* "$VOLUMES"/default/concord-pvc-bc-quickstart-replica-3/default/bc-quickstart/replica-3/rocksdbdata
 rm -f "$VOLUMES"/default/concord-pvc-bc-quickstart-replica-3/default/bc-quickstart/replica-3/rocksdbdata/LOCK
 # the volumes' files belong to the pods' user: the node hands them back before the pods start
-minikube -p "$PROFILE" ssh -- sudo chown -R 0:0 /tmp/hostpath-provisioner/default/concord-pvc-bc-quickstart-replica-0
-minikube -p "$PROFILE" ssh -- sudo chown -R 0:0 /tmp/hostpath-provisioner/default/concord-pvc-bc-quickstart-replica-1
-minikube -p "$PROFILE" ssh -- sudo chown -R 0:0 /tmp/hostpath-provisioner/default/concord-pvc-bc-quickstart-replica-2
-minikube -p "$PROFILE" ssh -- sudo chown -R 0:0 /tmp/hostpath-provisioner/default/concord-pvc-bc-quickstart-replica-3
+minikube -p "$PROFILE" ssh -- sudo chown -R 10001:10001 /tmp/hostpath-provisioner/default/concord-pvc-bc-quickstart-replica-0
+minikube -p "$PROFILE" ssh -- sudo chown -R 10001:10001 /tmp/hostpath-provisioner/default/concord-pvc-bc-quickstart-replica-1
+minikube -p "$PROFILE" ssh -- sudo chown -R 10001:10001 /tmp/hostpath-provisioner/default/concord-pvc-bc-quickstart-replica-2
+minikube -p "$PROFILE" ssh -- sudo chown -R 10001:10001 /tmp/hostpath-provisioner/default/concord-pvc-bc-quickstart-replica-3
 # 5. scale-up: start every replica and wait until each is ready
 helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=1
 kubectl wait --namespace "$NS" --for=condition=Ready pod --selector "app.kubernetes.io/instance=$RELEASE" --timeout=120s

@@ -32,6 +32,7 @@ EOF
 helm install "$RELEASE" "$CHART" --namespace "$NS" --create-namespace \
   --set global.replicaCount=1 --set global.clusterSize=4 \
   --set global.blockchainId=bc-ebs-sim-restore --set global.storageClassName=standard \
+  --set 'global.zones={us-east-1a,us-east-1b,us-east-1c}' \
   --set replicaCheckpointBackup.enabled=true \
   --set replicaCheckpointBackup.numberOfCheckpoints=3 \
   --set replicaCheckpointBackup.checkpointIntervalInSeconds=15 \

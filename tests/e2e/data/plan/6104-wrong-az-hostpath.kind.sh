@@ -32,6 +32,7 @@ EOF
 helm install "$RELEASE" "$CHART" --namespace "$NS" --create-namespace \
   --set global.replicaCount=1 --set global.clusterSize=4 \
   --set global.blockchainId=bc-wrong-az-hostpath --set global.storageClassName=standard \
+  --set 'global.zones={us-east-1a,us-east-1b}' \
   --set replicaCheckpointBackup.enabled=false \
   --set replicaCheckpointBackup.numberOfCheckpoints=2 \
   --set replicaCheckpointBackup.checkpointIntervalInSeconds=21600 \
@@ -90,10 +91,10 @@ rm -rf "$WS/zone-b"/default/concord-pvc-bc-wrong-az-hostpath-replica-3/default/b
 cp -r -L -p "$WS/backups/nightly"/concord-pvc-bc-wrong-az-hostpath-replica-3/default/bc-wrong-az-hostpath/replica-3/rocksdbdata/checkpoints/"$ID"/* "$WS/zone-b"/default/concord-pvc-bc-wrong-az-hostpath-replica-3/default/bc-wrong-az-hostpath/replica-3/rocksdbdata
 rm -f "$WS/zone-b"/default/concord-pvc-bc-wrong-az-hostpath-replica-3/default/bc-wrong-az-hostpath/replica-3/rocksdbdata/LOCK
 # the volumes' files belong to the pods' user: the node hands them back before the pods start
-docker exec "$CLUSTER-worker" chown -R 0:0 /tmp/hostpath-provisioner/default/concord-pvc-bc-wrong-az-hostpath-replica-0
-docker exec "$CLUSTER-worker2" chown -R 0:0 /tmp/hostpath-provisioner/default/concord-pvc-bc-wrong-az-hostpath-replica-1
-docker exec "$CLUSTER-worker" chown -R 0:0 /tmp/hostpath-provisioner/default/concord-pvc-bc-wrong-az-hostpath-replica-2
-docker exec "$CLUSTER-worker2" chown -R 0:0 /tmp/hostpath-provisioner/default/concord-pvc-bc-wrong-az-hostpath-replica-3
+docker exec "$CLUSTER-worker" chown -R 10001:10001 /tmp/hostpath-provisioner/default/concord-pvc-bc-wrong-az-hostpath-replica-0
+docker exec "$CLUSTER-worker2" chown -R 10001:10001 /tmp/hostpath-provisioner/default/concord-pvc-bc-wrong-az-hostpath-replica-1
+docker exec "$CLUSTER-worker" chown -R 10001:10001 /tmp/hostpath-provisioner/default/concord-pvc-bc-wrong-az-hostpath-replica-2
+docker exec "$CLUSTER-worker2" chown -R 10001:10001 /tmp/hostpath-provisioner/default/concord-pvc-bc-wrong-az-hostpath-replica-3
 # 5. scale-up: start every replica and wait until each is ready
 helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=1
 kubectl wait --namespace "$NS" --for=condition=Ready pod --selector "app.kubernetes.io/instance=$RELEASE" --timeout=120s
