@@ -967,7 +967,8 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 		.replicas = sc->replicas, .storage_class = sc->storage_class, .reclaim = sc->reclaim,
 		.ckpt = {sc->ckpt_enabled, sc->ckpt_keep, sc->ckpt_interval_s, sc->ckpt_window},
 		.replica_exe = o->replica_exe, .has_run_as_user = sc->has_run_as_user,
-		.run_as_user = sc->run_as_user};
+		.run_as_user = sc->run_as_user, .release = sc->name,
+		.zones = (const char *const *)sc->zones, .n_zones = sc->n_zones};
 	d.urls = drill_xcalloc((size_t)d.n, sizeof(*d.urls));
 	drill_fault_plan_init(&d.plan, d.n);
 	d.plan.proc.rerun = o->after_crash;

@@ -2,6 +2,7 @@
  * left behind. */
 #include "platform/platform.h"
 
+#include "platform/kube.h"
 #include "platform/platform_internal.h"
 #include "util/bytes.h"
 #include "util/err.h"
@@ -32,7 +33,7 @@ char *drill_platform_data_subpath(const struct drill_cluster_spec *s, int i)
 }
 
 /* The path of `prog` on PATH (malloc'd), or NULL. */
-static char *find_on_path(const char *prog)
+char *drill_platform_find_program(const char *prog)
 {
 	const char *path = getenv("PATH");
 	if (!path || !*path)
@@ -51,7 +52,7 @@ static char *find_on_path(const char *prog)
 
 static int on_path(const char *prog)
 {
-	char *p = find_on_path(prog);
+	char *p = drill_platform_find_program(prog);
 	free(p);
 	return p != NULL;
 }
@@ -60,7 +61,7 @@ static int on_path(const char *prog)
  * on machines whose engine is not running or not installed). */
 static int docker_engine_up(void)
 {
-	char *exe = find_on_path("docker");
+	char *exe = drill_platform_find_program("docker");
 	char *args[] = {exe, "info", "--format", "{{.ServerVersion}}", NULL};
 	pid_t pid = 0;
 	int status = 0, up = 0;
@@ -76,7 +77,7 @@ static int docker_engine_up(void)
 
 /* kind and minikube run their nodes as containers and are driven with helm and kubectl: name every
  * piece this machine lacks, each with where to get it, in one message. */
-static int open_container_platform(const char *name)
+int drill_platform_check_container_tools(const char *name)
 {
 	static const struct {
 		const char *prog, *how;
@@ -106,14 +107,10 @@ static int open_container_platform(const char *name)
 		free(item);
 	}
 	drill_buf_append(&b, "", 1);
-	int rc;
+	int rc = 0;
 	if (missing)
 		rc = drill_err(DRILL_EENV, "platform %s cannot run on this machine: %s. Use --platform "
 			       "local where they are missing", name, (char *)b.data);
-	else
-		rc = drill_err(DRILL_EENV, "platform %s: this build drives the local platform only; the "
-			       "%s driver is not built yet (`run --plan --platform %s` prints the "
-			       "commands instead)", name, name, name);
 	drill_buf_free(&b);
 	return rc;
 }
@@ -124,8 +121,10 @@ int drill_platform_open(struct drill_platform **out, const char *name, const cha
 	*out = NULL;
 	if (!name || !strcmp(name, "local"))
 		return drill_platform_local_open(out, workspace, spec);
-	if (!strcmp(name, "kind") || !strcmp(name, "minikube"))
-		return open_container_platform(name);
+	if (!strcmp(name, "kind"))
+		return drill_platform_kube_open(out, &drill_kube_kind, workspace, spec);
+	if (!strcmp(name, "minikube"))
+		return drill_platform_kube_open(out, &drill_kube_minikube, workspace, spec);
 	return drill_err(DRILL_EINPUT, "unknown platform \"%s\" (expected local, kind or minikube)",
 			 name);
 }

@@ -11,9 +11,9 @@
  *     replica and wait until none runs, or start every replica and wait until each is ready;
  *   - `helm uninstall` deletes the claims and, with reclaimPolicy Delete, their volumes.
  * Its state (installed, replicaCount, claims) lives in <workspace>/platform/ as JSON.
- * `kind` and `minikube` need their program, helm, kubectl and a Docker engine that answers
- * `docker info`; opening them fails with DRILL_EENV naming every piece that is missing (and, while
- * their drivers are not built, also when none is). */
+ * `kind` and `minikube` (kube.h, docs/platforms.md) drive a cluster of Docker containers with
+ * their program, helm, kubectl and the Kubernetes API; opening them fails with DRILL_EENV naming
+ * every piece that is missing. */
 #ifndef DRILL_PLATFORM_PLATFORM_H
 #define DRILL_PLATFORM_PLATFORM_H
 
@@ -33,6 +33,11 @@ struct drill_cluster_spec {
 	const char *replica_exe; /* program started as `EXE replica ...`; NULL: this executable */
 	int has_run_as_user;     /* the pods' securityContext.runAsUser (and group); else ours */
 	uint32_t run_as_user;
+	/* kind and minikube: the Helm release (the scenario's name; NULL: "chaindrill") and the
+	 * nodes' zones (replica i in zones[i % n_zones]; more than one: kind's three-zone config). */
+	const char *release;
+	const char *const *zones;
+	size_t n_zones;
 };
 
 struct drill_platform;
