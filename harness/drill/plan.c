@@ -234,8 +234,23 @@ static void cluster(struct plan *p)
 		if (zones && sc->n_zones > 3)
 			line(p, "# (kind-config/three-zones.yaml has three zones; the scenario names "
 				"%zu)", sc->n_zones);
-		line(p, "sed \"s#/tmp/chaindrill-kind#$(cd \"$WS\" && pwd)#\" kind-config/%s "
-			">\"$WS/kind-config.yaml\"", zones ? "three-zones.yaml" : "single-node.yaml");
+		/* The three-zone config labels its workers us-east-1a..c: relabel to the scenario's. */
+		struct drill_buf relabel;
+		drill_buf_init(&relabel, 1 << 16);
+		for (size_t k = 0; zones && k < sc->n_zones && k < 3; k++) {
+			char label[16];
+			snprintf(label, sizeof(label), "us-east-1%c", 'a' + (int)k);
+			if (!strcmp(sc->zones[k], label))
+				continue;
+			char *e = drill_xasprintf(" -e 's/zone: %s}/zone: %s}/'", label, sc->zones[k]);
+			drill_buf_append(&relabel, e, strlen(e));
+			free(e);
+		}
+		drill_buf_append(&relabel, "", 1);
+		line(p, "sed -e \"s#/tmp/chaindrill-kind#$(cd \"$WS\" && pwd)#\"%s kind-config/%s "
+			">\"$WS/kind-config.yaml\"", (char *)relabel.data,
+		     zones ? "three-zones.yaml" : "single-node.yaml");
+		drill_buf_free(&relabel);
 		line(p, "kind create cluster --name \"$CLUSTER\" --config \"$WS/kind-config.yaml\" "
 			"--wait 120s");
 		line(p, "kind load docker-image chaindrill/replica:dev --name \"$CLUSTER\"");

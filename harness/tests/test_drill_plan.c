@@ -66,7 +66,9 @@ static void test_kind_hostpath(void **state)
 {
 	(void)state;
 	char *t = plan_of("hostpath-copy", "kind");
-	has(t, "kind-config/three-zones.yaml");
+	has(t, " -e 's/zone: us-east-1a}/zone: za}/' -e 's/zone: us-east-1b}/zone: zb}/' -e "
+	       "'s/zone: us-east-1c}/zone: zc}/' kind-config/three-zones.yaml");
+	has(t, "--set 'global.zones={za,zb,zc}'");
 	has(t, "\nCLUSTER=chaindrill-every-step\n");
 	has(t, "reclaimPolicy: Delete\n");
 	has(t, "--set global.blockchainId=bc1 --set global.storageClassName=sc1");

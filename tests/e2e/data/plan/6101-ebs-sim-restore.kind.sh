@@ -12,7 +12,7 @@ CLUSTER=chaindrill-ebs-sim-restore
 # --- the cluster
 # kind: the node's /tmp/hostpath-provisioner is a directory of the workspace (extraMounts)
 mkdir -p "$WS/zone-a" "$WS/zone-b" "$WS/zone-c"
-sed "s#/tmp/chaindrill-kind#$(cd "$WS" && pwd)#" kind-config/three-zones.yaml >"$WS/kind-config.yaml"
+sed -e "s#/tmp/chaindrill-kind#$(cd "$WS" && pwd)#" kind-config/three-zones.yaml >"$WS/kind-config.yaml"
 kind create cluster --name "$CLUSTER" --config "$WS/kind-config.yaml" --wait 120s
 kind load docker-image chaindrill/replica:dev --name "$CLUSTER"
 # volumes named <namespace>/<claim> under /tmp/hostpath-provisioner, as minikube's provisioner names them, with the StorageClass's reclaimPolicy
