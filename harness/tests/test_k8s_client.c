@@ -177,7 +177,7 @@ static void test_unreachable_and_stall(void **state)
 	uint64_t t0 = drill_now_ms();
 	assert_err(drill_k8s_get(e->k, PODS, NULL), DRILL_ETIMEOUT,
 		   "GET " PODS ": no answer from http://127.0.0.1:");
-	assert_true(drill_now_ms() - t0 < 3000);
+	assert_true(drill_now_ms() - t0 < 8000);
 }
 
 struct seen {
@@ -219,7 +219,7 @@ static void test_watch_timeout_and_error(void **state)
 	uint64_t t0 = drill_now_ms();
 	assert_err(drill_k8s_watch(e->k, PODS, NULL, NULL, 400, on_event, &s), DRILL_ETIMEOUT,
 		   "watch " PODS ": timed out after 0.4 s");
-	assert_true(drill_now_ms() - t0 < 3000);
+	assert_true(drill_now_ms() - t0 < 8000);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.types[0], "BOOKMARK");
 	assert_err(drill_k8s_watch(e->k, PVCS, NULL, "1201", 2000, on_event, &s), DRILL_EFAIL,
