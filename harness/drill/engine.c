@@ -987,6 +987,7 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 		program = drill_fs_resolve_beside(sc->path, sc->vendor_program);
 	struct drill_vendor_config vc = {
 		.name = sc->vendor, .program = program, .timeout_s = sc->vendor_timeout_s,
+		.snapshot_class = sc->vendor_snapshot_class,
 		.zones = (const char *const *)sc->zones, .n_zones = sc->n_zones};
 	rc = drill_vendor_open(&d.vendor, &vc, d.ws, d.plat);
 	d.vendor_program = program;

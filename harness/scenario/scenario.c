@@ -59,6 +59,7 @@ void drill_scenario_free(struct drill_scenario *s)
 	free(s->storage_class);
 	free(s->vendor);
 	free(s->vendor_program);
+	free(s->vendor_snapshot_class);
 	for (size_t i = 0; i < s->n_steps; i++) {
 		struct drill_step *st = &s->steps[i];
 		free(st->name);
@@ -278,7 +279,8 @@ cleanup:
 
 static int load_storage(struct yloader *ld, const struct ynode *root, struct drill_scenario *s)
 {
-	static const char *const keys[] = {"vendor", "program", "timeoutSeconds", NULL};
+	static const char *const keys[] = {"vendor", "program", "timeoutSeconds", "snapshotClass",
+					   NULL};
 	const struct ynode *m;
 	size_t old = ld->plen;
 	int rc = section(ld, root, "storage", keys, &m);
@@ -290,6 +292,9 @@ static int load_storage(struct yloader *ld, const struct ynode *root, struct dri
 		rc = ytree_field_str(ld, m, "program", "a program path", NULL, &s->vendor_program);
 	if (!rc)
 		rc = ytree_field_u32(ld, m, "timeoutSeconds", 1, 3600, &s->vendor_timeout_s);
+	if (!rc)
+		rc = ytree_field_str(ld, m, "snapshotClass", "a VolumeSnapshotClass name ([a-z0-9-]+)",
+				     valid_slug, &s->vendor_snapshot_class);
 	ytree_pop(ld, old);
 	return rc;
 }

@@ -89,6 +89,7 @@ struct drill_scenario {
 	char *vendor;               /* hostpath-copy */
 	char *vendor_program;       /* storage.program (exec): as written, relative to the file's directory */
 	uint32_t vendor_timeout_s;  /* storage.timeoutSeconds: 60, range 1..3600 */
+	char *vendor_snapshot_class; /* storage.snapshotClass (csi-snapshot), or NULL */
 	struct drill_step *steps;
 	size_t n_steps;
 	struct drill_expect expect;

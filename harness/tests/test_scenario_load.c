@@ -274,7 +274,7 @@ static void test_design_sketch(void **state)
 	drill_scenario_free(s);
 }
 
-/* The additions to the sketch: the pods' user and an exec vendor's program. */
+/* The additions to the sketch: the pods' user, an exec vendor's program, the snapshot class. */
 static void test_additions(void **state)
 {
 	(void)state;
@@ -287,6 +287,12 @@ static void test_additions(void **state)
 	assert_string_equal(s->vendor, "exec");
 	assert_string_equal(s->vendor_program, "plugins/v.sh");
 	assert_int_equal(s->vendor_timeout_s, 5);
+	assert_null(s->vendor_snapshot_class);
+	drill_scenario_free(s);
+	s = load_ok("snapshot-class",
+		    "name: t\nstorage: {vendor: csi-snapshot, snapshotClass: ebs-csi-snapclass}\n"
+		    "steps:\n  - write: {blocks: 1}\nexpect: {verdict: consistent}\n");
+	assert_string_equal(s->vendor_snapshot_class, "ebs-csi-snapclass");
 	drill_scenario_free(s);
 }
 
@@ -396,6 +402,10 @@ ERROR_TEST(err_storage_timeout, "name: t\nstorage: {vendor: exec, timeoutSeconds
 	   "2:41: storage.timeoutSeconds: expected an integer in 1..3600, got 0")
 ERROR_TEST(err_storage_program, "name: t\nstorage: {vendor: exec, program: [a]}\n" STEPS EXPECT,
 	   "2:34: storage.program: expected a program path, got a sequence")
+ERROR_TEST(err_storage_snapshot_class,
+	   "name: t\nstorage: {vendor: csi-snapshot, snapshotClass: Fast_Snap}\n" STEPS EXPECT,
+	   "2:48: storage.snapshotClass: expected a VolumeSnapshotClass name ([a-z0-9-]+), got "
+	   "Fast_Snap")
 ERROR_TEST(err_unknown_step_key, "name: t\nsteps:\n  - write: {blocks: 1, block: 2}\n" EXPECT,
 	   "3:24: steps[0].write.block: unknown key, expected one of blocks")
 ERROR_TEST(err_key_on_keyless_step, "name: t\nsteps:\n  - uninstall: {force: true}\n" EXPECT,
@@ -575,6 +585,7 @@ int main(void)
 		cmocka_unit_test(err_unknown_nested_key),
 		cmocka_unit_test(err_run_as_user_range),
 		cmocka_unit_test(err_storage_timeout),
+		cmocka_unit_test(err_storage_snapshot_class),
 		cmocka_unit_test(err_storage_program),
 		cmocka_unit_test(test_additions),
 		cmocka_unit_test(err_unknown_step_key),
