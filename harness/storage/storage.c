@@ -22,8 +22,7 @@ int drill_vendor_open(struct drill_vendor **out, const struct drill_vendor_confi
 	else if (!strcmp(name, "exec"))
 		open_fn = drill_vendor_exec_open;
 	else if (!strcmp(name, "csi-snapshot"))
-		return drill_err(DRILL_EENV, "storage vendor %s is not built yet; this build has "
-				 "hostpath-copy, ebs-sim and exec", name);
+		open_fn = drill_vendor_csi_snapshot_open;
 	else
 		return drill_err(DRILL_EINPUT, "unknown storage vendor \"%s\" (expected hostpath-copy, "
 				 "ebs-sim, csi-snapshot or exec)", name);

@@ -17,7 +17,12 @@
  *
  * `exec` (a third-party vendor's plugin program; docs/vendor-exec.md): each operation is a call
  * of the program in the JSON protocol chaindrill-vendor-exec/1, with a time limit; the restored
- * copy is the `mount` the plugin answers, checked to lie inside the workspace. */
+ * copy is the `mount` the plugin answers, checked to lie inside the workspace.
+ *
+ * `csi-snapshot` (docs/vendor-csi-snapshot.md): backup = a VolumeSnapshot per claim through the
+ * Kubernetes API, waited for until readyToUse; restore = a new claim per replica from its
+ * snapshot (in the replica's zone when there are zones), waited for until Bound; it needs a
+ * cluster, so on the local platform it cannot be opened (DRILL_EENV). */
 #ifndef DRILL_STORAGE_STORAGE_H
 #define DRILL_STORAGE_STORAGE_H
 
@@ -32,6 +37,7 @@ struct drill_vendor_config {
 	const char *name;          /* hostpath-copy | ebs-sim | csi-snapshot | exec */
 	const char *program;       /* exec: the plugin, an absolute path (NULL otherwise) */
 	unsigned timeout_s;        /* exec: per plugin call */
+	const char *snapshot_class; /* csi-snapshot: the VolumeSnapshotClass (NULL: csi-hostpath-snapclass) */
 	const char *const *zones;  /* the nodes' availability zones; replica i runs in zones[i % n] */
 	size_t n_zones;
 };

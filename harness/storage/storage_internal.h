@@ -7,5 +7,6 @@
 int drill_vendor_hostpath_open(struct drill_vendor *v);
 int drill_vendor_ebs_sim_open(struct drill_vendor *v);
 int drill_vendor_exec_open(struct drill_vendor *v);
+int drill_vendor_csi_snapshot_open(struct drill_vendor *v);
 
 #endif
