@@ -173,8 +173,8 @@ printf '#!/bin/sh\nexit 1\n' >"$SCRATCH/acme-plugin.sh"
 expect_exit 3 "an exec program that is not executable" -- "$CHAINDRILL" vendor-check "$SCRATCH/acme.yaml" --workspace "$SCRATCH/ws-acme" --report-dir "$SCRATCH/r-acme"
 expect_grep "exec.program: .*: not an executable file$" "$SCRATCH/err" "it says so"
 printf 'name: csi\ndriver: csi-snapshot\ncapabilities: {snapshot: true}\n' >"$SCRATCH/csi.yaml"
-expect_exit 3 "a driver this build lacks" -- "$CHAINDRILL" vendor-check "$SCRATCH/csi.yaml" --workspace "$SCRATCH/ws-csi" --report-dir "$SCRATCH/r-csi"
-expect_grep "environment error: storage vendor csi-snapshot is not built" "$SCRATCH/err" "the unbuilt driver is named"
+expect_exit 3 "a driver that needs a cluster, on the local platform" -- "$CHAINDRILL" vendor-check "$SCRATCH/csi.yaml" --workspace "$SCRATCH/ws-csi" --report-dir "$SCRATCH/r-csi"
+expect_grep "environment error: storage vendor csi-snapshot needs a Kubernetes cluster" "$SCRATCH/err" "what is missing is named"
 expect_jq "$SCRATCH/r-csi/report.json" '.outcome == "error" and .capabilities[0].status == "error"' "the report says error"
 
 # --- usage ----------------------------------------------------------------------------------------
