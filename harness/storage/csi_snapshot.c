@@ -11,12 +11,13 @@
  *   source_root     the restored claim's volume on the host: a hostPath or local PV's path
  *   finish_restore  delete the restored claims; remove(name) deletes the snapshots
  *
- * It needs a cluster: the kubeconfig is the one kubectl would read ($KUBECONFIG, else
- * ~/.kube/config), and on the local platform, which has no API server, opening it is an
+ * It needs a cluster: on kind and minikube, the one the platform made (its kubeconfig in the
+ * workspace, platform/kube.h); on the local platform, which has no API server, opening it is an
  * environment error (exit 3). */
 #include "storage/storage_internal.h"
 
 #include "k8s/k8s.h"
+#include "platform/kube.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -356,8 +357,12 @@ int drill_vendor_csi_snapshot_open(struct drill_vendor *v)
 		return drill_err(DRILL_EENV, "storage vendor csi-snapshot needs a Kubernetes cluster "
 				 "with a CSI driver and the snapshot controller (platform kind or "
 				 "minikube); the local platform has none");
+	if (strcmp(plat, "kind") && strcmp(plat, "minikube"))
+		return drill_err(DRILL_EENV, "storage vendor csi-snapshot runs on the kind and minikube "
+				 "platforms, not on %s", plat);
+	const struct drill_kube *kb = v->platform->impl;
 	struct drill_kubeconfig kc;
-	int rc = drill_kubeconfig_load(&kc, NULL, NULL);
+	int rc = drill_kubeconfig_load(&kc, kb->kubeconfig, NULL);
 	if (rc)
 		return drill_err_wrap(rc, "storage vendor csi-snapshot");
 	struct csi *c = drill_xcalloc(1, sizeof(*c));

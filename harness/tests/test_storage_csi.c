@@ -5,6 +5,7 @@
 #include "helpers.h"
 #include "k8sfake.h"
 
+#include "platform/kube.h"
 #include "storage/storage.h"
 #include "util/bytes.h"
 #include "util/err.h"
@@ -28,6 +29,7 @@ struct env {
 	char *ws;
 	char *kubeconfig;
 	struct drill_platform plat;
+	struct drill_kube kube; /* what the vendor reads of a kind platform: its kubeconfig */
 	struct drill_vendor *v;
 };
 
@@ -45,8 +47,9 @@ static int setup(void **state)
 	e->fake = k8sfake_start(0);
 	e->ws = drill_test_scratch("csi");
 	e->kubeconfig = k8sfake_kubeconfig(e->fake, e->ws, NULL, "{token: csi-token}");
-	setenv("KUBECONFIG", e->kubeconfig, 1);
+	e->kube.kubeconfig = e->kubeconfig;
 	e->plat.ops = &kind_ops;
+	e->plat.impl = &e->kube;
 	e->plat.spec = (struct drill_cluster_spec){.namespace_ = "drill",
 						   .blockchain_id = "blockchain-1",
 						   .replicas = 1,
@@ -60,7 +63,6 @@ static int teardown(void **state)
 	struct env *e = *state;
 	drill_vendor_destroy(e->v);
 	k8sfake_stop(e->fake);
-	unsetenv("KUBECONFIG");
 	free(e->kubeconfig);
 	free(e->ws);
 	free(e);
@@ -92,7 +94,7 @@ static void test_refused_without_cluster(void **state)
 	assert_int_equal(drill_vendor_open(&e->v, &vc, e->ws, &e->plat), DRILL_EENV);
 	assert_non_null(strstr(drill_err_last(), "csi-snapshot needs a Kubernetes cluster"));
 	e->plat.ops = &kind_ops;
-	setenv("KUBECONFIG", "/nonexistent/kubeconfig", 1);
+	e->kube.kubeconfig = "/nonexistent/kubeconfig"; /* the cluster was never made */
 	assert_int_equal(drill_vendor_open(&e->v, &vc, e->ws, &e->plat), DRILL_EENV);
 	assert_non_null(strstr(drill_err_last(),
 			       "storage vendor csi-snapshot: no kubeconfig at /nonexistent"));
