@@ -92,7 +92,9 @@ int drill_k8s_watch(struct drill_k8s *k, const char *collection_path, const char
 /* Wait until `pred(items, arg)` returns 1 for the list of a collection (list, then watch and
  * re-evaluate on every event, relisting after a 410), for at most timeout_ms. `what` names the
  * wait for the timeout message: "timed out after 120 s waiting for <what>; last seen: <detail>",
- * where detail is what pred last wrote into `detail` (may stay empty). */
+ * where detail is what pred last wrote into `detail` (may stay empty). pred returns 0 to go on
+ * waiting, or a negative DRILL_E* code (with its message set) to end the wait with that error at
+ * once, as a VolumeSnapshot's status.error does. */
 typedef int (*drill_k8s_pred_fn)(json_t *items, void *arg, char *detail, size_t detail_len);
 int drill_k8s_wait(struct drill_k8s *k, const char *collection_path, const char *label_selector,
 		   long timeout_ms, const char *what, drill_k8s_pred_fn pred, void *arg);
