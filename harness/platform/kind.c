@@ -25,6 +25,15 @@ static char *kind_node_volumes(struct drill_platform *p, int i)
 	return drill_xasprintf("%s/zone-%c", p->workspace, 'a' + (int)((size_t)i % kb->n_zones));
 }
 
+static char *kind_node_csi_data(struct drill_platform *p, int i)
+{
+	struct drill_kube *kb = drill_kube_of(p);
+	if (!zoned(kb))
+		return drill_xasprintf("%s/csi-hostpath-data", p->workspace);
+	return drill_xasprintf("%s/csi-zone-%c", p->workspace,
+			       'a' + (int)((size_t)i % kb->n_zones));
+}
+
 /* kind-config/single-node.yaml or three-zones.yaml, with this workspace's directories. */
 static char *kind_config(struct drill_platform *p)
 {
@@ -36,16 +45,19 @@ static char *kind_config(struct drill_platform *p)
 	drill_buf_append(&b, head, strlen(head));
 	free(head);
 	for (size_t k = 0; k < (zoned(kb) ? kb->n_zones : 1); k++) {
-		char *dir = kind_node_volumes(p, (int)k);
+		char *dir = kind_node_volumes(p, (int)k), *csi = kind_node_csi_data(p, (int)k);
 		char *node = zoned(kb) ? drill_xasprintf("  - role: worker\n    labels: "
 							 "{topology.kubernetes.io/zone: %s}\n",
 							 kb->zones[k])
 				       : drill_xstrdup("");
 		char *mount = drill_xasprintf("%s    extraMounts:\n      - {hostPath: %s, "
-					      "containerPath: " DRILL_KUBE_NODE_VOLUMES "}\n",
-					      node, dir);
+					      "containerPath: " DRILL_KUBE_NODE_VOLUMES "}\n"
+					      "      - {hostPath: %s, "
+					      "containerPath: " DRILL_KUBE_NODE_CSI_DATA "}\n",
+					      node, dir, csi);
 		drill_buf_append(&b, mount, strlen(mount));
 		free(dir);
+		free(csi);
 		free(node);
 		free(mount);
 	}
@@ -122,4 +134,5 @@ const struct drill_kube_flavor drill_kube_kind = {
 	.binding_mode = "WaitForFirstConsumer",
 	.prepare_storage = kind_prepare_storage,
 	.node_volumes = kind_node_volumes,
+	.node_csi_data = kind_node_csi_data,
 };

@@ -163,6 +163,39 @@ static int kube_volume_root(struct drill_platform *p, int i, char **out)
 	return 0;
 }
 
+/* node_path with `prefix` as a leading directory: what follows it ("" or "/..."), else NULL. */
+static const char *under(const char *node_path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	if (strncmp(node_path, prefix, n) || (node_path[n] && node_path[n] != '/'))
+		return NULL;
+	return node_path + n;
+}
+
+int drill_kube_host_path(struct drill_platform *p, int i, const char *node_path, char **out)
+{
+	struct drill_kube *kb = drill_kube_of(p);
+	*out = NULL;
+	if (node_path[0] != '/' || strstr(node_path, "/../") ||
+	    (strlen(node_path) >= 3 && !strcmp(node_path + strlen(node_path) - 3, "/..")))
+		return drill_err(DRILL_EINPUT, "node path \"%s\" is not an absolute path without "
+				 "\"..\"", node_path);
+	const char *rest = under(node_path, DRILL_KUBE_NODE_VOLUMES);
+	char *dir = NULL;
+	if (rest)
+		dir = kb->fl->node_volumes(p, i);
+	else if ((rest = under(node_path, DRILL_KUBE_NODE_CSI_DATA)) && kb->fl->node_csi_data)
+		dir = kb->fl->node_csi_data(p, i);
+	if (!dir)
+		return drill_err(DRILL_EENV, "%s of replica %d's node is not mounted from the host "
+				 "(platform %s mounts %s%s)", node_path, i, kb->fl->name,
+				 DRILL_KUBE_NODE_VOLUMES, kb->fl->node_csi_data ? " and "
+				 DRILL_KUBE_NODE_CSI_DATA : "");
+	*out = drill_xasprintf("%s%s", dir, rest);
+	free(dir);
+	return 0;
+}
+
 /* --- Volumes' owners ---------------------------------------------------------------------------- */
 
 /* chown -R replica i's volume inside its node: to us (`to_us`), or to the pods' user. */
@@ -642,6 +675,10 @@ int drill_platform_kube_open(struct drill_platform **out, const struct drill_kub
 	for (int i = 0; i < spec->replicas && !rc; i++) {
 		char *dir = fl->node_volumes(p, i);
 		rc = drill_fs_mkdir_p(dir, 0755);
+		free(dir);
+		dir = fl->node_csi_data ? fl->node_csi_data(p, i) : NULL;
+		if (!rc && dir)
+			rc = drill_fs_mkdir_p(dir, 0755);
 		free(dir);
 	}
 	if (!rc)

@@ -11,6 +11,8 @@
  *
  *   <ws>/hostpath-provisioner/          the node's /tmp/hostpath-provisioner (kind: zone-a..c on
  *                                       the three-zone config)
+ *   <ws>/csi-hostpath-data/             kind: the node's /var/lib/csi-hostpath-data, where the
+ *                                       CSI hostpath driver keeps its volumes (csi-zone-a..c)
  *   <ws>/platform/kubeconfig            the cluster's kubeconfig (the user's is not touched)
  *   <ws>/platform/commands.log          every command run, one line each ("$ helm upgrade ...")
  *   <ws>/logs/<tool>.log                the commands' output; port-forward-<i>.log per replica */
@@ -23,6 +25,7 @@
 #include <sys/types.h>
 
 #define DRILL_KUBE_NODE_VOLUMES "/tmp/hostpath-provisioner"
+#define DRILL_KUBE_NODE_CSI_DATA "/var/lib/csi-hostpath-data" /* csi-driver-host-path's state */
 #define DRILL_KUBE_IMAGE "chaindrill/replica:dev"
 #define DRILL_KUBE_POD_UID 10001u /* the chart's securityContext.runAsUser/runAsGroup */
 #define DRILL_KUBE_MAX_ARGS 48
@@ -42,6 +45,9 @@ struct drill_kube_flavor {
 	int (*prepare_storage)(struct drill_platform *p);
 	/* Host directory that is replica i's node's /tmp/hostpath-provisioner (malloc'd). */
 	char *(*node_volumes)(struct drill_platform *p, int i);
+	/* Host directory that is replica i's node's /var/lib/csi-hostpath-data, where the CSI
+	 * hostpath driver keeps each volume as <volumeHandle>/ (malloc'd); NULL: not mounted. */
+	char *(*node_csi_data)(struct drill_platform *p, int i);
 };
 
 struct drill_kube {
@@ -64,6 +70,10 @@ struct drill_kube *drill_kube_of(struct drill_platform *p);
  * <ws>/logs/<argv[0]>.log and the command to commands.log. A tool that is not there is DRILL_EENV;
  * one that fails is DRILL_EFAIL naming the command, its exit status and the log's last lines. */
 int drill_kube_tool(struct drill_platform *p, long timeout_ms, const char *const argv[]);
+/* The host path of `node_path` on replica i's node, through the directories the node mounts from
+ * the host (malloc'd). DRILL_EENV naming the path when it lies outside them; DRILL_EINPUT when it
+ * has a ".." component (an API object must not lead a copy out of the mounts). */
+int drill_kube_host_path(struct drill_platform *p, int i, const char *node_path, char **out);
 /* Write `text` to <ws>/platform/<name> and return its path (malloc'd), or NULL on error. */
 char *drill_kube_write_file(struct drill_platform *p, const char *name, const char *text);
 

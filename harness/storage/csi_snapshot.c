@@ -270,12 +270,40 @@ static int csi_restore(struct drill_vendor *v, const char *name)
 	return rc;
 }
 
-/* Where the restored claim's volume is on the host: only hostPath and local volumes have a path
- * chaindrill can read; a CSI volume's files are the driver's, on a node. */
+/* Where the restored claim's volume is on the host. Its PV names a path on a node: a hostPath or
+ * local volume's path, or for the CSI hostpath driver <its state dir>/<volumeHandle>. The
+ * platform mounts those node directories from the workspace (platform/kube.h), and maps the
+ * node's path to the host's; a volume of any other driver has files chaindrill cannot reach. */
+static int pv_node_path(const json_t *pv, char **out)
+{
+	json_t *spec = json_object_get(pv, "spec");
+	const char *host = json_string_value(json_object_get(json_object_get(spec, "hostPath"),
+							     "path"));
+	if (!host)
+		host = json_string_value(json_object_get(json_object_get(spec, "local"), "path"));
+	if (host) {
+		*out = drill_xstrdup(host);
+		return 0;
+	}
+	json_t *csi = json_object_get(spec, "csi");
+	const char *driver = json_string_value(json_object_get(csi, "driver"));
+	const char *handle = json_string_value(json_object_get(csi, "volumeHandle"));
+	if (driver && handle && !strcmp(driver, "hostpath.csi.k8s.io") && handle[0] &&
+	    !strchr(handle, '/') && strcmp(handle, "..") && strcmp(handle, ".")) {
+		*out = drill_xasprintf(DRILL_KUBE_NODE_CSI_DATA "/%s", handle);
+		return 0;
+	}
+	return drill_err(DRILL_EENV, "volume %s is a %s volume (%s); chaindrill reaches the files of "
+			 "hostPath and local volumes and of the CSI hostpath driver "
+			 "(hostpath.csi.k8s.io) only",
+			 json_string_value(json_object_get(json_object_get(pv, "metadata"), "name")),
+			 csi ? "CSI" : "non-hostPath", driver ? driver : "unknown");
+}
+
 static int csi_source_root(struct drill_vendor *v, const char *name, int i, char **out)
 {
 	struct csi *c = csi_of(v);
-	char *claim, *path;
+	char *claim, *path, *node = NULL;
 	int rc = object_name(&claim, v, i, "from-", name);
 	if (rc)
 		return rc;
@@ -292,20 +320,13 @@ static int csi_source_root(struct drill_vendor *v, const char *name, int i, char
 		rc = drill_k8s_get(c->k, path, &pv);
 		free(path);
 	}
-	json_t *spec = json_object_get(pv, "spec");
-	const char *host = json_string_value(json_object_get(json_object_get(spec, "hostPath"),
-							     "path"));
-	if (!host)
-		host = json_string_value(json_object_get(json_object_get(spec, "local"), "path"));
-	json_t *csi = json_object_get(spec, "csi");
-	if (!rc && host)
-		*out = drill_xstrdup(host);
-	else if (!rc)
-		rc = drill_err(DRILL_EENV, "csi-snapshot: volume %s of claim %s/%s is a %s volume "
-				 "(%s); its files are on a node, and reaching them needs the kind or "
-				 "minikube platform's node access, which this build does not have",
-				 vol, c->ns, claim, csi ? "CSI" : "non-hostPath",
-				 csi ? json_string_value(json_object_get(csi, "driver")) : "unknown");
+	if (!rc)
+		rc = pv_node_path(pv, &node);
+	if (!rc)
+		rc = drill_kube_host_path(v->platform, i, node, out);
+	if (rc)
+		drill_err_wrap(rc, "csi-snapshot: claim %s/%s", c->ns, claim);
+	free(node);
 	json_decref(pv);
 	json_decref(pvc);
 	free(claim);

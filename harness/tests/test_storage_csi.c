@@ -213,22 +213,47 @@ static void test_restore_in_zone(void **state)
 	}
 }
 
+/* The restored claim's files on the host: the node path its PV names, through the directories
+ * the kind node mounts from the workspace. */
 static void test_source_root(void **state)
 {
 	struct env *e = *state;
+	e->kube.fl = &drill_kube_kind;
+	e->plat.workspace = e->ws;
 	k8sfake_reply(e->fake, "GET", NS "/persistentvolumeclaims/" CLAIM, 200,
 		      "csi/pvc-from-b1-bound.json");
-	k8sfake_reply(e->fake, "GET", "/api/v1/persistentvolumes/" VOL, 200, "csi/pv-hostpath.json");
-	k8sfake_reply(e->fake, "GET", "/api/v1/persistentvolumes/" VOL, 200, "csi/pv-csi.json");
+	static const char *const pvs[] = {"pv-hostpath", "pv-csi", "pv-ebs",
+					  "pv-hostpath-elsewhere", "pv-hostpath-dotdot"};
+	for (size_t k = 0; k < sizeof(pvs) / sizeof(pvs[0]); k++) {
+		char *file = drill_xasprintf("csi/%s.json", pvs[k]);
+		k8sfake_reply(e->fake, "GET", "/api/v1/persistentvolumes/" VOL, 200, file);
+		free(file);
+	}
 	open_vendor(e, NULL, NULL, 0);
-	char *path = NULL;
+	char *path = NULL, *want = drill_xasprintf("%s/hostpath-provisioner/drill/" CLAIM, e->ws);
 	assert_drill_ok(e->v->ops->source_root(e->v, "b1", 0, &path));
-	assert_string_equal(path, "/tmp/hostpath-provisioner/drill/" CLAIM);
+	assert_string_equal(path, want);
 	free(path);
+	free(want);
+
+	want = drill_xasprintf("%s/csi-hostpath-data/9f1e2d3c-4b5a-11ef-8c7d-0242ac120003", e->ws);
+	assert_drill_ok(e->v->ops->source_root(e->v, "b1", 0, &path));
+	assert_string_equal(path, want);
+	free(path);
+	free(want);
+
 	path = NULL;
 	assert_int_equal(e->v->ops->source_root(e->v, "b1", 0, &path), DRILL_EENV);
 	assert_null(path);
-	assert_non_null(strstr(drill_err_last(), "is a CSI volume (hostpath.csi.k8s.io)"));
+	assert_non_null(strstr(drill_err_last(), "is a CSI volume (ebs.csi.aws.com)"));
+
+	assert_int_equal(e->v->ops->source_root(e->v, "b1", 0, &path), DRILL_EENV);
+	assert_non_null(strstr(drill_err_last(), "/var/local-path-provisioner/pvc-a7d3c1e9_drill_"));
+	assert_non_null(strstr(drill_err_last(), "is not mounted from the host"));
+
+	assert_int_equal(e->v->ops->source_root(e->v, "b1", 0, &path), DRILL_EINPUT);
+	assert_null(path);
+	assert_non_null(strstr(drill_err_last(), "without \"..\""));
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
