@@ -24,6 +24,7 @@
  * so a failed snapshot leaves no half-recorded backup; a failed restore forgets any earlier
  * restore of that name, so no checkpoint is taken from a copy the plugin did not vouch for. */
 #include "storage/storage_internal.h"
+#include "storage/exec_reply.h"
 
 #include "util/bytes.h"
 #include "util/err.h"
@@ -212,6 +213,59 @@ static int check_common(json_t *resp, const char **why)
 	return 0;
 }
 
+/* Judge a plugin's reply (docs/vendor-exec.md): the exit status and `ok` must agree, the
+ * response must be one JSON object with the common fields and this protocol. */
+int drill_exec_judge_reply(json_t **resp_out, const char *label, const char *data, size_t len,
+			   int status, const char *tail)
+{
+	json_error_t je;
+	json_t *resp = NULL;
+	const char *why = NULL;
+	char *what = NULL;
+	int rc = 0;
+	*resp_out = NULL;
+	int exit_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	char *status_text = drill_xstrdup(drill_proc_status_str(status));
+	if (len == 0)
+		why = "it printed no response";
+	else if (!(resp = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je)))
+		what = drill_xasprintf("its response is not valid JSON (line %d column %d: %s)",
+				       je.line, je.column, je.text);
+	else
+		check_common(resp, &why);
+	const char *pv = json_string_value(json_object_get(resp, "protocolVersion"));
+	int ok = json_is_true(json_object_get(resp, "ok"));
+	const char *perr = json_string_value(json_object_get(resp, "error"));
+	char *perr_line = perr ? one_line(perr, strlen(perr), 0) : NULL;
+	if (!exit_ok) {
+		/* A failure; its JSON error (any protocol version) says why when there is one. */
+		if (perr_line)
+			rc = drill_err(DRILL_EFAIL, "%s: failed (%s): %s%s", label, status_text,
+				       perr_line, tail);
+		else
+			rc = drill_err(DRILL_EFAIL, "%s: %s%s%s", label, status_text,
+				       ok ? " although its response says ok:true" : "", tail);
+	} else if (why || what) {
+		rc = drill_err(DRILL_EFAIL, "%s: %s%s", label, what ? what : why, tail);
+	} else if (strcmp(pv, EXEC_PROTOCOL)) {
+		char *pvl = one_line(pv, strlen(pv), 0);
+		rc = drill_err(DRILL_EFAIL, "%s: it speaks protocol \"%s\"; this chaindrill speaks %s "
+			       "(docs/vendor-exec.md)%s", label, pvl, EXEC_PROTOCOL,
+			       perr_line ? "" : tail);
+		free(pvl);
+	} else if (!ok) {
+		rc = drill_err(DRILL_EFAIL, "%s: failed: %s%s", label,
+			       perr_line ? perr_line : "ok:false without an \"error\"", tail);
+	} else {
+		*resp_out = json_incref(resp);
+	}
+	free(perr_line);
+	free(status_text);
+	json_decref(resp);
+	free(what);
+	return rc;
+}
+
 /* Run one call: write the request, spawn, read, judge. On success c->resp holds the response
  * (ok:true, this protocol). Every call is recorded in the manifest, whatever its outcome. */
 static int run_call(struct drill_vendor *v, struct exec_call *c, json_t *req)
@@ -223,8 +277,7 @@ static int run_call(struct drill_vendor *v, struct exec_call *c, json_t *req)
 	char *req_path = drill_xasprintf("%s/%s.request.json", x->calls_dir, base);
 	char *out_path = drill_xasprintf("%s/%s.stdout", x->calls_dir, base);
 	char *label = call_label(v, c);
-	char *tail = NULL, *what = NULL;
-	json_t *resp = NULL;
+	char *tail = NULL;
 	struct drill_buf out;
 	drill_buf_init(&out, EXEC_OUTPUT_CAP);
 	c->resp = NULL;
@@ -289,46 +342,8 @@ static int run_call(struct drill_vendor *v, struct exec_call *c, json_t *req)
 		goto record;
 	}
 
-	/* Judge the response. The exit status and `ok` must agree. */
-	json_error_t je;
-	const char *why = NULL;
-	int exit_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	char *status_text = drill_xstrdup(drill_proc_status_str(status));
-	if (out.len == 0)
-		why = "it printed no response";
-	else if (!(resp = json_loadb((const char *)out.data, out.len, JSON_REJECT_DUPLICATES, &je)))
-		what = drill_xasprintf("its response is not valid JSON (line %d column %d: %s)",
-				       je.line, je.column, je.text);
-	else
-		check_common(resp, &why);
-	const char *pv = json_string_value(json_object_get(resp, "protocolVersion"));
-	int ok = json_is_true(json_object_get(resp, "ok"));
-	const char *perr = json_string_value(json_object_get(resp, "error"));
-	char *perr_line = perr ? one_line(perr, strlen(perr), 0) : NULL;
-	if (!exit_ok) {
-		/* A failure; its JSON error (any protocol version) says why when there is one. */
-		if (perr_line)
-			rc = drill_err(DRILL_EFAIL, "%s: failed (%s): %s%s", label, status_text,
-				       perr_line, tail);
-		else
-			rc = drill_err(DRILL_EFAIL, "%s: %s%s%s", label, status_text,
-				       ok ? " although its response says ok:true" : "", tail);
-	} else if (why || what) {
-		rc = drill_err(DRILL_EFAIL, "%s: %s%s", label, what ? what : why, tail);
-	} else if (strcmp(pv, EXEC_PROTOCOL)) {
-		char *pvl = one_line(pv, strlen(pv), 0);
-		rc = drill_err(DRILL_EFAIL, "%s: it speaks protocol \"%s\"; this chaindrill speaks %s "
-			       "(docs/vendor-exec.md)%s", label, pvl, EXEC_PROTOCOL,
-			       perr_line ? "" : tail);
-		free(pvl);
-	} else if (!ok) {
-		rc = drill_err(DRILL_EFAIL, "%s: failed: %s%s", label,
-			       perr_line ? perr_line : "ok:false without an \"error\"", tail);
-	} else {
-		c->resp = json_incref(resp);
-	}
-	free(perr_line);
-	free(status_text);
+	rc = drill_exec_judge_reply(&c->resp, label, (const char *)out.data, out.len, status,
+				    tail);
 
 record:;
 	json_t *rec = json_pack("{s:I,s:s,s:o,s:f,s:s,s:s,s:s}", "seq", (json_int_t)seq,
@@ -347,10 +362,8 @@ record:;
 		json_decref(c->resp);
 		c->resp = NULL;
 	}
-	json_decref(resp);
 	json_decref(req);
 	drill_buf_free(&out);
-	free(what);
 	free(tail);
 	free(label);
 	free(base);
@@ -408,7 +421,7 @@ static json_t *volumes_json(struct drill_vendor *v, json_t *backup)
 /* The per-volume answers of snapshot and restore: one object per volume, each index once, with
  * a non-negative integer `bytes`. Returns them ordered by index (new reference) or NULL with
  * *why (malloc'd). */
-static json_t *answer_volumes(json_t *resp, int n, char **why)
+json_t *drill_exec_answer_volumes(json_t *resp, int n, char **why)
 {
 	json_t *vols = json_object_get(resp, "volumes");
 	if (!json_is_array(vols)) {
@@ -461,7 +474,7 @@ static int exec_backup(struct drill_vendor *v, const char *name)
 	json_t *vols = volumes_json(v, NULL);
 	rc = run_call(v, &c, request(v, "snapshot", name, json_incref(vols)));
 	char *why = NULL;
-	json_t *got = rc ? NULL : answer_volumes(c.resp, n, &why);
+	json_t *got = rc ? NULL : drill_exec_answer_volumes(c.resp, n, &why);
 	uint64_t total = 0;
 	for (int i = 0; got && i < n && !why; i++) {
 		json_t *a = json_array_get(got, (size_t)i), *vol = json_array_get(vols, (size_t)i);
@@ -609,7 +622,7 @@ static int exec_restore(struct drill_vendor *v, const char *name)
 	struct exec_call c = {"restore", name, NULL};
 	rc = run_call(v, &c, request(v, "restore", name, volumes_json(v, backup)));
 	char *why = NULL;
-	json_t *got = rc ? NULL : answer_volumes(c.resp, n, &why);
+	json_t *got = rc ? NULL : drill_exec_answer_volumes(c.resp, n, &why);
 	json_t *mounts = json_array();
 	uint64_t total = 0;
 	for (int i = 0; got && i < n && !why; i++) {
