@@ -28,7 +28,9 @@ const char *fuzz_dir(void)
 		base = getenv("TMPDIR");
 	if (!base || !*base)
 		base = "/tmp";
-	if (drill_fs_mkdir_p(base, 0700) != 0) {
+	/* 0755: the scratch root is shared with tests whose replicas run as another user and must
+	 * get through it; this process's own directory below is mkdtemp's 0700. */
+	if (drill_fs_mkdir_p(base, 0755) != 0) {
 		fprintf(stderr, "fuzz: %s\n", drill_err_last());
 		abort();
 	}
