@@ -272,6 +272,8 @@ static int copy_checkpoint(struct drill *d, const struct drill_step *st, int i, 
 	struct drill_copy_opts co = DRILL_COPY_RUNBOOK; /* cp -r -L -p */
 	co.bytes_copied = bytes;
 	co.files_copied = files;
+	/* -L follows links: only to what lies inside the restored volume (docs/containment.md) */
+	co.confine = src_root;
 	if (variant & DRILL_COPY_NO_FOLLOW) {
 		co.follow_links = 0;
 		json_object_set_new(dev, "followLinks", json_false());

@@ -912,6 +912,93 @@ static void test_copy_follow_links(void **state)
 }
 
 /* Nothing kept: modes as created (umask 022), times and owners the copier's. */
+/* cp -L confined to a volume: links that resolve inside it are followed (the runbook's -L), a
+ * link that leads outside fails the copy naming the link and its target, and nothing it points to
+ * is copied; copies that recreate links (cp -a: the vendors' backup and restore copies) keep the
+ * link as a link and read nothing outside. */
+static void test_copy_confined(void **state)
+{
+	(void)state;
+	char *dir = drill_test_scratch("copy_confined");
+	mk(dir, "vol", 0755);
+	mk(dir, "vol/db", 0755);
+	mk(dir, "vol/db/ckpt", 0755);
+	put_str(dir, "vol/db/000007.sst", "live sst");
+	put_str(dir, "vol/db/ckpt/CURRENT", "MANIFEST-1");
+	sym(dir, "vol/db/ckpt/000007.sst", "../000007.sst");   /* inside: followed */
+	mk(dir, "outside", 0755);
+	put_str(dir, "outside/shadow", "root:secret");
+	char *vol = at(dir, "vol"), *src = at(dir, "vol/db/ckpt"), *shadow = at(dir, "outside/shadow");
+	struct drill_copy_opts o = DRILL_COPY_RUNBOOK;
+	o.confine = vol;
+	mk(dir, "out1", 0755);
+	char *dst = at(dir, "out1");
+	assert_drill_ok(drill_fs_copy_contents(src, dst, &o));
+	assert_content(dir, "out1/000007.sst", "live sst");
+	assert_false(S_ISLNK(lst(dir, "out1/000007.sst").st_mode));
+	free(dst);
+	/* an absolute link and a relative one that climbs out: refused, by name and target */
+	const char *escapes[][2] = {{"vol/db/ckpt/999999.sst", NULL},
+				    {"vol/db/ckpt/999998.sst", "../../../outside/shadow"},
+				    {"vol/db/ckpt/sub", "../../../outside"}};
+	for (size_t k = 0; k < sizeof(escapes) / sizeof(escapes[0]); k++) {
+		const char *target = escapes[k][1] ? escapes[k][1] : shadow;
+		sym(dir, escapes[k][0], target);
+		char *name = drill_xasprintf("out-esc%zu", k);
+		mk(dir, name, 0755);
+		dst = at(dir, name);
+		assert_int_equal(drill_fs_copy_contents(src, dst, &o), DRILL_EINPUT);
+		char *link = at(dir, escapes[k][0]);
+		if (!strstr(drill_err_last(), link) || !strstr(drill_err_last(), target) ||
+		    !strstr(drill_err_last(), "outside the volume"))
+			fail_msg("unclear refusal: %s", drill_err_last());
+		free(link);
+		char *esc = drill_xasprintf("%s/%s", name, strrchr(escapes[k][0], '/') + 1);
+		assert_false(exists(dir, esc));
+		free(esc);
+		/* the same through copy_tree */
+		char *tree = drill_xasprintf("%s/t", dst);
+		assert_int_equal(drill_fs_copy_tree(src, tree, &o), DRILL_EINPUT);
+		free(tree);
+		free(dst);
+		free(name);
+		char *l = at(dir, escapes[k][0]);
+		assert_int_equal(unlink(l), 0);
+		free(l);
+	}
+	/* a source that is itself a link leading out of the volume */
+	sym(dir, "vol/db/ckpt-out", "../../outside");
+	char *lsrc = at(dir, "vol/db/ckpt-out");
+	mk(dir, "out-top", 0755);
+	dst = at(dir, "out-top");
+	assert_int_equal(drill_fs_copy_contents(lsrc, dst, &o), DRILL_EINPUT);
+	assert_int_equal(count_entries(dst), 0);
+	free(dst);
+	/* cp -a (no -L): the escaping link is copied as a link, nothing outside is read */
+	sym(dir, "vol/db/ckpt/999999.sst", shadow);
+	struct drill_copy_opts a = DRILL_COPY_ARCHIVE;
+	uint64_t bytes = 0;
+	a.bytes_copied = &bytes;
+	a.confine = vol; /* ignored without follow_links */
+	dst = at(dir, "out-archive");
+	assert_drill_ok(drill_fs_copy_tree(src, dst, &a));
+	assert_true(S_ISLNK(lst(dir, "out-archive/999999.sst").st_mode));
+	assert_int_equal(bytes, strlen("MANIFEST-1"));
+	free(dst);
+	/* without a confinement root, -L follows wherever the link leads (as cp -L) */
+	o.confine = NULL;
+	mk(dir, "out-free", 0755);
+	dst = at(dir, "out-free");
+	assert_drill_ok(drill_fs_copy_contents(src, dst, &o));
+	assert_content(dir, "out-free/999999.sst", "root:secret");
+	free(dst);
+	free(lsrc);
+	free(vol);
+	free(src);
+	free(shadow);
+	free(dir);
+}
+
 static void test_copy_keeps_nothing(void **state)
 {
 	(void)state;
@@ -1401,6 +1488,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_remove_contents, teardown),
 		cmocka_unit_test_teardown(test_copy_archive, teardown),
 		cmocka_unit_test_teardown(test_copy_follow_links, teardown),
+		cmocka_unit_test_teardown(test_copy_confined, teardown),
 		cmocka_unit_test_teardown(test_copy_keeps_nothing, teardown),
 		cmocka_unit_test_teardown(test_copy_refusals, teardown),
 		cmocka_unit_test_teardown(test_copy_single_file, teardown),

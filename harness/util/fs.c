@@ -481,6 +481,7 @@ struct copy_ctx {
 	size_t depth, stack_cap;
 	uint64_t bytes, files;
 	char *buf;
+	char *confine; /* realpath of o->confine, or NULL */
 };
 
 static size_t link_hash(dev_t dev, ino_t ino)
@@ -519,6 +520,7 @@ static void ctx_free(struct copy_ctx *c)
 	}
 	free(c->stack);
 	free(c->buf);
+	free(c->confine);
 }
 
 static int copy_err(const char *src, const char *dst, const char *what, int err)
@@ -798,10 +800,60 @@ static int copy_dir(struct copy_ctx *c, const char *src, const char *dst, const 
 	return rc;
 }
 
+/* 1 if real path `real` is `root` or lies below it (both real paths). */
+static int path_within(const char *real, const char *root)
+{
+	size_t n = strlen(root);
+	return !strcmp(real, root) || (!strncmp(real, root, n) && (real[n] == '/' || n == 1));
+}
+
+/* Under follow_links with a confinement root: refuse a symbolic link whose real target lies
+ * outside it, before it is followed. Not a link, or no root: nothing to check. */
+static int check_link_confined(struct copy_ctx *c, const char *src)
+{
+	struct stat lb;
+	if (!c->confine || !c->o->follow_links || lstat(src, &lb) != 0 || !S_ISLNK(lb.st_mode))
+		return 0;
+	char target[PATH_MAX];
+	ssize_t n = readlink(src, target, sizeof(target) - 1);
+	target[n < 0 ? 0 : n] = '\0';
+	char *real = realpath(src, NULL);
+	int rc = 0;
+	if (!real) /* dangling: the stat that follows says so */
+		return 0;
+	if (!path_within(real, c->confine))
+		rc = drill_err(DRILL_EINPUT, "symbolic link %s points to %s (%s), outside the "
+			       "volume %s: refusing to follow it (cp -L would copy what it points "
+			       "to)", src, target, real, c->confine);
+	free(real);
+	return rc;
+}
+
+/* Set up the confinement root of a copy: its real path, and the source must lie inside it. */
+static int confine_init(struct copy_ctx *c, const char *src)
+{
+	if (!c->o->confine || !c->o->follow_links)
+		return 0;
+	c->confine = realpath(c->o->confine, NULL);
+	if (!c->confine)
+		return drill_err(DRILL_EFAIL, "copy %s: %s: %s", src, c->o->confine,
+				 strerror(errno));
+	int rc = check_link_confined(c, src);
+	char *rs = rc ? NULL : realpath(src, NULL);
+	if (rs && !path_within(rs, c->confine))
+		rc = drill_err(DRILL_EINPUT, "copy %s: it lies at %s, outside the volume %s", src,
+			       rs, c->confine);
+	free(rs);
+	return rc;
+}
+
 static int copy_entry(struct copy_ctx *c, const char *src, const char *dst)
 {
 	struct stat sb;
 	run_hook(DRILL_FS_HOOK_LISTED, src);
+	int rc0 = check_link_confined(c, src);
+	if (rc0)
+		return rc0;
 	int r = c->o->follow_links ? stat(src, &sb) : lstat(src, &sb);
 	if (r != 0) {
 		int err = errno;
@@ -853,8 +905,7 @@ static int check_not_inside(const char *src, const char *dst_dir)
 	char *rs = realpath(src, NULL), *rd = realpath(dst_dir, NULL);
 	int rc = 0;
 	if (rs && rd) {
-		size_t n = strlen(rs);
-		if (!strcmp(rs, rd) || (!strncmp(rd, rs, n) && (rd[n] == '/' || n == 1)))
+		if (path_within(rd, rs))
 			rc = drill_err(DRILL_EINPUT, "copy %s to %s: cannot copy a directory into "
 				       "itself", src, dst_dir);
 	}
@@ -895,6 +946,8 @@ int drill_fs_copy_tree(const char *src, const char *dst, const struct drill_copy
 	free(parent);
 	free(name);
 	if (!rc)
+		rc = confine_init(&c, src);
+	if (!rc)
 		rc = copy_entry(&c, src, dst);
 cleanup:
 	report_counts(&c, o);
@@ -915,6 +968,8 @@ int drill_fs_copy_contents(const char *src, const char *dst, const struct drill_
 		goto cleanup;
 	}
 	rc = check_not_inside(src, dst);
+	if (!rc)
+		rc = confine_init(&c, src);
 	if (rc)
 		goto cleanup;
 	struct stat sb;

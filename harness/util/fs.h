@@ -47,12 +47,18 @@ struct drill_copy_opts {
 	 * directory loses SST files to compaction mid-copy. Only ENOENT, and never the top-level
 	 * source; a dangling symlink under follow_links is still an error. */
 	int skip_vanished;
+	/* Under follow_links: the directory (the restored volume) every followed symbolic link must
+	 * resolve inside. A link whose real target lies outside it (a checkpoint planted with a link
+	 * to /etc/shadow, which cp -L would copy into the replica) fails the copy with DRILL_EINPUT
+	 * naming the link and its target, before anything it points to is read; so does a source
+	 * outside it. NULL: links are followed wherever they lead. */
+	const char *confine;
 };
 /* What `cp -a` keeps, and what `cp -r -L -p` keeps (the runbook's checkpoint copy). */
-#define DRILL_COPY_ARCHIVE  ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL, 0})
-#define DRILL_COPY_RUNBOOK  ((struct drill_copy_opts){1, 0, 1, 1, 1, NULL, NULL, 0})
+#define DRILL_COPY_ARCHIVE  ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL, 0, NULL})
+#define DRILL_COPY_RUNBOOK  ((struct drill_copy_opts){1, 0, 1, 1, 1, NULL, NULL, 0, NULL})
 /* `cp -a` of a directory that is being written to (a running database). */
-#define DRILL_COPY_LIVE     ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL, 1})
+#define DRILL_COPY_LIVE     ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL, 1, NULL})
 
 /* Copy the tree `src` to `dst` (dst must not exist; it is created with src's attributes). Regular
  * files are cloned (FICLONE) where the filesystem can, else copied with copy_file_range, else
