@@ -23,7 +23,12 @@ extern const struct drill_fault_kind drill_fault_kill_replica;
 extern const struct drill_fault_kind drill_fault_torn_live_snapshot;
 extern const struct drill_fault_kind drill_fault_disk_pressure;
 extern const struct drill_fault_kind drill_fault_driver_crash;
+extern const struct drill_fault_kind drill_fault_symlink_escape;
 
+/* Every parameter of the step is `seed` or one of `allowed` (NULL-terminated); DRILL_EINPUT with
+ * FILE:LINE:COL naming the unknown one otherwise. */
+int drill_fault_check_keys(const struct drill_step *st, const struct drill_scenario *sc,
+			   const char *const *allowed);
 /* A fault parameter as an unsigned integer; DRILL_EINPUT with FILE:LINE:COL otherwise. */
 int drill_fault_param_u64(uint64_t *out, const struct drill_param *p,
 			  const struct drill_scenario *sc);

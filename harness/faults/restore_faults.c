@@ -22,8 +22,8 @@
 
 /* --- Parameters ------------------------------------------------------------------------------ */
 
-static int unknown_params(const struct drill_step *st, const struct drill_scenario *sc,
-			  const char *const *allowed)
+int drill_fault_check_keys(const struct drill_step *st, const struct drill_scenario *sc,
+			   const char *const *allowed)
 {
 	for (size_t i = 0; i < st->n_params; i++) {
 		const struct drill_param *p = &st->params[i];
@@ -104,7 +104,7 @@ static const char *const replica_only[] = {"replica", NULL};
 
 static int check_replica_only(const struct drill_step *st, const struct drill_scenario *sc)
 {
-	int rc = unknown_params(st, sc, replica_only);
+	int rc = drill_fault_check_keys(st, sc, replica_only);
 	return rc ? rc : check_replica(st, sc, "replica", 0, 1);
 }
 
@@ -149,7 +149,7 @@ static int parse_umask(const char *s, int *out)
 
 static int check_no_preserve(const struct drill_step *st, const struct drill_scenario *sc)
 {
-	int rc = unknown_params(st, sc, no_preserve_keys);
+	int rc = drill_fault_check_keys(st, sc, no_preserve_keys);
 	if (!rc)
 		rc = check_replica(st, sc, "replica", 0, 1);
 	const struct drill_param *p = drill_step_param(st, "umask");
@@ -175,7 +175,7 @@ static const char *const interrupted_keys[] = {"replica", "afterFiles", NULL};
 
 static int check_interrupted(const struct drill_step *st, const struct drill_scenario *sc)
 {
-	int rc = unknown_params(st, sc, interrupted_keys);
+	int rc = drill_fault_check_keys(st, sc, interrupted_keys);
 	if (!rc)
 		rc = check_replica(st, sc, "replica", 1, 0);
 	const struct drill_param *p = drill_step_param(st, "afterFiles");
@@ -206,7 +206,7 @@ static const char *const running_keys[] = {"writes", NULL};
 
 static int check_running(const struct drill_step *st, const struct drill_scenario *sc)
 {
-	int rc = unknown_params(st, sc, running_keys);
+	int rc = drill_fault_check_keys(st, sc, running_keys);
 	const struct drill_param *p = drill_step_param(st, "writes");
 	uint64_t v;
 	if (!rc && p && (drill_fault_param_u64(&v, p, sc) || v > 100000))
@@ -233,7 +233,7 @@ static const char *const mismatch_keys[] = {"replica", "checkpoint", NULL};
 
 static int check_mismatch(const struct drill_step *st, const struct drill_scenario *sc)
 {
-	int rc = unknown_params(st, sc, mismatch_keys);
+	int rc = drill_fault_check_keys(st, sc, mismatch_keys);
 	if (!rc)
 		rc = check_replica(st, sc, "replica", 1, 0);
 	const struct drill_param *p = drill_step_param(st, "checkpoint");
@@ -267,7 +267,7 @@ static const char *const cross_keys[] = {"replica", "from", "resetIdentity", NUL
 
 static int check_cross(const struct drill_step *st, const struct drill_scenario *sc)
 {
-	int rc = unknown_params(st, sc, cross_keys);
+	int rc = drill_fault_check_keys(st, sc, cross_keys);
 	if (!rc)
 		rc = check_replica(st, sc, "replica", 0, 1);
 	if (!rc)

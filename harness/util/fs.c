@@ -822,9 +822,11 @@ static int check_link_confined(struct copy_ctx *c, const char *src)
 	if (!real) /* dangling: the stat that follows says so */
 		return 0;
 	if (!path_within(real, c->confine))
-		rc = drill_err(DRILL_EINPUT, "symbolic link %s points to %s (%s), outside the "
+		rc = drill_err(DRILL_EINPUT, "symbolic link %s points to %s%s%s%s, outside the "
 			       "volume %s: refusing to follow it (cp -L would copy what it points "
-			       "to)", src, target, real, c->confine);
+			       "to)", src, target, strcmp(target, real) ? " (resolved: " : "",
+			       strcmp(target, real) ? real : "", strcmp(target, real) ? ")" : "",
+			       c->confine);
 	free(real);
 	return rc;
 }

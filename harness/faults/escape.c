@@ -1,0 +1,95 @@
+/* faults/escape.c — `symlink-escape`: a backup's checkpoints of one replica are planted with a
+ * symbolic link that points outside the restored volume (by default at /etc/passwd). The runbook's
+ * `cp -r -L -p` would follow it and copy that file into the replica's rocksdbdata; chaindrill's
+ * copy-checkpoint refuses the link by name and target (util/fs.h: drill_copy_opts.confine), so the
+ * restore fails before anything outside the volume is read. See docs/containment.md. */
+#include "faults/kinds.h"
+
+#include "util/bytes.h"
+#include "util/err.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ESCAPE_NAME "999999.sst" /* a name RocksDB's own files could have */
+#define ESCAPE_DEFAULT_TARGET "/etc/passwd"
+
+static const char *const keys[] = {"replica", "backup", "target", NULL};
+
+static int check_escape(const struct drill_step *st, const struct drill_scenario *sc)
+{
+	int rc = drill_fault_check_keys(st, sc, keys);
+	if (rc)
+		return rc;
+	uint64_t v;
+	const struct drill_param *p = drill_step_param(st, "replica");
+	if (!p || drill_fault_param_u64(&v, p, sc) || v >= (uint64_t)sc->replicas)
+		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault: %s needs `replica` 0..%d", sc->path,
+				 p ? p->line : st->line, p ? p->col : st->col, st->fault_kind,
+				 sc->replicas - 1);
+	if (!drill_step_param(st, "backup"))
+		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault: %s needs `backup: NAME` (the backup "
+				 "whose checkpoints get the link)", sc->path, st->line, st->col,
+				 st->fault_kind);
+	p = drill_step_param(st, "target");
+	if (p && !p->value[0])
+		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.target: expected the path the link "
+				 "points to", sc->path, p->line, p->col);
+	return 0;
+}
+
+/* Plant the link in every checkpoint directory under dir; records each link in `links`. */
+static int plant(const char *dir, const char *target, json_t *links)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return drill_err(DRILL_EFAIL, "symlink-escape: %s: %s", dir, strerror(errno));
+	int rc = 0;
+	struct dirent *e;
+	while (!rc && (e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue; /* checkpoints are named by their id */
+		char *link = drill_xasprintf("%s/%s/" ESCAPE_NAME, dir, e->d_name);
+		if (symlink(target, link) != 0)
+			rc = drill_err(DRILL_EFAIL, "symlink-escape: %s: %s", link, strerror(errno));
+		else
+			json_array_append_new(links, json_string(link));
+		free(link);
+	}
+	closedir(d);
+	if (!rc && json_array_size(links) == 0)
+		rc = drill_err(DRILL_EFAIL, "symlink-escape: %s holds no checkpoint", dir);
+	return rc;
+}
+
+static int inject_escape(struct drill_fault_ctx *ctx, const struct drill_step *st)
+{
+	int i = atoi(drill_step_param(st, "replica")->value);
+	const char *backup = drill_step_param(st, "backup")->value;
+	const struct drill_param *t = drill_step_param(st, "target");
+	const char *target = t ? t->value : ESCAPE_DEFAULT_TARGET;
+	char *root = NULL;
+	int rc = ctx->vendor->ops->source_root(ctx->vendor, backup, i, &root);
+	if (rc)
+		return rc;
+	char *sub = drill_platform_data_subpath(&ctx->platform->spec, i);
+	char *dir = drill_xasprintf("%s/%s/checkpoints", root, sub);
+	json_t *links = json_array();
+	rc = plant(dir, target, links);
+	json_object_set_new(ctx->details, "replica", json_integer(i));
+	json_object_set_new(ctx->details, "backup", json_string(backup));
+	json_object_set_new(ctx->details, "target", json_string(target));
+	json_object_set_new(ctx->details, "links", links);
+	free(root);
+	free(sub);
+	free(dir);
+	return rc;
+}
+
+const struct drill_fault_kind drill_fault_symlink_escape = {
+	"symlink-escape", "replica=I backup=NAME [target=PATH]",
+	"plant a symbolic link pointing outside the volume in a backup's checkpoints", check_escape,
+	inject_escape};
