@@ -289,7 +289,8 @@ static int load_storage(struct yloader *ld, const struct ynode *root, struct dri
 	ytree_push_key(ld, "storage");
 	rc = ytree_field_str(ld, m, "vendor", "a vendor name ([a-z0-9-]+)", valid_slug, &s->vendor);
 	if (!rc)
-		rc = ytree_field_str(ld, m, "program", "a program path", NULL, &s->vendor_program);
+		rc = ytree_field_str(ld, m, "program", "a program path", valid_nonempty,
+				     &s->vendor_program);
 	if (!rc)
 		rc = ytree_field_u32(ld, m, "timeoutSeconds", 1, 3600, &s->vendor_timeout_s);
 	if (!rc)
@@ -340,6 +341,24 @@ static const char *earlier_backups(char *buf, size_t size, const struct drill_sc
 	return buf;
 }
 
+/* A backup name taken by a step before `idx`: restore's `from` and a fault's `backup`, which name
+ * a directory of the workspace and so are never a path (docs/containment.md). */
+static int earlier_backup(struct yloader *ld, const struct ynode *v, const struct drill_scenario *s,
+			  size_t idx, char **name)
+{
+	char got[96], list[512];
+	int found = 0;
+	int rc = ytree_str(ld, v, "a backup name (" NAME_RULE ")", valid_name, name);
+	for (size_t j = 0; !rc && j < idx && !found; j++)
+		found = s->steps[j].kind == DRILL_STEP_BACKUP && !strcmp(s->steps[j].name, *name);
+	if (!rc && !found)
+		rc = ytree_fail(ld, v,
+			  "expected the name of a backup taken by an earlier step (%s), got %s",
+			  earlier_backups(list, sizeof(list), s, idx),
+			  ytree_describe(v, got, sizeof(got)));
+	return rc;
+}
+
 static int load_replica(struct yloader *ld, const struct ynode *body, struct drill_scenario *s,
 			struct drill_step *st, int *stopped)
 {
@@ -365,8 +384,10 @@ static int load_replica(struct yloader *ld, const struct ynode *body, struct dri
 	return 0;
 }
 
-static int load_fault(struct yloader *ld, const struct ynode *body, struct drill_step *st)
+static int load_fault(struct yloader *ld, const struct ynode *body, struct drill_scenario *s,
+		      size_t idx)
 {
+	struct drill_step *st = &s->steps[idx];
 	const struct ynode *v;
 	char got[96];
 	size_t old = ld->plen;
@@ -389,6 +410,15 @@ static int load_fault(struct yloader *ld, const struct ynode *body, struct drill
 			ytree_pop(ld, old);
 			return rc;
 		}
+		if (!strcmp(k->text, "backup")) { /* every kind's `backup` names an earlier one */
+			char *name = NULL;
+			ytree_push_key(ld, k->text);
+			rc = earlier_backup(ld, v, s, idx, &name);
+			ytree_pop(ld, old);
+			free(name);
+			if (rc)
+				return rc;
+		}
 		struct drill_param *p = &st->params[st->n_params++];
 		p->key = drill_xstrdup(k->text);
 		p->value = drill_xstrdup(v->text);
@@ -403,20 +433,11 @@ static int load_restore(struct yloader *ld, const struct ynode *body, struct dri
 {
 	struct drill_step *st = &s->steps[idx];
 	const struct ynode *v;
-	char got[96], list[512];
+	char got[96];
 	size_t old = ld->plen;
-	int found = 0;
 	int rc = require(ld, body, "from", &v);
 	if (!rc)
-		rc = ytree_str(ld, v, "a backup name (" NAME_RULE ")", valid_name, &st->name);
-	for (size_t j = 0; !rc && j < idx && !found; j++)
-		found = s->steps[j].kind == DRILL_STEP_BACKUP &&
-			!strcmp(s->steps[j].name, st->name);
-	if (!rc && !found)
-		rc = ytree_fail(ld, v,
-			  "expected the name of a backup taken by an earlier step (%s), got %s",
-			  earlier_backups(list, sizeof(list), s, idx),
-			  ytree_describe(v, got, sizeof(got)));
+		rc = earlier_backup(ld, v, s, idx, &st->name);
 	ytree_pop(ld, old);
 	st->latest_common = 1;
 	if (rc || !(v = ytree_get(body, "checkpoint", NULL)))
@@ -504,7 +525,7 @@ static int load_step(struct yloader *ld, const struct ynode *item, struct drill_
 		rc = load_replica(ld, body, s, st, stopped);
 		break;
 	case DRILL_STEP_FAULT: {
-		rc = load_fault(ld, body, st);
+		rc = load_fault(ld, body, s, idx);
 		/* A replica killed by a kill-replica fault is down like a stopped one: a later
 		 * `start` brings it back. (Its other parameters are the fault's to check.) */
 		const struct drill_param *kp = rc ? NULL : drill_step_param(st, "replica");
