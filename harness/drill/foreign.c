@@ -101,7 +101,7 @@ int drill_engine_foreign_checkpoint(struct drill_fault_ctx *ctx, int replica, ui
 		rc = drill_engine_set_identity(dest, replica);
 	if (!rc) {
 		char *lock = drill_xasprintf("%s/LOCK", dest); /* left by opening it */
-		unlink(lock);
+		drill_fs_remove_tree(lock);
 		free(lock);
 	}
 	if (!rc && drill_truth_last_digest(t)) {

@@ -300,8 +300,8 @@ static int copy_checkpoint(struct drill *d, const struct drill_step *st, int i, 
 	lock = drill_xasprintf("%s/LOCK", dest);
 	if (variant & DRILL_COPY_KEEP_LOCK)
 		json_object_set_new(dev, "lockLeft", json_boolean(drill_fs_exists(lock)));
-	else if (unlink(lock) != 0 && errno != ENOENT)
-		rc = drill_err(DRILL_EFAIL, "%s: %s", lock, strerror(errno));
+	else
+		rc = drill_fs_remove_tree(lock); /* rm rocksdbdata/LOCK (absent is fine) */
 cleanup:
 	if (json_object_size(dev) > 1)
 		json_array_append(devs, dev);

@@ -230,7 +230,7 @@ static int unshare(const char *path, int *did)
 	if (fd >= 0)
 		close(fd);
 	if (rc)
-		unlink(tmp);
+		drill_fs_remove_tree(tmp);
 	else
 		*did = 1;
 	free(data);
@@ -399,8 +399,8 @@ static int inject_delete(struct drill_fault_ctx *ctx, const struct drill_step *s
 	int rc = drill_fault_target_dir(&dir, ctx, st);
 	if (!rc)
 		rc = drill_fault_pick_file(&file, ctx, st, dir, glob);
-	if (!rc && unlink(file) != 0)
-		rc = drill_err(DRILL_EFAIL, "%s: %s", file, strerror(errno));
+	if (!rc)
+		rc = drill_fs_remove_tree(file);
 	if (file)
 		record_file(ctx, file);
 	free(dir);

@@ -289,7 +289,7 @@ static int start_forward(struct drill_platform *p, int i)
 		return rc;
 	char *target = drill_xasprintf("pod/%s", pod), *ports = drill_xasprintf(":%d", cport);
 	char *log = drill_xasprintf("%s/port-forward-%d.log", kb->logs, i);
-	unlink(log);
+	drill_fs_remove_tree(log); /* the previous forward's */
 	const char *argv[] = {"kubectl", "--kubeconfig", kb->kubeconfig, "--namespace",
 			      kb->namespace_, "port-forward", "--address", "127.0.0.1", target, ports,
 			      NULL};

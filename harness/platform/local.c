@@ -160,8 +160,8 @@ static int read_port(struct local *l, int i)
 static void forget(struct local *l, int i)
 {
 	char *pidf = pid_path(l, i), *portf = port_path(l, i);
-	unlink(pidf);
-	unlink(portf);
+	drill_fs_remove_tree(pidf); /* absent is fine: the replica may never have started */
+	drill_fs_remove_tree(portf);
 	free(pidf);
 	free(portf);
 	l->r[i].pid = 0;

@@ -228,8 +228,8 @@ int drill_platform_reap_stale(const char *workspace)
 			stop_foreign((pid_t)pid);
 			stopped++;
 		}
-		unlink(pidf);
-		unlink(portf);
+		drill_fs_remove_tree(pidf);
+		drill_fs_remove_tree(portf);
 		free(pidf);
 		free(portf);
 	}
