@@ -1,5 +1,7 @@
-/* faults/escape.c — `symlink-escape`: a backup's checkpoints of one replica are planted with a
- * symbolic link that points outside the restored volume (by default at /etc/passwd). The runbook's
+/* faults/escape.c — `symlink-escape`: the checkpoints of one replica, in a backup (`backup: NAME`)
+ * or on its live volume (carried into the next backup by the vendor's copy, which keeps links as
+ * links), are planted with a symbolic link that points outside the volume (by default at
+ * /etc/passwd). The runbook's
  * `cp -r -L -p` would follow it and copy that file into the replica's rocksdbdata; chaindrill's
  * copy-checkpoint refuses the link by name and target (util/fs.h: drill_copy_opts.confine), so the
  * restore fails before anything outside the volume is read. See docs/containment.md. */
@@ -30,10 +32,6 @@ static int check_escape(const struct drill_step *st, const struct drill_scenario
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault: %s needs `replica` 0..%d", sc->path,
 				 p ? p->line : st->line, p ? p->col : st->col, st->fault_kind,
 				 sc->replicas - 1);
-	if (!drill_step_param(st, "backup"))
-		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault: %s needs `backup: NAME` (the backup "
-				 "whose checkpoints get the link)", sc->path, st->line, st->col,
-				 st->fault_kind);
 	p = drill_step_param(st, "target");
 	if (p && !p->value[0])
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.target: expected the path the link "
@@ -68,11 +66,12 @@ static int plant(const char *dir, const char *target, json_t *links)
 static int inject_escape(struct drill_fault_ctx *ctx, const struct drill_step *st)
 {
 	int i = atoi(drill_step_param(st, "replica")->value);
-	const char *backup = drill_step_param(st, "backup")->value;
+	const struct drill_param *b = drill_step_param(st, "backup");
 	const struct drill_param *t = drill_step_param(st, "target");
 	const char *target = t ? t->value : ESCAPE_DEFAULT_TARGET;
 	char *root = NULL;
-	int rc = ctx->vendor->ops->source_root(ctx->vendor, backup, i, &root);
+	int rc = b ? ctx->vendor->ops->source_root(ctx->vendor, b->value, i, &root)
+		   : ctx->platform->ops->volume_root(ctx->platform, i, &root);
 	if (rc)
 		return rc;
 	char *sub = drill_platform_data_subpath(&ctx->platform->spec, i);
@@ -80,7 +79,7 @@ static int inject_escape(struct drill_fault_ctx *ctx, const struct drill_step *s
 	json_t *links = json_array();
 	rc = plant(dir, target, links);
 	json_object_set_new(ctx->details, "replica", json_integer(i));
-	json_object_set_new(ctx->details, "backup", json_string(backup));
+	json_object_set_new(ctx->details, "backup", b ? json_string(b->value) : json_null());
 	json_object_set_new(ctx->details, "target", json_string(target));
 	json_object_set_new(ctx->details, "links", links);
 	free(root);
@@ -90,6 +89,6 @@ static int inject_escape(struct drill_fault_ctx *ctx, const struct drill_step *s
 }
 
 const struct drill_fault_kind drill_fault_symlink_escape = {
-	"symlink-escape", "replica=I backup=NAME [target=PATH]",
-	"plant a symbolic link pointing outside the volume in a backup's checkpoints", check_escape,
+	"symlink-escape", "replica=I [backup=NAME] [target=PATH]",
+	"plant a symbolic link pointing outside the volume in a replica's checkpoints", check_escape,
 	inject_escape};

@@ -814,19 +814,20 @@ static int check_link_confined(struct copy_ctx *c, const char *src)
 	struct stat lb;
 	if (!c->confine || !c->o->follow_links || lstat(src, &lb) != 0 || !S_ISLNK(lb.st_mode))
 		return 0;
-	char target[PATH_MAX];
-	ssize_t n = readlink(src, target, sizeof(target) - 1);
-	target[n < 0 ? 0 : n] = '\0';
 	char *real = realpath(src, NULL);
-	int rc = 0;
 	if (!real) /* dangling: the stat that follows says so */
 		return 0;
-	if (!path_within(real, c->confine))
+	int rc = 0;
+	if (!path_within(real, c->confine)) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(src, target, sizeof(target) - 1);
+		target[n < 0 ? 0 : n] = '\0';
+		int differs = strcmp(target, real) != 0; /* relative, or through other links */
 		rc = drill_err(DRILL_EINPUT, "symbolic link %s points to %s%s%s%s, outside the "
 			       "volume %s: refusing to follow it (cp -L would copy what it points "
-			       "to)", src, target, strcmp(target, real) ? " (resolved: " : "",
-			       strcmp(target, real) ? real : "", strcmp(target, real) ? ")" : "",
-			       c->confine);
+			       "to)", src, target, differs ? " (resolved: " : "", differs ? real : "",
+			       differs ? ")" : "", c->confine);
+	}
 	free(real);
 	return rc;
 }
