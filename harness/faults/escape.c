@@ -69,21 +69,18 @@ static int inject_escape(struct drill_fault_ctx *ctx, const struct drill_step *s
 	const struct drill_param *b = drill_step_param(st, "backup");
 	const struct drill_param *t = drill_step_param(st, "target");
 	const char *target = t ? t->value : ESCAPE_DEFAULT_TARGET;
-	char *root = NULL;
-	int rc = b ? ctx->vendor->ops->source_root(ctx->vendor, b->value, i, &root)
-		   : ctx->platform->ops->volume_root(ctx->platform, i, &root);
+	char *db = NULL; /* rocksdbdata, of the backup's copy or of the live volume */
+	int rc = drill_fault_target_dir(&db, ctx, st);
 	if (rc)
 		return rc;
-	char *sub = drill_platform_data_subpath(&ctx->platform->spec, i);
-	char *dir = drill_xasprintf("%s/%s/checkpoints", root, sub);
+	char *dir = drill_xasprintf("%s/checkpoints", db);
 	json_t *links = json_array();
 	rc = plant(dir, target, links);
 	json_object_set_new(ctx->details, "replica", json_integer(i));
 	json_object_set_new(ctx->details, "backup", b ? json_string(b->value) : json_null());
 	json_object_set_new(ctx->details, "target", json_string(target));
 	json_object_set_new(ctx->details, "links", links);
-	free(root);
-	free(sub);
+	free(db);
 	free(dir);
 	return rc;
 }
