@@ -26,11 +26,12 @@
 static const char usage_text[] =
 	"usage: chaindrill run SCENARIO.yaml... [--platform P] [--workspace DIR] [--report-dir DIR]\n"
 	"                      [--seed N] [--jobs N] [--keep] [-v] [-q]\n"
-	"       chaindrill run --campaign N [--seed S] [--drill K] [--jobs N] [...]\n"
+	"       chaindrill run --campaign N [--seed S] [--only clean|faults] [--drill K] [--jobs N]\n"
 	"       chaindrill run SCENARIO.yaml... --plan [--platform P] [--workspace DIR]\n\n"
 	"Runs each scenario's drill and compares its outcome with the scenario's `expect`.\n"
 	"  --campaign N     instead of files: N drills drawn from seed S (default 1), each with a\n"
-	"                   random fault and the outcome it must cause; --drill K runs drill K only\n"
+	"                   random fault and the outcome it must cause; --drill K runs drill K only;\n"
+	"                   --only clean draws only fault-free drills, --only faults only faulty ones\n"
 	"  --plan           print the commands a person would run for each scenario on the\n"
 	"                   platform, in order, as a shell script; nothing is run (docs/plan.md)\n"
 	"  --platform P     local (default), kind or minikube; overrides the scenario's\n"
@@ -55,9 +56,10 @@ struct job {
 };
 
 /* Campaign mode: write drill k's scenario beside the workspaces and load it like any file. */
-static int campaign_job(struct job *j, const char *dir, uint64_t seed, size_t k, size_t n)
+static int campaign_job(struct job *j, const char *dir, uint64_t seed, size_t k, size_t n,
+			enum drill_campaign_only only)
 {
-	drill_campaign_make(&j->cd, seed, k);
+	drill_campaign_make(&j->cd, seed, k, only);
 	char *path = drill_xasprintf("%s/drill-%zu.yaml", dir, k);
 	int rc = drill_fs_write_atomic(path, j->cd.yaml, strlen(j->cd.yaml));
 	if (!rc)
@@ -67,8 +69,9 @@ static int campaign_job(struct job *j, const char *dir, uint64_t seed, size_t k,
 	if (rc)
 		drill_err_wrap(rc, "campaign %" PRIu64 " drill %zu (a generator bug)", seed, k);
 	free(path);
-	j->rerun = drill_xasprintf("chaindrill run --campaign %zu --seed %" PRIu64 " --drill %zu", n,
-				   seed, k);
+	j->rerun = drill_xasprintf("chaindrill run --campaign %zu --seed %" PRIu64 "%s%s --drill %zu",
+				   n, seed, only ? " --only " : "", only ? drill_campaign_only_name(only) : "",
+				   k);
 	return rc;
 }
 
@@ -184,9 +187,10 @@ int drill_cmd_run(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'}, {"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'}, {"campaign", required_argument, NULL, 'C'},
 		{"drill", required_argument, NULL, 'D'}, {"plan", no_argument, NULL, 'p'},
+		{"only", required_argument, NULL, 'O'},
 		{NULL, 0, NULL, 0}};
 	uint64_t campaign = 0, only_drill = 0;
-	int has_drill = 0;
+	int has_drill = 0, only = DRILL_CAMPAIGN_ALL;
 	const char *platform = NULL, *wsbase = ".chaindrill/work", *report_dir = NULL;
 	struct drill_run_opts opts = {0};
 	long jobs = 1;
@@ -224,6 +228,13 @@ int drill_cmd_run(int argc, char **argv)
 				return 2;
 			has_drill = 1;
 			break;
+		case 'O':
+			only = drill_campaign_only_parse(optarg);
+			if (only < 0) {
+				fprintf(stderr, "chaindrill: run: --only must be all, clean or faults\n");
+				return 2;
+			}
+			break;
 		case 'v': drill_log_threshold = DRILL_LOG_DEBUG > drill_log_threshold + 1 ?
 						drill_log_threshold + 1 : DRILL_LOG_DEBUG; break;
 		case 'q': quiet = 1; drill_log_threshold = DRILL_LOG_ERROR; break;
@@ -237,6 +248,10 @@ int drill_cmd_run(int argc, char **argv)
 	}
 	if (plan && campaign) {
 		fprintf(stderr, "chaindrill: run: --plan takes scenario files, not --campaign\n");
+		return 2;
+	}
+	if (only && !campaign) {
+		fprintf(stderr, "chaindrill: run: --only selects a campaign's drills; give --campaign N\n");
 		return 2;
 	}
 	if (has_drill && (!campaign || only_drill >= campaign)) {
@@ -265,7 +280,7 @@ int drill_cmd_run(int argc, char **argv)
 		int rc = drill_fs_mkdir_p(dir, 0755);
 		for (size_t i = 0; i < n && !rc; i++)
 			rc = campaign_job(&js[i], dir, campaign_seed, has_drill ? (size_t)only_drill : i,
-					  (size_t)campaign);
+					  (size_t)campaign, (enum drill_campaign_only)only);
 		free(dir);
 		if (rc) {
 			fprintf(stderr, "chaindrill: %s\n", drill_err_last());

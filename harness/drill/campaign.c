@@ -333,7 +333,32 @@ const char *drill_campaign_template_name(size_t i)
 	return i < N_TEMPLATES ? templates[i].name : NULL;
 }
 
-void drill_campaign_make(struct drill_campaign_drill *out, uint64_t campaign_seed, size_t k)
+int drill_campaign_only_parse(const char *s)
+{
+	static const char *const names[] = {"all", "clean", "faults"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return -1;
+}
+
+const char *drill_campaign_only_name(enum drill_campaign_only only)
+{
+	return only == DRILL_CAMPAIGN_CLEAN ? "clean" : only == DRILL_CAMPAIGN_FAULTS ? "faults" : "all";
+}
+
+/* templates[0] is "none"; the draw is made even for a clean campaign so the drill's seed that
+ * follows it stays the same. */
+static size_t draw_template(struct drill_rng *rng, enum drill_campaign_only only)
+{
+	if (only == DRILL_CAMPAIGN_FAULTS)
+		return 1 + (size_t)drill_rng_below(rng, N_TEMPLATES - 1);
+	size_t t = (size_t)drill_rng_below(rng, N_TEMPLATES);
+	return only == DRILL_CAMPAIGN_CLEAN ? 0 : t;
+}
+
+void drill_campaign_make(struct drill_campaign_drill *out, uint64_t campaign_seed, size_t k,
+			 enum drill_campaign_only only)
 {
 	struct drill_rng rng;
 	drill_rng_seed(&rng, campaign_seed ^ (0x9e3779b97f4a7c15u * (uint64_t)(k + 1)));
@@ -347,7 +372,7 @@ void drill_campaign_make(struct drill_campaign_drill *out, uint64_t campaign_see
 	d.w2 = 50 + drill_rng_below(&rng, 250);
 	d.rb = 150 * (d.w1 / 150);
 	d.pick = drill_rng_next(&rng);
-	size_t t = (size_t)drill_rng_below(&rng, N_TEMPLATES);
+	size_t t = draw_template(&rng, only);
 	uint64_t drill_seed = drill_rng_next(&rng) >> 1;
 
 	struct out o;

@@ -19,8 +19,22 @@ struct drill_campaign_drill {
 	char *yaml;     /* the whole scenario */
 };
 
-/* Drill k of campaign S (caller frees with drill_campaign_drill_free). */
-void drill_campaign_make(struct drill_campaign_drill *out, uint64_t campaign_seed, size_t k);
+/* Which templates a campaign draws from (`run --campaign N --only clean|faults`). */
+enum drill_campaign_only {
+	DRILL_CAMPAIGN_ALL = 0, /* every template, "none" included */
+	DRILL_CAMPAIGN_CLEAN,   /* "none" only: every drill must come out consistent */
+	DRILL_CAMPAIGN_FAULTS,  /* every template but "none" */
+};
+
+/* "all", "clean" or "faults" -> the selection; -1 for anything else. */
+int drill_campaign_only_parse(const char *s);
+const char *drill_campaign_only_name(enum drill_campaign_only only);
+
+/* Drill k of campaign S drawn from the templates `only` selects (caller frees with
+ * drill_campaign_drill_free). Everything but the template is drawn the same way whatever `only`
+ * is, so a clean campaign and a fault campaign of the same seed differ only in their faults. */
+void drill_campaign_make(struct drill_campaign_drill *out, uint64_t campaign_seed, size_t k,
+			 enum drill_campaign_only only);
 void drill_campaign_drill_free(struct drill_campaign_drill *d);
 
 /* The templates, for `chaindrill faults --campaign` style listings and tests. */
