@@ -13,6 +13,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/proc.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -165,9 +166,11 @@ static pid_t start_child(struct job *j, const struct drill_run_opts *base)
 {
 	fflush(stdout);
 	fflush(stderr);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid != 0)
 		return pid;
+	drill_proc_die_with_parent(parent);
 	struct drill_run_opts o = *base;
 	o.workspace = j->workspace;
 	o.rerun = j->rerun;

@@ -117,6 +117,50 @@ static json_t *ws_partial_copies(const char *ws)
 	return a;
 }
 
+static int ws_write_state(const char *ws, const char *state, const char *at)
+{
+	char *runjson = drill_xasprintf("%s/run.json", ws);
+	char *body = drill_xasprintf("{\"pid\": %d, \"%s\": \"%s\", \"state\": \"%s\"}\n",
+				     (int)getpid(), at, drill_report_now_iso(), state);
+	int rc = drill_fs_write_atomic(runjson, body, strlen(body));
+	free(body);
+	free(runjson);
+	return rc;
+}
+
+/* Empty the workspace but for the marker, the lock and run.json. The copies that look whole
+ * (backups/<name>, ebs-sim/snapshots/<id>) are first renamed out of sight in one step each, so a
+ * crash in the middle of the removal never leaves a half-removed backup under a whole backup's
+ * name. */
+static int ws_empty(const char *ws)
+{
+	static const char *const hide[] = {"backups", "ebs-sim"};
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(hide) / sizeof(hide[0]) && !rc; i++) {
+		char *from = drill_xasprintf("%s/%s", ws, hide[i]);
+		char *to = drill_xasprintf("%s/.removing-%s", ws, hide[i]);
+		rc = drill_fs_remove_tree(to); /* what an earlier crash left there */
+		if (!rc && rename(from, to) != 0 && errno != ENOENT)
+			rc = drill_err(DRILL_EFAIL, "rename %s: %s", from, strerror(errno));
+		free(from);
+		free(to);
+	}
+	DIR *dir = opendir(ws);
+	struct dirent *e;
+	while (!rc && dir && (e = readdir(dir))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    !strcmp(e->d_name, ".lock") || !strcmp(e->d_name, WS_MARKER) ||
+		    !strcmp(e->d_name, "run.json"))
+			continue;
+		char *p = drill_xasprintf("%s/%s", ws, e->d_name);
+		rc = drill_fs_remove_tree(p);
+		free(p);
+	}
+	if (dir)
+		closedir(dir);
+	return rc;
+}
+
 static int ws_prepare(int *lockfd, json_t *rep, const char *ws)
 {
 	int rc = drill_fs_mkdir_p(ws, 0755);
@@ -169,27 +213,11 @@ static int ws_prepare(int *lockfd, json_t *rep, const char *ws)
 		free(text);
 	}
 
-	/* Start from an empty workspace (but for the marker and the lock we hold). */
-	DIR *dir = opendir(ws);
-	struct dirent *e;
-	while (dir && (e = readdir(dir))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    !strcmp(e->d_name, ".lock") || !strcmp(e->d_name, WS_MARKER))
-			continue;
-		char *p = drill_xasprintf("%s/%s", ws, e->d_name);
-		rc = drill_fs_remove_tree(p);
-		free(p);
-		if (rc)
-			break;
-	}
-	if (dir)
-		closedir(dir);
-	if (rc == 0) {
-		char *body = drill_xasprintf("{\"pid\": %d, \"startedAt\": \"%s\", \"state\": "
-					     "\"running\"}\n", (int)getpid(), drill_report_now_iso());
-		rc = drill_fs_write_atomic(runjson, body, strlen(body));
-		free(body);
-	}
+	/* Say this run holds the workspace before emptying it: a crash while emptying is then
+	 * the interrupted run the next one finds. */
+	rc = ws_write_state(ws, "running", "startedAt");
+	if (rc == 0)
+		rc = ws_empty(ws);
 	free(runjson);
 	if (rc) {
 		close(fd);
@@ -201,14 +229,27 @@ static int ws_prepare(int *lockfd, json_t *rep, const char *ws)
 
 static void ws_finish(int lockfd, const char *ws)
 {
-	char *runjson = drill_xasprintf("%s/run.json", ws);
-	char *body = drill_xasprintf("{\"pid\": %d, \"finishedAt\": \"%s\", \"state\": \"finished\"}\n",
-				     (int)getpid(), drill_report_now_iso());
-	drill_fs_write_atomic(runjson, body, strlen(body));
-	free(body);
-	free(runjson);
-	if (lockfd >= 0)
-		close(lockfd);
+	ws_write_state(ws, "finished", "finishedAt");
+	close(lockfd);
+}
+
+/* Remove a finished workspace, still holding its lock. run.json says "removing" until the end
+ * and the marker goes last, so a crash part-way leaves a workspace the next run recognises as
+ * its own and as interrupted, never a stranger's directory it would refuse. */
+static void ws_remove(int lockfd, const char *ws)
+{
+	static const char *const last[] = {"run.json", ".lock", WS_MARKER};
+	int rc = ws_write_state(ws, "removing", "finishedAt");
+	if (!rc)
+		rc = ws_empty(ws);
+	for (size_t i = 0; i < sizeof(last) / sizeof(last[0]) && !rc; i++) {
+		char *p = drill_xasprintf("%s/%s", ws, last[i]);
+		rc = drill_fs_remove_tree(p);
+		free(p);
+	}
+	if (!rc)
+		rmdir(ws);
+	close(lockfd);
 }
 
 /* --- Replicas ---------------------------------------------------------------------------------- */
@@ -1053,13 +1094,10 @@ finish:
 	json_object_set_new(rep, "wallSeconds", json_real(drill_now_s() - t_origin));
 	int keep = o->keep || !matched || o->hold;
 	json_object_set_new(rep, "workspaceKept", json_boolean(ran && keep));
-	if (lockfd >= 0) {
+	if (lockfd >= 0 && keep)
 		ws_finish(lockfd, o->workspace);
-		if (!keep) {
-			drill_fs_remove_contents(o->workspace);
-			rmdir(o->workspace);
-		}
-	}
+	else if (lockfd >= 0)
+		ws_remove(lockfd, o->workspace);
 	*report = rep;
 	if (saved_rc)
 		drill_err(saved_rc, "%s", saved_err);

@@ -82,6 +82,7 @@ int drill_run_supervised(json_t **report, const struct drill_scenario *sc,
 		return drill_err(DRILL_EENV, "pipe: %s", strerror(errno));
 	fflush(NULL);
 	double t0 = drill_now_s();
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(fds[0]);
@@ -89,6 +90,7 @@ int drill_run_supervised(json_t **report, const struct drill_scenario *sc,
 		return drill_err(DRILL_EENV, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) { /* the first attempt; the fault may kill it */
+		drill_proc_die_with_parent(parent);
 		close(fds[0]);
 		json_t *rep = NULL;
 		int rc = drill_run(&rep, sc, o);

@@ -122,6 +122,16 @@ static int hp_restore(struct drill_vendor *v, const char *name)
 		free(dir);
 		return rc;
 	}
+	/* backup.json is written last, inside the partial directory: without it the copy is not a
+	 * backup this vendor made whole, whatever its name says. */
+	char *manifest = drill_xasprintf("%s/backup.json", dir);
+	if (!drill_fs_exists(manifest))
+		rc = drill_err(DRILL_EFAIL, "backup %s is incomplete: it has no backup.json", name);
+	free(manifest);
+	if (rc) {
+		free(dir);
+		return rc;
+	}
 	for (int i = 0; i < p->spec.replicas && !rc; i++) {
 		char *root = NULL, *claim = drill_platform_claim_name(&p->spec, i);
 		char *src = drill_xasprintf("%s/%s", dir, claim);

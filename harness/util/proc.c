@@ -253,6 +253,12 @@ int drill_proc_running(pid_t pid, int *status)
 	return 0;
 }
 
+void drill_proc_die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(127);
+}
+
 const char *drill_proc_self_exe(void)
 {
 	static char path[PATH_MAX];

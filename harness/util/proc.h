@@ -27,6 +27,11 @@ struct drill_proc_io {
 int drill_proc_spawn_io(pid_t *out, int *stdout_fd, char *const argv[],
 			const struct drill_proc_io *io);
 
+/* For a child made with a bare fork() (a drill run in its own process): SIGKILL it when its
+ * parent dies, as drill_proc_spawn's children are, so a killed driver leaves no drill running.
+ * `parent` is the pid before fork(); if it is already gone the child exits at once. */
+void drill_proc_die_with_parent(pid_t parent);
+
 /* Wait for `pid` to exit, up to timeout_ms (<0: forever). Polls; returns 0 and the wait status in
  * *status, DRILL_ETIMEOUT, or DRILL_EFAIL if pid is not our child. */
 int drill_proc_wait(pid_t pid, int timeout_ms, int *status);
