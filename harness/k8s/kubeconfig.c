@@ -20,6 +20,8 @@
 
 #define MAX_KUBECONFIG_BYTES ((size_t)4 << 20)
 #define MAX_PEM_BYTES ((size_t)1 << 20)
+#define MAX_MAP_KEYS 1000
+#define MAX_MAP_KEYS_STR "1000"
 
 struct kc_doc {
 	const char *file;
@@ -254,12 +256,42 @@ static int load_user(struct drill_kubeconfig *kc, struct kc_doc *d, yaml_node_t 
 	return 0;
 }
 
+/* kubectl refuses a mapping that names a key twice ("already defined"); so do we, rather than
+ * silently taking the first. Nodes are visited by index (libyaml keeps them in one array), which
+ * needs no recursion however deep the document nests. */
+static int check_duplicate_keys(struct kc_doc *d)
+{
+	for (yaml_node_t *m = d->doc.nodes.start; m < d->doc.nodes.top; m++) {
+		if (m->type != YAML_MAPPING_NODE)
+			continue;
+		/* The check is quadratic; no kubeconfig mapping comes near this many keys. */
+		if (m->data.mapping.pairs.top - m->data.mapping.pairs.start > MAX_MAP_KEYS)
+			return at(d, m, "mapping", "more than " MAX_MAP_KEYS_STR " keys", NULL);
+		for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
+		     p < m->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(&d->doc, p->key);
+			if (!k || k->type != YAML_SCALAR_NODE)
+				continue;
+			for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p; q++) {
+				yaml_node_t *e = yaml_document_get_node(&d->doc, q->key);
+				if (e && e->type == YAML_SCALAR_NODE &&
+				    !strcmp((char *)e->data.scalar.value, (char *)k->data.scalar.value))
+					return at(d, k, (char *)k->data.scalar.value,
+						  "duplicate key (already defined above)", NULL);
+			}
+		}
+	}
+	return 0;
+}
+
 /* Context -> cluster and user, into kc. */
 static int resolve(struct drill_kubeconfig *kc, struct kc_doc *d, const char *want)
 {
 	yaml_node_t *root = yaml_document_get_root_node(&d->doc);
 	if (!root || root->type != YAML_MAPPING_NODE)
 		return drill_err(DRILL_EINPUT, "%s:1:1: expected a mapping (a kubeconfig)", d->file);
+	if (check_duplicate_keys(d) != 0)
+		return DRILL_EINPUT;
 	const char *current, *cluster, *user, *ns;
 	if (get_str(d, root, "kubeconfig", "current-context", &current) != 0)
 		return DRILL_EINPUT;
