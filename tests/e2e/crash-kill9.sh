@@ -122,8 +122,10 @@ for delay in $delays; do
 done
 echo "# $kills kills: $early before the run took the workspace, $finished after it finished, $recovered recovered by a whole drill"
 if [ $problems = 0 ]; then pass "$kills kills: nothing survives, nothing looks complete that is not, every next run recovers"; fi
-if [ $((kills - early - finished)) -ge $((kills * 2 / 3)) ]; then pass "most kills land inside the drill"; else
-	fail "most kills land inside the drill" "$early early, $finished finished of $kills"; fi
+# The spread follows the first run's duration; a machine whose load changes meanwhile moves some
+# kills before or after the drill, so only a spread gone badly wrong fails.
+if [ $((kills - early - finished)) -ge $((kills / 4)) ]; then pass "kills land inside the drill"; else
+	fail "at least a quarter of the kills land inside the drill" "$early early, $finished finished of $kills"; fi
 # The workspace of the --jobs 2 runs is recovered too.
 expect_exit 0 "a last --jobs 2 run in both workspaces passes" -- \
 	"$CHAINDRILL" run "$drill" "$drill" --jobs 2 --workspace "$base" --report-dir rlast -q
