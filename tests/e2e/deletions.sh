@@ -12,7 +12,7 @@ cd "$SOURCE" || exit 1
 allowed=$(printf '%s\n' \
 	$'harness/chain/store.c\tunlink(f);' \
 	$'harness/chain/store.c\trmdir(dir);' \
-	$'harness/drill/engine.c\trmdir(o->workspace);' \
+	$'harness/drill/engine.c\trmdir(ws);' \
 	$'harness/cli/cmd_run.c\tunlink(js[i].report_tmp);' \
 	$'harness/cli/cmd_vendor_check.c\tunlink(js[i].report_tmp);')
 
