@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #define MAX_KUBECONFIG_BYTES ((size_t)4 << 20)
@@ -157,6 +158,16 @@ static int b64_decode(const char *in, char **out, size_t *out_len)
 	return 0;
 }
 
+/* A file the kubeconfig names (certificate, key, token). Only a regular file is read: a FIFO,
+ * a terminal or /dev/stdin would block the run waiting for input that never comes. */
+static int read_named_file(const char *abs, char **out, size_t *len)
+{
+	struct stat sb;
+	if (stat(abs, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return drill_err(DRILL_EINPUT, "%s: not a regular file", abs);
+	return drill_fs_read_file(out, len, abs, MAX_PEM_BYTES);
+}
+
 /* `key-data` (base64) or `key` (a file beside the kubeconfig): the PEM bytes, or NULL. */
 static int get_pem(struct kc_doc *d, yaml_node_t *map, const char *path, const char *key,
 		   char **out, size_t *out_len)
@@ -175,7 +186,7 @@ static int get_pem(struct kc_doc *d, yaml_node_t *map, const char *path, const c
 	if (!file)
 		return 0;
 	char *abs = drill_fs_resolve_beside(d->file, file);
-	int rc = drill_fs_read_file(out, out_len, abs, MAX_PEM_BYTES);
+	int rc = read_named_file(abs, out, out_len);
 	if (rc != 0) {
 		yaml_node_t *n = map_get(d, map, key);
 		rc = drill_err_wrap(DRILL_EINPUT, "%s:%zu:%zu: %s.%s", d->file,
@@ -207,7 +218,7 @@ static int read_token_file(struct drill_kubeconfig *kc, struct kc_doc *d, yaml_n
 {
 	char *abs = drill_fs_resolve_beside(d->file, file), *tok;
 	size_t len;
-	int rc = drill_fs_read_file(&tok, &len, abs, MAX_PEM_BYTES);
+	int rc = read_named_file(abs, &tok, &len);
 	if (rc != 0) {
 		yaml_node_t *n = map_get(d, u, "tokenFile");
 		rc = drill_err_wrap(DRILL_EINPUT, "%s:%zu:%zu: %s.tokenFile", d->file,

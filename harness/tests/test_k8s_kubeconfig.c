@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static char *fixture_text(const char *name)
 {
@@ -173,6 +174,29 @@ static void test_refusals(void **state)
 	refused("missing-file.yaml", DRILL_EINPUT,
 		":9:28: clusters[0].cluster.certificate-authority: ");
 	refused("no-such-file.yaml", DRILL_EENV, "no kubeconfig at ");
+	refused("ca-not-regular.yaml", DRILL_EINPUT,
+		":9:28: clusters[0].cluster.certificate-authority: /dev/null: not a regular file");
+}
+
+/* A tokenFile that is a FIFO is refused, not opened: opening it would block until a writer
+ * came, and none will. */
+static void test_token_file_fifo(void **state)
+{
+	(void)state;
+	char *dir = drill_test_scratch("fifo");
+	char *fifo = drill_xasprintf("%s/token", dir), *path = drill_xasprintf("%s/kubeconfig", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	const char *text = "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+			   "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+			   "contexts: [{name: c, context: {cluster: k, user: u}}]\n"
+			   "users: [{name: u, user: {tokenFile: token}}]\n";
+	assert_drill_ok(drill_fs_write_atomic(path, text, strlen(text)));
+	struct drill_kubeconfig kc;
+	assert_int_equal(drill_kubeconfig_load(&kc, path, NULL), DRILL_EINPUT);
+	assert_non_null(strstr(drill_err_last(), "/token: not a regular file"));
+	free(path);
+	free(fifo);
+	free(dir);
 }
 
 int main(void)
@@ -186,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_other_context),
 		cmocka_unit_test(test_env_and_home),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_token_file_fifo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
