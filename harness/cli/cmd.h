@@ -11,5 +11,6 @@ int drill_cmd_faults(int argc, char **argv);
 int drill_cmd_replica(int argc, char **argv);
 int drill_cmd_up(int argc, char **argv);
 int drill_cmd_vendor_check(int argc, char **argv);
+int drill_cmd_clean(int argc, char **argv);
 
 #endif

@@ -42,6 +42,15 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 int drill_run_supervised(json_t **report, const struct drill_scenario *sc,
 			 const struct drill_run_opts *o);
 
+/* `chaindrill clean`: remove a workspace a run left (kept with --keep or after a differing
+ * outcome, or interrupted): stop its leftover replica processes, then remove it the way a finished
+ * run does (under its lock, backups hidden first, the marker last). *record (caller json_decref)
+ * says what was found: {"workspace", "state" (run.json's, or null), "replicasStopped",
+ * "partialCopiesRemoved"}. A directory that does not exist is nothing to clean (0, *record NULL);
+ * one without the workspace marker, or held by a running chaindrill, is DRILL_EINPUT and is not
+ * touched. */
+int drill_workspace_clean(const char *ws, json_t **record);
+
 /* Set by SIGINT/SIGTERM once drill_signals_install() ran; the engine stops at the next step
  * boundary or batch, tears the cluster down and reports the run as interrupted. */
 extern volatile sig_atomic_t drill_interrupted;

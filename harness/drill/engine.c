@@ -252,6 +252,51 @@ static void ws_remove(int lockfd, const char *ws)
 	close(lockfd);
 }
 
+int drill_workspace_clean(const char *ws, json_t **record)
+{
+	*record = NULL;
+	if (!drill_fs_exists(ws))
+		return 0;
+	char *marker = drill_xasprintf("%s/" WS_MARKER, ws);
+	int ours = drill_fs_exists(marker);
+	free(marker);
+	if (!ours)
+		return drill_err(DRILL_EINPUT, "%s: not a chaindrill workspace (no %s); refusing to "
+				 "touch it", ws, WS_MARKER);
+	char *lockpath = drill_xasprintf("%s/.lock", ws);
+	int fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(lockpath);
+	if (fd < 0)
+		return drill_err(DRILL_EINPUT, "%s: cannot open the lock: %s", ws, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		return drill_err(DRILL_EINPUT, "%s: in use by a running chaindrill; not cleaned", ws);
+	}
+	int rc = drill_fs_guard_add(ws);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	char *runjson = drill_xasprintf("%s/run.json", ws), *text = NULL;
+	size_t len = 0;
+	json_t *prev = NULL;
+	if (drill_fs_read_file(&text, &len, runjson, 1 << 16) == 0)
+		prev = json_loadb(text, len, 0, NULL);
+	drill_err_clear();
+	free(text);
+	free(runjson);
+	const char *state = json_string_value(json_object_get(prev, "state"));
+	int stopped = state && strcmp(state, "finished") ? drill_platform_reap_stale(ws) : 0;
+	*record = json_pack("{s:s,s:s?,s:i,s:o}", "workspace", ws, "state", state,
+			    "replicasStopped", stopped > 0 ? stopped : 0, "partialCopiesRemoved",
+			    ws_partial_copies(ws));
+	json_decref(prev);
+	ws_remove(fd, ws);
+	if (drill_fs_exists(ws))
+		return drill_err(DRILL_EFAIL, "%s: could not remove everything in it", ws);
+	return 0;
+}
+
 /* --- Replicas ---------------------------------------------------------------------------------- */
 
 /* Which replicas answer now. Leaves the last error message alone: it is called right after a
