@@ -161,6 +161,44 @@ static int ws_empty(const char *ws)
 	return rc;
 }
 
+/* Take the workspace's lock (held until *lockfd is closed); DRILL_EINPUT when another run
+ * holds it. `busy` ends the message that says so. */
+static int ws_lock(int *lockfd, const char *ws, const char *busy)
+{
+	char *lockpath = drill_xasprintf("%s/.lock", ws);
+	int fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(lockpath);
+	if (fd < 0)
+		return drill_err(DRILL_EINPUT, "%s: cannot create the lock: %s", ws, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		return drill_err(DRILL_EINPUT, "%s: %s", ws, busy);
+	}
+	*lockfd = fd;
+	return 0;
+}
+
+/* The last run's run.json (NULL when there is none or it does not parse). */
+static json_t *ws_last_run(const char *ws)
+{
+	char *runjson = drill_xasprintf("%s/run.json", ws), *text = NULL;
+	size_t len = 0;
+	json_t *prev = NULL;
+	if (drill_fs_read_file(&text, &len, runjson, 1 << 16) == 0)
+		prev = json_loadb(text, len, 0, NULL);
+	drill_err_clear();
+	free(text);
+	free(runjson);
+	return prev;
+}
+
+/* Whether the last run ended without finishing (killed, or interrupted while removing). */
+static int ws_interrupted(const json_t *prev)
+{
+	const char *state = json_string_value(json_object_get(prev, "state"));
+	return state && strcmp(state, "finished");
+}
+
 static int ws_prepare(int *lockfd, json_t *rep, const char *ws)
 {
 	int rc = drill_fs_mkdir_p(ws, 0755);
@@ -169,15 +207,10 @@ static int ws_prepare(int *lockfd, json_t *rep, const char *ws)
 	if (ws_is_foreign(ws))
 		return drill_err(DRILL_EINPUT, "%s: not empty and not a chaindrill workspace (no %s); "
 				 "refusing to use it", ws, WS_MARKER);
-	char *lockpath = drill_xasprintf("%s/.lock", ws);
-	int fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	free(lockpath);
-	if (fd < 0)
-		return drill_err(DRILL_EINPUT, "%s: cannot create the lock: %s", ws, strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		close(fd);
-		return drill_err(DRILL_EINPUT, "%s: in use by another chaindrill run", ws);
-	}
+	int fd;
+	rc = ws_lock(&fd, ws, "in use by another chaindrill run");
+	if (rc)
+		return rc;
 	char *marker = drill_xasprintf("%s/" WS_MARKER, ws);
 	rc = drill_fs_write_atomic(marker, "chaindrill workspace\n", 21);
 	free(marker);
@@ -189,36 +222,27 @@ static int ws_prepare(int *lockfd, json_t *rep, const char *ws)
 	}
 
 	/* A previous run that did not finish: stop what it left running, say so in the report. */
-	char *runjson = drill_xasprintf("%s/run.json", ws);
-	char *text = NULL;
-	size_t len = 0;
-	if (drill_fs_read_file(&text, &len, runjson, 1 << 16) == 0) {
-		json_error_t jerr;
-		json_t *prev = json_loadb(text, len, 0, &jerr);
-		const char *state = json_string_value(json_object_get(prev, "state"));
-		if (state && strcmp(state, "finished")) {
-			int stopped = drill_platform_reap_stale(ws);
-			json_t *rec = json_pack("{s:O?,s:O?,s:i,s:o}", "startedAt",
-						json_object_get(prev, "startedAt"), "pid",
-						json_object_get(prev, "pid"), "replicasStopped",
-						stopped > 0 ? stopped : 0, "partialCopiesRemoved",
-						ws_partial_copies(ws));
-			json_object_set_new(rep, "recoveredInterruptedRun", rec);
-			drill_log_warn("%s: the previous run (pid %" JSON_INTEGER_FORMAT ") did not "
-				       "finish; stopped %d leftover replica(s) and cleaned up", ws,
-				       json_integer_value(json_object_get(prev, "pid")),
-				       stopped > 0 ? stopped : 0);
-		}
-		json_decref(prev);
-		free(text);
+	json_t *prev = ws_last_run(ws);
+	if (ws_interrupted(prev)) {
+		int stopped = drill_platform_reap_stale(ws);
+		json_t *rec = json_pack("{s:O?,s:O?,s:i,s:o}", "startedAt",
+					json_object_get(prev, "startedAt"), "pid",
+					json_object_get(prev, "pid"), "replicasStopped",
+					stopped > 0 ? stopped : 0, "partialCopiesRemoved",
+					ws_partial_copies(ws));
+		json_object_set_new(rep, "recoveredInterruptedRun", rec);
+		drill_log_warn("%s: the previous run (pid %" JSON_INTEGER_FORMAT ") did not finish; "
+			       "stopped %d leftover replica(s) and cleaned up", ws,
+			       json_integer_value(json_object_get(prev, "pid")),
+			       stopped > 0 ? stopped : 0);
 	}
+	json_decref(prev);
 
 	/* Say this run holds the workspace before emptying it: a crash while emptying is then
 	 * the interrupted run the next one finds. */
 	rc = ws_write_state(ws, "running", "startedAt");
 	if (rc == 0)
 		rc = ws_empty(ws);
-	free(runjson);
 	if (rc) {
 		close(fd);
 		return rc;
@@ -263,31 +287,19 @@ int drill_workspace_clean(const char *ws, json_t **record)
 	if (!ours)
 		return drill_err(DRILL_EINPUT, "%s: not a chaindrill workspace (no %s); refusing to "
 				 "touch it", ws, WS_MARKER);
-	char *lockpath = drill_xasprintf("%s/.lock", ws);
-	int fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	free(lockpath);
-	if (fd < 0)
-		return drill_err(DRILL_EINPUT, "%s: cannot open the lock: %s", ws, strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		close(fd);
-		return drill_err(DRILL_EINPUT, "%s: in use by a running chaindrill; not cleaned", ws);
-	}
-	int rc = drill_fs_guard_add(ws);
+	int fd;
+	int rc = ws_lock(&fd, ws, "in use by a running chaindrill; not cleaned");
+	if (rc)
+		return rc;
+	rc = drill_fs_guard_add(ws);
 	if (rc) {
 		close(fd);
 		return rc;
 	}
-	char *runjson = drill_xasprintf("%s/run.json", ws), *text = NULL;
-	size_t len = 0;
-	json_t *prev = NULL;
-	if (drill_fs_read_file(&text, &len, runjson, 1 << 16) == 0)
-		prev = json_loadb(text, len, 0, NULL);
-	drill_err_clear();
-	free(text);
-	free(runjson);
-	const char *state = json_string_value(json_object_get(prev, "state"));
-	int stopped = state && strcmp(state, "finished") ? drill_platform_reap_stale(ws) : 0;
-	*record = json_pack("{s:s,s:s?,s:i,s:o}", "workspace", ws, "state", state,
+	json_t *prev = ws_last_run(ws);
+	int stopped = ws_interrupted(prev) ? drill_platform_reap_stale(ws) : 0;
+	*record = json_pack("{s:s,s:s?,s:i,s:o}", "workspace", ws, "state",
+			    json_string_value(json_object_get(prev, "state")),
 			    "replicasStopped", stopped > 0 ? stopped : 0, "partialCopiesRemoved",
 			    ws_partial_copies(ws));
 	json_decref(prev);
