@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# scripts/setup.sh [build|test] — install the Debian packages chaindrill needs (those missing only;
-# as root, or through sudo), then configure and build into build/ (and build-asan/ for `test`).
+# scripts/setup.sh [build|test|bench] — install the Debian packages chaindrill needs (those missing
+# only; as root, or through sudo), then configure and build into build/ (and build-asan/ for `test`;
+# `bench` installs what bench/run.sh needs and leaves building to it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tier=${1:-build}
@@ -11,7 +12,9 @@ while read -r line; do
 	case "$line" in
 	'#'* | '') continue ;;
 	'['*']') section=${line//[\[\]]/} ;;
-	*) if [ "$section" = build ] || [ "$tier" = test ]; then wanted+=("$line"); fi ;;
+	*) if [ "$section" = build ] || [ "$tier" = test ] || [ "$section" = "$tier" ]; then
+		wanted+=("$line")
+	fi ;;
 	esac
 done <scripts/packages.txt
 
@@ -28,6 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	$sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+[ "$tier" != bench ] || exit 0
 jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHAINDRILL_WERROR=ON >/dev/null
 cmake --build build -j"$jobs" >/dev/null
