@@ -40,6 +40,7 @@ work_root=${BENCH_WORK_ROOT:-$build/bench-work}
 mkdir -p "$work_root"
 : >"$BENCH_RESULTS"
 
+shopt -s nullglob
 scripts=()
 for f in bench/figures/*.sh; do
 	name=$(basename "$f" .sh)

@@ -6,6 +6,7 @@ rm -rf "$SCRATCH" && mkdir -p "$SCRATCH"
 export BENCH_WORK_ROOT=$SCRATCH/work BENCH_RESULTS=$SCRATCH/results.tsv
 bash "$SOURCE/bench/run.sh" --smoke --build-dir "$(dirname "$CHAINDRILL")" >"$SCRATCH/out" 2>&1 ||
 	{ cat "$SCRATCH/out"; echo "bench-smoke: bench/run.sh --smoke failed"; exit 1; }
+shopt -s nullglob
 for f in "$SOURCE"/bench/figures/*.sh; do
 	name=$(basename "$f" .sh)
 	name=${name#[0-9][0-9]-}
