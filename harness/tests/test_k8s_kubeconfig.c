@@ -79,6 +79,15 @@ static void expect_client_cert(const struct drill_kubeconfig *kc)
 	free(key);
 }
 
+/* A quoted number is a string, to kubectl as to us. */
+static void test_token_quoted_number(void **state)
+{
+	struct drill_kubeconfig kc;
+	load(&kc, "token-quoted-number.yaml", NULL);
+	assert_string_equal(kc.token, "42");
+	drill_kubeconfig_free(&kc);
+}
+
 static void test_cert_data(void **state)
 {
 	struct drill_kubeconfig kc;
@@ -168,6 +177,9 @@ static void test_refusals(void **state)
 	refused("bad-yaml.yaml", DRILL_EINPUT, ":15:6: did not find expected ',' or ']' while parsing a flow sequence");
 	refused("wrong-type-server.yaml", DRILL_EINPUT,
 		":8:13: clusters[0].cluster.server: expected a string, got a mapping");
+	refused("wrong-type-token.yaml", DRILL_EINPUT,
+		":19:12: users[0].user.token: expected a string, got a number, which kubectl refuses "
+		"too (quote it: \"42\")");
 	refused("wrong-type-insecure.yaml", DRILL_EINPUT,
 		":9:31: clusters[0].cluster.insecure-skip-tls-verify: expected true or false, got yes");
 	refused("bad-base64.yaml", DRILL_EINPUT, "certificate-authority-data: not valid base64");
@@ -203,6 +215,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_token),
+		cmocka_unit_test(test_token_quoted_number),
 		cmocka_unit_test(test_cert_data),
 		cmocka_unit_test(test_cert_files_relative),
 		cmocka_unit_test(test_token_file),
