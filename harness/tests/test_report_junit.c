@@ -43,6 +43,10 @@ static void counts_and_elements(void **state)
 	assert_non_null(strstr(xml, "<error type=\"environment\" message=\"platform kind needs a "
 				    "running Docker engine\"/>"));
 	assert_non_null(strstr(xml, "rerun: chaindrill run x"));
+	/* the path rides in system-out: jenkins-junit.xsd has no `file` attribute on a testcase */
+	assert_null(strstr(xml, " file="));
+	assert_non_null(strstr(xml, "<system-out>file: scenarios/x.yaml\nsteps"));
+	assert_non_null(strstr(xml, "timestamp=\"2026-11-25T00:00:00Z\""));
 	free(xml);
 	json_decref(run);
 }

@@ -69,7 +69,7 @@ static void suites(void **state)
 	json_t *run = vc();
 	char *xml = drill_report_vc_junit(run);
 	assert_non_null(strstr(xml, "<testsuites name=\"chaindrill vendor-check acme\" tests=\"5\" "
-				    "failures=\"1\" errors=\"1\" skipped=\"2\""));
+				    "failures=\"1\" errors=\"1\" time="));
 	char *s = suite(xml, "snapshot");
 	assert_non_null(strstr(s, "tests=\"3\" failures=\"1\" errors=\"1\" skipped=\"0\""));
 	assert_non_null(strstr(s, "<property name=\"status\" value=\"failed\"/>"));
@@ -82,13 +82,13 @@ static void suites(void **state)
 	s = suite(xml, "topology");
 	assert_non_null(strstr(s, "tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\""));
 	assert_non_null(strstr(s, "<property name=\"declared\" value=\"false\"/>"));
-	assert_non_null(strstr(s, "<skipped message=\"not declared\"/>"));
+	assert_non_null(strstr(s, "<skipped>not declared</skipped>"));
 	assert_null(strstr(s, "<system-out>"));
 	free(s);
 	s = suite(xml, "consistencyAcrossVolumes");
 	assert_non_null(strstr(s, "tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\""));
-	assert_non_null(strstr(s, "name=\"consistencyAcrossVolumes\" time=\"0\">\n      <skipped "
-				  "message=\"no scenario &lt;yet&gt;\"/>"));
+	assert_non_null(strstr(s, "name=\"consistencyAcrossVolumes\" time=\"0\">\n      <skipped>"
+				  "no scenario &lt;yet&gt;</skipped>"));
 	free(s);
 	free(xml);
 	json_decref(run);
