@@ -767,6 +767,20 @@ static int step_needs_install(const struct drill_step *st)
 /* --- Verdict ----------------------------------------------------------------------------------- */
 
 /* Stop the replicas, verify every volume (DESIGN.md §5), and compare with the truth. */
+/* The checkpoints a replica holds at the end, for the report (null if they cannot be listed). */
+static json_t *end_checkpoints(const char *data_dir)
+{
+	uint64_t *ids = NULL;
+	size_t n = 0;
+	if (drill_engine_list_checkpoints(&ids, &n, data_dir) != 0)
+		return json_null();
+	json_t *a = json_array();
+	for (size_t k = 0; k < n; k++)
+		json_array_append_new(a, json_integer((json_int_t)ids[k]));
+	free(ids);
+	return a;
+}
+
 static int final_verify(struct drill *d, json_t *rep, json_t *observed)
 {
 	double t0 = drill_now_s();
@@ -810,6 +824,7 @@ static int final_verify(struct drill *d, json_t *rep, json_t *observed)
 				match = !memcmp(rec.digest, r->digest, DRILL_HASH_LEN);
 		}
 		json_object_set_new(json_array_get(reps, i), "matchesDriver", json_boolean(match));
+		json_object_set_new(json_array_get(reps, i), "checkpoints", end_checkpoints(paths[i]));
 	}
 	if (vr.has_agreed) {
 		struct drill_truth_rec rec;

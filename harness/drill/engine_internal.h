@@ -51,6 +51,9 @@ char *drill_engine_truth_at_backup(struct drill *d, const char *backup); /* the 
 /* Order `blocks` writes on every running replica and check them against the truth. */
 int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details);
 
+/* restore.c: the ids under data_dir/checkpoints/, ascending (none without that directory). */
+int drill_engine_list_checkpoints(uint64_t **ids, size_t *n, const char *data_dir);
+
 /* foreign.c: another run's checkpoint, for the foreign-checkpoint fault. */
 int drill_engine_foreign_checkpoint(struct drill_fault_ctx *ctx, int replica, uint64_t id,
 				    uint64_t seed, int other_chain, const char *dest);

@@ -55,7 +55,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Checkpoint ids under <data>/checkpoints/ (directories named by a decimal id), ascending. */
-static int list_checkpoints(uint64_t **ids, size_t *n, const char *data_dir)
+int drill_engine_list_checkpoints(uint64_t **ids, size_t *n, const char *data_dir)
 {
 	char *dir = drill_xasprintf("%s/checkpoints", data_dir);
 	DIR *dh = opendir(dir);
@@ -135,7 +135,7 @@ static int choose_checkpoint(struct drill *d, const struct drill_step *st, uint6
 			char *sub = drill_platform_data_subpath(&d->spec, i);
 			data = drill_xasprintf("%s/%s", root, sub);
 			free(sub);
-			rc = list_checkpoints(&ids[i], &cnt[i], data);
+			rc = drill_engine_list_checkpoints(&ids[i], &cnt[i], data);
 		}
 		free(root);
 		free(data);
@@ -329,7 +329,7 @@ static int replica_checkpoint(struct drill *d, const struct drill_step *st, int 
 	if (!rc) {
 		char *sub = drill_platform_data_subpath(&d->spec, i);
 		char *data = drill_xasprintf("%s/%s", root, sub);
-		rc = list_checkpoints(&ids, &n, data);
+		rc = drill_engine_list_checkpoints(&ids, &n, data);
 		free(sub);
 		free(data);
 	}
