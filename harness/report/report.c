@@ -196,6 +196,8 @@ int drill_report_write(const char *dir, json_t *run)
 	free(jline);
 	if (!rc)
 		rc = drill_fs_write_atomic(xpath, xml, strlen(xml));
+	if (!rc)
+		rc = drill_report_html_write(dir, run);
 	free(json);
 	free(xml);
 	free(jpath);

@@ -16,7 +16,7 @@
 /* A run id that does not exist yet under `root`: "<UTC yyyymmddTHHMMSSZ>-<name>[-<k>]". */
 char *drill_report_new_run_id(const char *root, const char *name);
 
-/* Write dir/report.json and dir/junit.xml (each atomically); dir is created. */
+/* Write dir/report.json, dir/junit.xml and dir/report.html (each atomically); dir is created. */
 int drill_report_write(const char *dir, json_t *run);
 
 /* The JUnit XML of a run (malloc'd): one <testcase> per scenario; a <failure> says what differed,
@@ -32,6 +32,17 @@ char *drill_report_junit(json_t *run);
 #define DRILL_REPORT_VC_SCHEMA "chaindrill-vendor-check/1"
 int drill_report_vc_write(const char *dir, json_t *vc);
 char *drill_report_vc_junit(json_t *vc);
+
+/* report.html (docs/reports.md): the run as one self-contained page, no script, no request (its
+ * Content-Security-Policy forbids any); every string from the report escaped. malloc'd. Handles a
+ * run of either schema. drill_report_write and drill_report_vc_write write it too. */
+char *drill_report_html(json_t *run);
+int drill_report_html_write(const char *dir, json_t *run); /* dir/report.html, atomically */
+
+/* root/index.html over every root/<run>/report.json: scenarios by runs (newest first), each cell
+ * the outcome linking to the run's report.html. A report.json that does not parse or is not
+ * chaindrill's is skipped with a note on the page. Written atomically. The counts may be NULL. */
+int drill_report_index_write(const char *root, size_t *n_runs, size_t *n_skipped);
 
 /* XML-escape `s` (also drops characters XML 1.0 cannot carry). malloc'd. */
 char *drill_report_xml_escape(const char *s);

@@ -185,6 +185,8 @@ int drill_report_vc_write(const char *dir, json_t *vc)
 	rc = drill_fs_write_atomic(jpath, jline, strlen(jline));
 	if (!rc)
 		rc = drill_fs_write_atomic(xpath, xml, strlen(xml));
+	if (!rc)
+		rc = drill_report_html_write(dir, vc);
 	free(json);
 	free(jline);
 	free(xml);
