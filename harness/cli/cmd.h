@@ -12,5 +12,9 @@ int drill_cmd_replica(int argc, char **argv);
 int drill_cmd_up(int argc, char **argv);
 int drill_cmd_vendor_check(int argc, char **argv);
 int drill_cmd_clean(int argc, char **argv);
+int drill_cmd_report(int argc, char **argv);
+
+/* cmd_report.c: rebuild root/index.html and say so; 0, or 3 after printing why. */
+int drill_cli_report_index(const char *root);
 
 #endif

@@ -425,7 +425,11 @@ int drill_cmd_run(int argc, char **argv)
 		if (!exit_code)
 			exit_code = 1;
 	} else {
-		printf("report: %s/report.json\njunit:  %s/junit.xml\n", out_dir, out_dir);
+		printf("report: %s/report.json\njunit:  %s/junit.xml\nhtml:   %s/report.html\n",
+		       out_dir, out_dir, out_dir);
+		/* --report-dir DIR is a place of the user's: nothing beside it is written. */
+		if (!report_dir)
+			drill_cli_report_index("reports");
 	}
 	json_decref(run);
 	free(run_id);

@@ -493,6 +493,8 @@ int drill_cmd_vendor_check(int argc, char **argv)
 		printf("vendor-check: %s %s\nreport: %s/report.json\njunit:  %s/junit.xml\n",
 		       def->name, exit_code == 0 ? "PASSED (every declared capability passed)" :
 		       exit_code == 1 ? "FAILED" : "ERROR", out_dir, out_dir);
+		if (!report_dir)
+			drill_cli_report_index("reports");
 	}
 	json_decref(vc);
 	free(run_id);

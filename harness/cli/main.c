@@ -22,6 +22,7 @@ static const struct {
 	{"up", drill_cmd_up, "bring up a scenario's cluster and keep it running until interrupted"},
 	{"faults", drill_cmd_faults, "list the fault kinds"},
 	{"clean", drill_cmd_clean, "remove workspaces that runs left (kept, or interrupted)"},
+	{"report", drill_cmd_report, "rebuild reports/index.html over every run's report"},
 	{"vendor-check", drill_cmd_vendor_check, "run the standard scenario set against a storage vendor"},
 	{"replica", drill_cmd_replica, "the replica daemon (started by platforms)"},
 };
