@@ -73,21 +73,21 @@ static const char page_css[] =
 	"a{color:#0b5cad}"
 	"table{border-collapse:collapse;margin:6px 0;font-size:.94em}"
 	"th,td{border-bottom:1px solid var(--line);padding:5px 10px;text-align:left;vertical-align:top}"
-	"th{background:var(--soft);font-weight:600}"
+	"th{background:var(--soft);font-weight:600;white-space:nowrap}"
 	"td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
 	".muted{color:var(--muted)}"
 	".meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:10px 0}"
 	".meta dt{color:var(--muted)}.meta dd{margin:0}"
 	".badge{display:inline-block;padding:1px 9px;border-radius:10px;border:1px solid;font-weight:700;"
 	"font-size:.85em;letter-spacing:.03em;text-transform:uppercase;vertical-align:middle}"
-	".matched{color:var(--ok);background:var(--ok-bg);border-color:var(--ok)}"
-	".differed{color:var(--bad);background:var(--bad-bg);border-color:var(--bad)}"
-	".error{color:var(--err);background:var(--err-bg);border-color:var(--err)}"
+	".badge.matched{color:var(--ok);background:var(--ok-bg);border-color:var(--ok)}"
+	".badge.differed{color:var(--bad);background:var(--bad-bg);border-color:var(--bad)}"
+	".badge.error{color:var(--err);background:var(--err-bg);border-color:var(--err)}"
 	".scenario{border:1px solid var(--line);border-left:6px solid var(--line);border-radius:8px;"
 	"padding:16px 20px;margin:22px 0}"
-	".scenario.matched{border-left-color:var(--ok);background:none}"
-	".scenario.differed{border-left-color:var(--bad);background:none}"
-	".scenario.error{border-left-color:var(--err);background:none}"
+	".scenario.matched{border-left-color:var(--ok)}"
+	".scenario.differed{border-left-color:var(--bad)}"
+	".scenario.error{border-left-color:var(--err)}"
 	".head{display:flex;gap:12px;align-items:center;flex-wrap:wrap}"
 	".mismatch{color:var(--bad);font-weight:600}"
 	".figures{display:flex;gap:14px;flex-wrap:wrap;margin:6px 0}"
@@ -99,7 +99,11 @@ static const char page_css[] =
 	".tl-backup{fill:#1f8a82}.tl-fault{fill:#d2401e}.tl-restore{fill:#e0a030}.tl-sub1{fill:#c98512}"
 	".tl-cluster{fill:#8a96a3}.tl-failed{fill:#a3231b;stroke:#5e0f0a;stroke-width:1.5}"
 	".tl-skipped{fill:#d5dae0}.tl-grid{stroke:#e6e9ed}.tl-lane{fill:#f7f8fa}"
-	".scroll{overflow-x:auto}"
+	"tr.replica th,tr.corrupt-replica th,table.expect th,table.matrix td+th{background:none}"
+	".badge a{color:inherit;text-decoration:none}"
+	".scroll{overflow-x:auto}.legend{font-size:.85em;color:var(--muted);margin:4px 0 10px}"
+	".record{display:grid;grid-template-columns:max-content 1fr;gap:0 12px;margin:0}"
+	".record dt{color:var(--muted)}.record dd{margin:0;word-break:break-all}"
 	"@media print{body{max-width:none;padding:0;font-size:11pt}.scenario{break-inside:avoid-page}"
 	"a{color:inherit;text-decoration:none}"
 	"*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
@@ -406,7 +410,7 @@ static void tl_title(struct tl *t, const char *label, double start, double wall,
 
 /* A bar for something that lasted, a diamond for something that happened at a moment. */
 static void tl_item(struct tl *t, int lane, const char *cls, long idx, const char *label,
-		    double start, double wall, const char *extra)
+		    double start, double wall, const char *extra, const char *mark)
 {
 	double x = TL_X0 + start * t->scale, y = TL_TOP + lane * TL_LANE;
 	double w = wall * t->scale;
@@ -420,8 +424,16 @@ static void tl_item(struct tl *t, int lane, const char *cls, long idx, const cha
 				"y=\"%.1f\" width=\"%.1f\" height=\"16\" rx=\"2\">", cls, idx, x, y + 7, w);
 	}
 	tl_title(t, label, start, wall, extra);
-	drill_html_put(t->b, lane == LANE_FAULT || (lane == LANE_CKPT && w < 6) ? "</path>" : "</rect>");
-	if (idx >= 0 && w >= 22)
+	int marker = lane == LANE_FAULT || (lane == LANE_CKPT && w < 6);
+	drill_html_put(t->b, marker ? "</path>" : "</rect>");
+	if (marker && idx >= 0 && mark) {
+		/* the marker's name beside it, on the side where there is room */
+		int left = x + 10 + 6.5 * (double)strlen(mark) > TL_X0 + TL_W;
+		drill_html_putf(t->b, "<text x=\"%.1f\" y=\"%.1f\"%s>", left ? x - 10 : x + 10, y + 19,
+				left ? " text-anchor=\"end\"" : "");
+		drill_html_text(t->b, mark);
+		drill_html_put(t->b, "</text>");
+	} else if (!marker && idx >= 0 && w >= 22)
 		drill_html_putf(t->b, "<text x=\"%.1f\" y=\"%.1f\" style=\"fill:#fff\">%ld</text>",
 				x + 4, y + 19, idx);
 }
@@ -432,7 +444,7 @@ static void tl_restore(struct tl *t, json_t *st, long idx, double start, const c
 	if (!json_array_size(subs) || strcmp(cls, "tl-restore")) {
 		tl_item(t, LANE_RESTORE, cls, idx, drill_html_jstr(st, "label", "restore"), start,
 			json_number_value(json_object_get(st, "wallSeconds")),
-			drill_html_jstr(st, "error", ""));
+			drill_html_jstr(st, "error", ""), NULL);
 		return;
 	}
 	double at = start;
@@ -443,17 +455,34 @@ static void tl_restore(struct tl *t, json_t *st, long idx, double start, const c
 		const char *name = drill_html_jstr(sub, "name", "?");
 		char *label = drill_xasprintf("step %ld: restore: %s", idx, name);
 		tl_item(t, LANE_RESTORE, i % 2 ? "tl-restore tl-sub1" : "tl-restore", -1, label, at, w,
-			NULL);
+			NULL, NULL);
 		free(label);
 		json_t *ck = json_object_get(sub, "checkpoint");
 		if (!strcmp(name, "choose-checkpoint") && json_is_integer(ck)) {
 			char *l2 = drill_xasprintf("step %ld: checkpoint %lld chosen for the restore", idx,
 						   (long long)json_integer_value(ck));
-			tl_item(t, LANE_CKPT, "tl-checkpoint", -1, l2, at, w, NULL);
+			tl_item(t, LANE_CKPT, "tl-checkpoint", -1, l2, at, w, NULL, NULL);
 			free(l2);
 		}
 		at += w;
 	}
+}
+
+/* The restore's substeps in words, for print and for anyone not hovering over the bars. */
+static void restore_legend(struct drill_buf *b, json_t *st)
+{
+	json_t *subs = json_object_get(json_object_get(st, "details"), "steps"), *sub;
+	if (!json_array_size(subs))
+		return;
+	drill_html_putf(b, "<p class=\"legend\">restore (step %lld):",
+			(long long)json_integer_value(json_object_get(st, "index")));
+	size_t i;
+	json_array_foreach(subs, i, sub) {
+		drill_html_put(b, i ? " → " : " ");
+		drill_html_text(b, drill_html_jstr(sub, "name", "?"));
+		drill_html_putf(b, " %.2f s", json_number_value(json_object_get(sub, "wallSeconds")));
+	}
+	drill_html_put(b, "</p>\n");
 }
 
 static void timeline(struct drill_buf *b, json_t *sc)
@@ -507,11 +536,17 @@ static void timeline(struct drill_buf *b, json_t *sc)
 		}
 		char *label = drill_xasprintf("step %ld: %s (%s)", idx, drill_html_jstr(st, "label", kind),
 					      status);
+		const char *mark = lane_of(kind) == LANE_FAULT ?
+			drill_html_jstr(json_object_get(st, "details"), "kind", kind) : NULL;
 		tl_item(&t, lane_of(kind), cls, idx, label, start,
-			json_number_value(json_object_get(st, "wallSeconds")), drill_html_jstr(st, "error", ""));
+			json_number_value(json_object_get(st, "wallSeconds")), drill_html_jstr(st, "error", ""),
+			mark);
 		free(label);
 	}
 	drill_html_put(b, "</svg></div>\n");
+	json_array_foreach(steps, i, st)
+		if (lane_of(drill_html_jstr(st, "kind", "?")) == LANE_RESTORE)
+			restore_legend(b, st);
 }
 
 static void steps_table(struct drill_buf *b, json_t *sc)
@@ -568,7 +603,7 @@ static json_t *find_replica(json_t *arr, const char *key, json_int_t id)
 	return NULL;
 }
 
-static void height_cell(struct drill_buf *b, json_t *r, json_t *ckpts)
+static void height_cell(struct drill_buf *b, json_t *r, json_t *ckpts, const char *ckpt_word)
 {
 	drill_html_put(b, "<td>");
 	if (!r) {
@@ -581,8 +616,7 @@ static void height_cell(struct drill_buf *b, json_t *r, json_t *ckpts)
 		value_text(b, lb);
 	}
 	if (ckpts) {
-		drill_html_put(b, lb ? "<br><span class=\"muted\">checkpoints</span> " :
-				       "<span class=\"muted\">checkpoints</span> ");
+		drill_html_putf(b, "%s<span class=\"muted\">%s</span> ", lb ? "<br>" : "", ckpt_word);
 		id_list(b, ckpts);
 	}
 	drill_html_put(b, "</td>");
@@ -629,18 +663,18 @@ static void replicas_table(struct drill_buf *b, json_t *sc)
 	for (json_int_t r = 0; r < n; r++) {
 		json_t *bf = find_replica(step_replicas(before), "replica", r);
 		drill_html_putf(b, "<tr class=\"replica\"><th>%lld</th>", (long long)r);
-		height_cell(b, bf, json_object_get(bf, "checkpoints"));
+		height_cell(b, bf, json_object_get(bf, "checkpoints"), "checkpoints");
 		if (restore) {
 			json_t *cs = find_replica(check, "replica", r);
 			json_t *ck = json_array_get(copy, (size_t)r);
 			json_t *one = ck ? json_pack("[O]", ck) : NULL;
-			height_cell(b, cs, one);
+			height_cell(b, cs, one, "from checkpoint");
 			json_decref(one);
 		}
 		json_t *v = find_replica(ver, "replicaId", r);
 		if (!v)
 			v = json_array_get(ver, (size_t)r);
-		height_cell(b, v, json_object_get(v, "checkpoints"));
+		height_cell(b, v, json_object_get(v, "checkpoints"), "checkpoints");
 		const char *status = drill_html_jstr(v, "status", "—");
 		drill_html_putf(b, "<td%s>", strcmp(status, "ok") ? " class=\"mismatch\"" : "");
 		drill_html_text(b, status);
@@ -683,21 +717,40 @@ static void corrupt_replicas(struct drill_buf *b, json_t *sc)
 	drill_html_put(b, "</table>\n");
 }
 
-static void json_list(struct drill_buf *b, json_t *arr, const char *title, const char *cls)
+/* A list of records (faults, data-loss events): one table row each, its keys as "key value"
+ * lines, a nested object's keys (a fault's details) flattened into the same lines. */
+static void record_fields(struct drill_buf *b, json_t *o, json_t *outer)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v) {
+		if (json_is_object(v) && strcmp(key, "params")) {
+			record_fields(b, v, o);
+			continue;
+		}
+		if (outer && json_equal(v, json_object_get(outer, key)))
+			continue; /* a fault's details repeat its kind */
+		drill_html_put(b, "<dt>");
+		drill_html_text(b, key);
+		drill_html_put(b, "</dt><dd>");
+		value_text(b, v);
+		drill_html_put(b, "</dd>");
+	}
+}
+
+static void record_list(struct drill_buf *b, json_t *arr, const char *title, const char *cls)
 {
 	if (!json_array_size(arr))
 		return;
-	drill_html_putf(b, "<h3>%s</h3><ul class=\"%s\">", title, cls);
+	drill_html_putf(b, "<h3>%s</h3><table class=\"%s\">", title, cls);
 	size_t i;
 	json_t *v;
 	json_array_foreach(arr, i, v) {
-		char *s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
-		drill_html_put(b, "<li><code>");
-		drill_html_text(b, s);
-		drill_html_put(b, "</code></li>");
-		free(s);
+		drill_html_put(b, "<tr><td><dl class=\"record mono\">");
+		record_fields(b, v, NULL);
+		drill_html_put(b, "</dl></td></tr>");
 	}
-	drill_html_put(b, "</ul>\n");
+	drill_html_put(b, "</table>\n");
 }
 
 static void scenario_section(struct drill_buf *b, json_t *sc, size_t k)
@@ -731,8 +784,8 @@ static void scenario_section(struct drill_buf *b, json_t *sc, size_t k)
 	steps_table(b, sc);
 	replicas_table(b, sc);
 	corrupt_replicas(b, sc);
-	json_list(b, json_object_get(sc, "faults"), "Faults injected", "faults");
-	json_list(b, json_object_get(sc, "dataLoss"), "Data loss", "data-loss");
+	record_list(b, json_object_get(sc, "faults"), "Faults injected", "faults");
+	record_list(b, json_object_get(sc, "dataLoss"), "Data loss", "data-loss");
 	drill_html_put(b, "<h3>Rerun</h3><pre class=\"rerun\">");
 	drill_html_text(b, drill_html_jstr(sc, "rerun", ""));
 	drill_html_put(b, "</pre><p class=\"workspace\">Workspace <code>");

@@ -229,8 +229,16 @@ static void matrix(struct drill_buf *b, struct index *ix)
 			  "<tr><th>scenario</th><th class=\"num\">matched</th><th class=\"num\">differed"
 			  "</th><th class=\"num\">error</th>");
 	for (size_t r = 0; r < cols; r++) {
-		drill_html_put(b, "<th class=\"run\">");
-		run_link(b, &ix->runs[r], ix->runs[r].dir);
+		/* the column is named by its start time, "2026-11-25 14:29"; the whole id on hover */
+		char when[24];
+		snprintf(when, sizeof(when), "%s", drill_html_jstr(ix->runs[r].run, "startedAt", "?"));
+		when[strcspn(when, "Z")] = '\0';
+		if (strlen(when) > 10)
+			when[10] = ' ';
+		drill_html_put(b, "<th class=\"run\" title=\"");
+		drill_html_text(b, ix->runs[r].dir);
+		drill_html_put(b, "\">");
+		run_link(b, &ix->runs[r], when);
 		drill_html_put(b, "<br><span class=\"muted\">");
 		drill_html_text(b, run_kind(ix->runs[r].run));
 		drill_html_put(b, "</span></th>");
