@@ -150,6 +150,25 @@ static void restore_and_corrupt_replica(void **state)
 	json_decref(run);
 }
 
+/* A vendor-check run: its verdict word and one row per capability. */
+static void vendor_check_run(void **state)
+{
+	(void)state;
+	json_t *run = run_of(scenario("vc-one", "d"));
+	json_object_set_new(run, "schema", json_string(DRILL_REPORT_VC_SCHEMA));
+	json_object_set_new(run, "outcome", json_string("passed"));
+	json_object_set_new(run, "vendor", json_string("ebs-sim"));
+	json_object_set_new(run, "capabilities",
+			    json_pack("[{s:s,s:b,s:s,s:s}]", "name", "snapshot-restore", "declared", 1,
+				      "status", "passed", "reason", "every scenario matched"));
+	char *page = drill_report_html(run);
+	assert_non_null(strstr(page, "<span class=\"badge matched\">passed</span>"));
+	assert_non_null(strstr(page, "<td>snapshot-restore</td><td>true</td><td>passed</td>"));
+	assert_non_null(strstr(page, "<dt>vendor</dt><dd>ebs-sim</dd>"));
+	free(page);
+	json_decref(run);
+}
+
 static void write_file(const char *dir, const char *name, const char *text)
 {
 	char *d = drill_xasprintf("%s/%s", dir, name);
@@ -225,6 +244,7 @@ int main(void)
 		cmocka_unit_test(error_scenario),
 		cmocka_unit_test(no_steps),
 		cmocka_unit_test(restore_and_corrupt_replica),
+		cmocka_unit_test(vendor_check_run),
 		cmocka_unit_test(index_skips_broken_reports),
 		cmocka_unit_test(index_of_missing_root),
 	};
