@@ -237,15 +237,14 @@ static void capabilities(struct drill_buf *b, json_t *caps)
 	size_t i;
 	json_t *c;
 	json_array_foreach(caps, i, c) {
-		drill_html_put(b, "<tr><td>");
-		drill_html_text(b, drill_html_jstr(c, "name", "?"));
-		drill_html_put(b, "</td><td>");
-		value_text(b, json_object_get(c, "declared"));
-		drill_html_put(b, "</td><td>");
-		drill_html_text(b, drill_html_jstr(c, "status", "?"));
-		drill_html_put(b, "</td><td>");
-		drill_html_text(b, drill_html_jstr(c, "reason", ""));
-		drill_html_put(b, "</td></tr>");
+		drill_html_put(b, "<tr>");
+		static const char *const keys[] = {"name", "declared", "status", "reason"};
+		for (size_t k = 0; k < 4; k++) {
+			drill_html_put(b, "<td>");
+			value_text(b, json_object_get(c, keys[k]));
+			drill_html_put(b, "</td>");
+		}
+		drill_html_put(b, "</tr>");
 	}
 	drill_html_put(b, "</table>\n");
 }

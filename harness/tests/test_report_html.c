@@ -189,6 +189,8 @@ static void index_skips_broken_reports(void **state)
 	json_object_set_new(json_array_get(json_object_get(newer, "scenarios"), 0), "matched",
 			    json_false());
 	json_array_append_new(json_object_get(newer, "scenarios"), scenario("<beta>", "b"));
+	json_object_set_new(newer, "campaign", json_pack("{s:i,s:i,s:i}", "seed", 3, "drills", 2,
+							 "matched", 1));
 	char *d1 = drill_xasprintf("%s/run a#1", root), *d2 = drill_xasprintf("%s/run-2", root);
 	assert_drill_ok(drill_report_write(d1, older));
 	assert_drill_ok(drill_report_write(d2, newer));
@@ -214,6 +216,7 @@ static void index_skips_broken_reports(void **state)
 	assert_non_null(strstr(page, "<a href=\"run-2/report.html#s1\">differed</a>"));
 	assert_non_null(strstr(page, "<a href=\"old/report.json\">old</a>"));
 	assert_non_null(strstr(page, "<th>&lt;beta&gt;</th>"));
+	assert_non_null(strstr(page, "run-2</a></td><td>campaign</td>"));
 	/* newest first: run-2 is the first column */
 	assert_true(strstr(page, "\">run-2</a>") < strstr(page, "\">run a#1</a>"));
 	free(page);
