@@ -238,12 +238,24 @@ static int unshare(const char *path, int *did)
 	return rc;
 }
 
+/* `path` under `dir` (spelt alike), the rest of it; else NULL. */
+static const char *under(const char *path, const char *dir)
+{
+	size_t n = dir ? strlen(dir) : 0;
+	return n && strncmp(path, dir, n) == 0 && path[n] == '/' ? path + n + 1 : NULL;
+}
+
+/* The file a fault hit, relative to the workspace (docs/reports.md). The volumes' paths are
+ * absolute even when the workspace was given relative (`--workspace ws`), so the workspace's own
+ * absolute path is tried as well. */
 static void record_file(struct drill_fault_ctx *ctx, const char *path)
 {
-	size_t wl = strlen(ctx->workspace);
-	const char *rel = strncmp(path, ctx->workspace, wl) == 0 && path[wl] == '/' ? path + wl + 1
-										     : path;
-	json_object_set_new(ctx->details, "file", json_string(rel));
+	const char *rel = under(path, ctx->workspace);
+	char *abs = rel ? NULL : realpath(ctx->workspace, NULL);
+	if (!rel)
+		rel = under(path, abs);
+	json_object_set_new(ctx->details, "file", json_string(rel ? rel : path));
+	free(abs);
 }
 
 /* --- The kinds -------------------------------------------------------------------------------- */

@@ -23,6 +23,8 @@ expect_jq rep/report.json '[.scenarios[] | .campaign.fault] | (index("none") == 
 	"--only faults: no fault-free drill, at least 10 different fault templates"
 expect_jq rep/report.json '[.scenarios[] | select(.campaign.scenarioYaml | test("\n  - fault: ")) | .faults | length > 0] | all' \
 	"every drill with a fault records the fault injected"
+expect_jq rep/report.json '[.scenarios[].faults[].details.file // empty | startswith("/") | not] | all' \
+	"a fault's file is relative to the workspace, also when --workspace is relative"
 expect_jq rep/report.json '[.scenarios[] | .observed.failedStep // empty] | length >= 3' \
 	"some drills must fail a step, and did"
 expect_jq rep/report.json '[.scenarios[] | .observed.verdict] | index("recoverable") != null' \
