@@ -1,6 +1,8 @@
 /* util/log.c — one line per message: "prefix: level: text". */
 #include "util/log.h"
 
+#include "util/progress.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,5 +24,6 @@ void drill_log_write(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + off, sizeof(line) - (size_t)off, fmt, ap);
 	va_end(ap);
+	drill_progress_clear(); /* a progress line drawn in place would run into this one */
 	fprintf(stderr, "%s\n", line); /* one write per line keeps concurrent writers readable */
 }
