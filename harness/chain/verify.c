@@ -5,6 +5,7 @@
 #include "chain/store.h"
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/progress.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -270,6 +271,11 @@ static int check_meta(struct drill_replica_result *out, struct drill_store *s)
 	return 0;
 }
 
+/* The progress of drill_verify_set's replicas, in blocks; set before its threads start and
+ * cleared after they end. The total grows by each replica's chain.last_block as it is opened. */
+static struct drill_progress *verify_progress;
+#define PROGRESS_EVERY 4096 /* blocks between two additions: the hot loop stays cheap */
+
 /* Stream blocks 1..N: ids without gaps, decode (magic, lengths, digest), parent links, roots.
  * One kv array serves every block; nothing else is allocated per block. */
 static int check_blocks(struct drill_replica_result *out, struct drill_store *s)
@@ -279,6 +285,9 @@ static int check_blocks(struct drill_replica_result *out, struct drill_store *s)
 	uint8_t prev_digest[DRILL_HASH_LEN] = {0}, root[DRILL_HASH_LEN] = {0};
 	uint64_t last = 0;
 	int ret = 0;
+	uint64_t expected = 0;
+	if (verify_progress && drill_store_get_meta_u64(s, "chain.last_block", &expected) == 0)
+		drill_progress_add_total(verify_progress, expected);
 	struct drill_store_iter *it = drill_store_iter_new(s, DRILL_CF_BLOCKS, NULL, 0);
 
 	for (; drill_store_iter_valid(it); drill_store_iter_next(it)) {
@@ -351,6 +360,8 @@ static int check_blocks(struct drill_replica_result *out, struct drill_store *s)
 		memcpy(out->state_root, root, DRILL_HASH_LEN);
 		out->blocks_checked++;
 		out->bytes_checked += vlen;
+		if (out->blocks_checked % PROGRESS_EVERY == 0)
+			drill_progress_add(verify_progress, PROGRESS_EVERY);
 	}
 	if (drill_store_iter_status(it) != 0) {
 		fail(out, last + 1, "block %" PRIu64 ": reading the blocks column family: %s",
@@ -358,6 +369,7 @@ static int check_blocks(struct drill_replica_result *out, struct drill_store *s)
 		ret = -1;
 	}
 cleanup:
+	drill_progress_add(verify_progress, out->blocks_checked % PROGRESS_EVERY);
 	drill_store_iter_free(it);
 	free(kv);
 	return ret;
@@ -843,6 +855,9 @@ int drill_verify_set(struct drill_verify_result *out, const char *const *paths, 
 	}
 	size_t nt = (size_t)jobs < n ? (size_t)jobs : n;
 	struct pool p = {.next = 0, .paths = paths, .r = out};
+	char *label = drill_xasprintf("verify %zu replica%s", n, n == 1 ? "" : "s");
+	verify_progress = drill_progress_start(label, 0, DRILL_PROGRESS_BLOCKS);
+	free(label);
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_t *th = drill_xcalloc(nt, sizeof(*th));
 	size_t started = 0;
@@ -854,6 +869,8 @@ int drill_verify_set(struct drill_verify_result *out, const char *const *paths, 
 	worker(&p); /* this thread works too; if threads could not start it does everything */
 	for (size_t t = 1; t <= started; t++)
 		pthread_join(th[t], NULL);
+	drill_progress_finish(verify_progress);
+	verify_progress = NULL;
 	free(th);
 	pthread_mutex_destroy(&p.mu);
 

@@ -13,6 +13,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/progress.h"
 #include "util/proc.h"
 
 #include <errno.h>
@@ -331,6 +332,8 @@ int drill_cmd_run(int argc, char **argv)
 		free(name);
 	}
 
+	if (quiet || jobs > 1) /* drills side by side would draw over each other's progress */
+		drill_progress_off();
 	drill_signals_install();
 	json_t *run = json_object();
 	const char *root = report_dir ? NULL : "reports";

@@ -16,6 +16,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/progress.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -373,6 +374,8 @@ int drill_cmd_vendor_check(int argc, char **argv)
 	json_object_set_new(vc, "vendor", vendor_json(def));
 	json_object_set_new(vc, "set", json_string(manifest_path));
 
+	if (quiet || jobs > 1) /* scenarios side by side would draw over each other's progress */
+		drill_progress_off();
 	run_jobs(js, n, jobs, &opts, quiet);
 
 	/* The scenario results, then one verdict per capability. */

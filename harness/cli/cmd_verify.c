@@ -8,6 +8,8 @@
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/log.h"
+#include "util/progress.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -20,7 +22,7 @@
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"usage: chaindrill verify [--json] [--checkpoints] [-f F] REPLICA_DIR...\n\n"
+		"usage: chaindrill verify [--json] [--checkpoints] [-f F] [-q|-v] REPLICA_DIR...\n\n"
 		"Verifies each replica's RocksDB database read-only (blocks, digests, parent links, "
 		"state roots,\nmetadata) and gives the verdict across them: consistent, recoverable, "
 		"divergent or unrecoverable.\nA REPLICA_DIR is a rocksdbdata directory, a directory "
@@ -28,7 +30,9 @@ static void usage(FILE *to)
 		"rocksdbdata below it.\n\n"
 		"  --json         print the verdict as JSON (DESIGN.md section 5)\n"
 		"  --checkpoints  also verify every rocksdbdata/checkpoints/<id>/ of each replica\n"
-		"  -f F           faults tolerated (default (n-1)/3); 2F+1 must not exceed n\n\n"
+		"  -f F           faults tolerated (default (n-1)/3); 2F+1 must not exceed n\n"
+		"  -q, --quiet    only what is not ok and the verdict; no progress\n"
+		"  -v, --verbose  also the blocks and bytes checked per replica, and debug logs\n\n"
 		"Exit code 0 if the verdict is consistent (and, with --checkpoints, every checkpoint is "
 		"ok),\n1 otherwise, 2 for a usage or input error (such as a directory that does not "
 		"exist).\n");
@@ -36,6 +40,7 @@ static void usage(FILE *to)
 
 struct opts {
 	int json, checkpoints;
+	int quiet, verbose;
 	int f; /* -1: derive */
 	const char **paths;
 	size_t n;
@@ -57,6 +62,12 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			o->json = 1;
 		} else if (!strcmp(a, "--checkpoints")) {
 			o->checkpoints = 1;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			o->quiet = 1;
+			o->verbose = 0;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			o->verbose = 1;
+			o->quiet = 0;
 		} else if (!strcmp(a, "-f")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "chaindrill: verify: -f needs a value\n");
@@ -141,8 +152,8 @@ static void short_digest(char out[SHORT_HEX + 1], const uint8_t d[DRILL_HASH_LEN
 	drill_hex(out, d, SHORT_HEX / 2);
 }
 
-static void print_human(const struct drill_verify_result *r, const struct ckpts *ck,
-			size_t ck_total, size_t ck_bad)
+static void print_human(const struct opts *o, const struct drill_verify_result *r,
+			const struct ckpts *ck, size_t ck_total, size_t ck_bad)
 {
 	char hex[SHORT_HEX + 1];
 	size_t ok = 0;
@@ -150,7 +161,9 @@ static void print_human(const struct drill_verify_result *r, const struct ckpts 
 		const struct drill_replica_result *x = &r->replicas[i];
 		if (x->status == DRILL_REPLICA_OK) {
 			ok++;
-			if (x->has_digest) {
+			if (o->quiet) {
+				/* -q: only what is not ok */
+			} else if (x->has_digest) {
 				short_digest(hex, x->digest);
 				printf("%s: ok, last block %" PRIu64 ", digest %s...\n", x->path,
 				       x->last_block, hex);
@@ -161,20 +174,26 @@ static void print_human(const struct drill_verify_result *r, const struct ckpts 
 			printf("%s: %s: %s\n", x->path, drill_replica_status_name(x->status),
 			       x->error ? x->error : "(no detail)");
 		}
+		if (o->verbose)
+			printf("  %" PRIu64 " blocks, %" PRIu64 " bytes checked in %s\n",
+			       (uint64_t)x->blocks_checked, (uint64_t)x->bytes_checked,
+			       x->db_path ? x->db_path : "(no database)");
 		if (!ck)
 			continue;
 		if (ck[i].error)
 			printf("  checkpoints: %s\n", ck[i].error);
 		for (size_t j = 0; j < ck[i].n; j++) {
 			const struct drill_checkpoint_result *c = &ck[i].c[j];
-			if (c->status == DRILL_REPLICA_OK)
+			if (c->status == DRILL_REPLICA_OK && !o->quiet)
 				printf("  checkpoint %" PRIu64 ": ok\n", c->id);
+			else if (c->status == DRILL_REPLICA_OK)
+				continue;
 			else
 				printf("  checkpoint %" PRIu64 ": %s: %s\n", c->id,
 				       drill_replica_status_name(c->status),
 				       c->error ? c->error : "(no detail)");
 		}
-		if (!ck[i].error && !ck[i].n && x->db_path)
+		if (!ck[i].error && !ck[i].n && x->db_path && !o->quiet)
 			printf("  no checkpoints\n");
 	}
 	if (ck)
@@ -232,6 +251,10 @@ int drill_cmd_verify(int argc, char **argv)
 		code = code < 0 ? 0 : code;
 		goto cleanup;
 	}
+	if (o.quiet)
+		drill_progress_off();
+	if (o.verbose)
+		drill_log_threshold = DRILL_LOG_DEBUG;
 	int rc = drill_verify_set(&r, o.paths, o.n, o.f, 0);
 	if (rc) {
 		fprintf(stderr, "chaindrill: verify: %s\n", drill_err_last());
@@ -250,7 +273,7 @@ int drill_cmd_verify(int argc, char **argv)
 		printf("%s\n", text);
 		free(text);
 	} else {
-		print_human(&r, ck, ck_total, ck_bad);
+		print_human(&o, &r, ck, ck_total, ck_bad);
 	}
 	code = r.verdict == DRILL_VERDICT_CONSISTENT && ck_bad == 0 ? 0 : 1;
 cleanup:

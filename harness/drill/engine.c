@@ -14,6 +14,7 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/proc.h"
+#include "util/progress.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -450,6 +451,9 @@ int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details)
 	int lockfd = drill_order_lock(d->ws);
 	if (lockfd < 0)
 		return lockfd;
+	char *label = drill_xasprintf("write %" PRIu64 " blocks", blocks);
+	struct drill_progress *progress = drill_progress_start(label, blocks, DRILL_PROGRESS_BLOCKS);
+	free(label);
 	for (uint64_t done = 0; done < blocks && !rc;) {
 		rc = check_interrupted();
 		if (rc)
@@ -471,7 +475,9 @@ int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details)
 			rc = send_batch(d, &batch);
 		if (!rc)
 			rc = drill_process_blocks_ordered(d, in_batch);
+		drill_progress_add(progress, in_batch);
 	}
+	drill_progress_finish(progress);
 	drill_order_unlock(lockfd);
 	drill_buf_free(&batch);
 	double secs = drill_now_s() - t0;

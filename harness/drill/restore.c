@@ -29,6 +29,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/progress.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -236,6 +237,20 @@ int drill_engine_set_identity(const char *db_dir, int i)
 	return rc;
 }
 
+/* The progress of replica i's checkpoint copy; its size is walked only when progress shows. */
+static struct drill_progress *checkpoint_progress(const char *src, int i, uint64_t id)
+{
+	if (!drill_progress_on())
+		return NULL;
+	uint64_t total = 0;
+	if (drill_fs_tree_size(&total, src) != 0)
+		total = 0; /* not known: the copy reports the error */
+	char *label = drill_xasprintf("restore: copy checkpoint %" PRIu64 " to replica %d", id, i);
+	struct drill_progress *p = drill_progress_start(label, total, DRILL_PROGRESS_BYTES);
+	free(label);
+	return p;
+}
+
 /* Step 4 for one replica: the runbook's rm, cp -r -L -p and rm LOCK, or what an armed fault makes
  * of them (each deviation is recorded in `devs`). */
 static int copy_checkpoint(struct drill *d, const struct drill_step *st, int i, uint64_t id,
@@ -285,10 +300,12 @@ static int copy_checkpoint(struct drill *d, const struct drill_step *st, int i, 
 		json_object_set_new(dev, "preserve", json_false());
 		json_object_set_new(dev, "umask", json_sprintf("%04o", (unsigned)rf->copy_umask));
 	}
+	co.progress = checkpoint_progress(src, i, id);
 	if (rf->interrupt_after[i] >= 0)
 		rc = copy_first_entries(src, dest, &co, rf->interrupt_after[i], dev);
 	else
 		rc = drill_fs_copy_contents(src, dest, &co);
+	drill_progress_finish(co.progress);
 	if (variant & DRILL_COPY_NO_PRESERVE)
 		umask(old_mask);
 	if (rc) {

@@ -16,6 +16,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/progress.h"
 
 #include <jansson.h>
 
@@ -33,9 +34,36 @@ static int valid_name(const char *name)
 	return 0;
 }
 
+static int hp_source_root(struct drill_vendor *v, const char *name, int i, char **path);
+
 static char *backup_dir(struct drill_vendor *v, const char *name)
 {
 	return drill_xasprintf("%s/backups/%s", v->workspace, name);
+}
+
+/* The progress of a backup's (or a restore's) copy of every volume: their sizes are summed first,
+ * and only when progress shows, for the walk costs a stat per file. */
+static struct drill_progress *copy_progress(struct drill_vendor *v, const char *name, int restore)
+{
+	if (!drill_progress_on())
+		return NULL;
+	struct drill_platform *p = v->platform;
+	uint64_t total = 0;
+	for (int i = 0; i < p->spec.replicas; i++) {
+		char *root = NULL;
+		if (restore)
+			hp_source_root(v, name, i, &root);
+		else
+			p->ops->volume_root(p, i, &root);
+		uint64_t b = 0;
+		if (root && drill_fs_tree_size(&b, root) == 0)
+			total += b;
+		free(root);
+	}
+	char *label = drill_xasprintf("%s %s (hostpath copy)", restore ? "restore" : "backup", name);
+	struct drill_progress *pr = drill_progress_start(label, total, DRILL_PROGRESS_BYTES);
+	free(label);
+	return pr;
 }
 
 static int hp_backup(struct drill_vendor *v, const char *name)
@@ -59,6 +87,7 @@ static int hp_backup(struct drill_vendor *v, const char *name)
 		rc = drill_fs_remove_tree(partial);
 	if (!rc)
 		rc = drill_fs_mkdir_p(partial, 0755);
+	struct drill_progress *progress = rc ? NULL : copy_progress(v, name, 0);
 	for (int i = 0; i < p->spec.replicas && !rc; i++) {
 		char *root = NULL, *claim = drill_platform_claim_name(&p->spec, i);
 		p->ops->volume_root(p, i, &root);
@@ -71,6 +100,7 @@ static int hp_backup(struct drill_vendor *v, const char *name)
 			struct drill_copy_opts o = DRILL_COPY_LIVE;
 			o.bytes_copied = &b;
 			o.files_copied = &f;
+			o.progress = progress;
 			rc = drill_fs_copy_tree(root, dst, &o);
 			if (rc)
 				drill_err_wrap(rc, "backup %s of replica %d", name, i);
@@ -84,6 +114,7 @@ static int hp_backup(struct drill_vendor *v, const char *name)
 		free(root);
 		free(claim);
 	}
+	drill_progress_finish(progress);
 	if (!rc) {
 		json_t *m = json_pack("{s:s,s:s,s:O,s:I,s:I}", "name", name, "vendor", "hostpath-copy",
 				      "claims", claims, "bytes", (json_int_t)total, "files",
@@ -132,6 +163,7 @@ static int hp_restore(struct drill_vendor *v, const char *name)
 		free(dir);
 		return rc;
 	}
+	struct drill_progress *progress = copy_progress(v, name, 1);
 	for (int i = 0; i < p->spec.replicas && !rc; i++) {
 		char *root = NULL, *claim = drill_platform_claim_name(&p->spec, i);
 		char *src = drill_xasprintf("%s/%s", dir, claim);
@@ -146,6 +178,7 @@ static int hp_restore(struct drill_vendor *v, const char *name)
 			uint64_t b = 0;
 			struct drill_copy_opts o = DRILL_COPY_ARCHIVE;
 			o.bytes_copied = &b;
+			o.progress = progress;
 			rc = drill_fs_copy_contents(src, root, &o);
 			if (rc)
 				drill_err_wrap(rc, "restore %s of replica %d", name, i);
@@ -155,6 +188,7 @@ static int hp_restore(struct drill_vendor *v, const char *name)
 		free(claim);
 		free(src);
 	}
+	drill_progress_finish(progress);
 	free(dir);
 	return rc;
 }

@@ -10,6 +10,7 @@
 
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/progress.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -642,6 +643,7 @@ static int copy_regular(struct copy_ctx *c, const char *src, const char *dst,
 	dfd = -1;
 	c->bytes += n;
 	c->files++;
+	drill_progress_add(c->o->progress, n);
 cleanup:
 	if (dfd >= 0)
 		close(dfd);

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct drill_progress;
+
 /* mkdir -p. Existing directories are fine. */
 int drill_fs_mkdir_p(const char *path, mode_t mode);
 int drill_fs_exists(const char *path);  /* 1 if lstat succeeds */
@@ -53,12 +55,15 @@ struct drill_copy_opts {
 	 * naming the link and its target, before anything it points to is read; so does a source
 	 * outside it. NULL: links are followed wherever they lead. */
 	const char *confine;
+	/* when non-NULL, each regular file's bytes are added to it as the file is copied
+	 * (util/progress.h: a backup's or restore's copy on the terminal) */
+	struct drill_progress *progress;
 };
 /* What `cp -a` keeps, and what `cp -r -L -p` keeps (the runbook's checkpoint copy). */
-#define DRILL_COPY_ARCHIVE  ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL, 0, NULL})
-#define DRILL_COPY_RUNBOOK  ((struct drill_copy_opts){1, 0, 1, 1, 1, NULL, NULL, 0, NULL})
+#define DRILL_COPY_ARCHIVE  ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL, 0, NULL, NULL})
+#define DRILL_COPY_RUNBOOK  ((struct drill_copy_opts){1, 0, 1, 1, 1, NULL, NULL, 0, NULL, NULL})
 /* `cp -a` of a directory that is being written to (a running database). */
-#define DRILL_COPY_LIVE     ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL, 1, NULL})
+#define DRILL_COPY_LIVE     ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL, 1, NULL, NULL})
 
 /* Copy the tree `src` to `dst` (dst must not exist; it is created with src's attributes). Regular
  * files are cloned (FICLONE) where the filesystem can, else copied with copy_file_range, else

@@ -13,6 +13,7 @@
 #define DEFAULT_DELAY_S 2.0 /* a step shorter than this needs no progress */
 #define TTY_INTERVAL_S 0.1  /* at most ten redraws a second */
 #define PLAIN_INTERVAL_S 10 /* plain lines of a step whose total is not known */
+#define ETA_AFTER_S 1.0     /* a rate measured over less is too noisy to predict from */
 
 struct drill_progress {
 	char label[128];
@@ -128,7 +129,7 @@ static void describe(char *buf, size_t size, const struct drill_progress *p, dou
 		int pct = (int)(done >= total ? 100 : done * 100 / total);
 		size_t o = (size_t)snprintf(buf, size, "%3d%% %s/%s%s, %s%s/s", pct, d, t, unit, r,
 					    unit);
-		if (rate > 0 && done < total && o < size) {
+		if (rate > 0 && done < total && secs >= ETA_AFTER_S && o < size) {
 			duration(eta, sizeof(eta), (double)(total - done) / rate);
 			snprintf(buf + o, size - o, ", ETA %s", eta);
 		}
