@@ -237,20 +237,6 @@ int drill_engine_set_identity(const char *db_dir, int i)
 	return rc;
 }
 
-/* The progress of replica i's checkpoint copy; its size is walked only when progress shows. */
-static struct drill_progress *checkpoint_progress(const char *src, int i, uint64_t id)
-{
-	if (!drill_progress_on())
-		return NULL;
-	uint64_t total = 0;
-	if (drill_fs_tree_size(&total, src) != 0)
-		total = 0; /* not known: the copy reports the error */
-	char *label = drill_xasprintf("restore: copy checkpoint %" PRIu64 " to replica %d", id, i);
-	struct drill_progress *p = drill_progress_start(label, total, DRILL_PROGRESS_BYTES);
-	free(label);
-	return p;
-}
-
 /* Step 4 for one replica: the runbook's rm, cp -r -L -p and rm LOCK, or what an armed fault makes
  * of them (each deviation is recorded in `devs`). */
 static int copy_checkpoint(struct drill *d, const struct drill_step *st, int i, uint64_t id,
@@ -300,7 +286,9 @@ static int copy_checkpoint(struct drill *d, const struct drill_step *st, int i, 
 		json_object_set_new(dev, "preserve", json_false());
 		json_object_set_new(dev, "umask", json_sprintf("%04o", (unsigned)rf->copy_umask));
 	}
-	co.progress = checkpoint_progress(src, i, id);
+	char *label = drill_xasprintf("restore: copy checkpoint %" PRIu64 " to replica %d", id, i);
+	co.progress = drill_progress_start_copy(label, (const char *const *)&src, 1);
+	free(label);
 	if (rf->interrupt_after[i] >= 0)
 		rc = copy_first_entries(src, dest, &co, rf->interrupt_after[i], dev);
 	else

@@ -25,6 +25,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/progress.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -70,7 +71,11 @@ static int copy_live(struct drill *d, const struct drill_step *st, int i, uint64
 	struct drill_copy_opts co = DRILL_COPY_ARCHIVE;
 	co.bytes_copied = bytes;
 	co.files_copied = files;
+	char *label = drill_xasprintf("restore: copy rocksdbdata to replica %d", i);
+	co.progress = drill_progress_start_copy(label, (const char *const *)&src, 1);
+	free(label);
 	rc = drill_fs_copy_contents(src, dest, &co);
+	drill_progress_finish(co.progress);
 	if (rc)
 		drill_err_wrap(rc, "replica %d: copying rocksdbdata", i);
 cleanup:

@@ -41,28 +41,27 @@ static char *backup_dir(struct drill_vendor *v, const char *name)
 	return drill_xasprintf("%s/backups/%s", v->workspace, name);
 }
 
-/* The progress of a backup's (or a restore's) copy of every volume: their sizes are summed first,
- * and only when progress shows, for the walk costs a stat per file. */
+/* The progress of a backup's (or a restore's) copy of every volume. */
 static struct drill_progress *copy_progress(struct drill_vendor *v, const char *name, int restore)
 {
 	if (!drill_progress_on())
-		return NULL;
+		return NULL; /* the paths are not even worked out */
 	struct drill_platform *p = v->platform;
-	uint64_t total = 0;
-	for (int i = 0; i < p->spec.replicas; i++) {
-		char *root = NULL;
+	int n = p->spec.replicas;
+	char **roots = drill_xcalloc((size_t)n, sizeof(*roots));
+	for (int i = 0; i < n; i++) {
 		if (restore)
-			hp_source_root(v, name, i, &root);
+			hp_source_root(v, name, i, &roots[i]);
 		else
-			p->ops->volume_root(p, i, &root);
-		uint64_t b = 0;
-		if (root && drill_fs_tree_size(&b, root) == 0)
-			total += b;
-		free(root);
+			p->ops->volume_root(p, i, &roots[i]);
 	}
 	char *label = drill_xasprintf("%s %s (hostpath copy)", restore ? "restore" : "backup", name);
-	struct drill_progress *pr = drill_progress_start(label, total, DRILL_PROGRESS_BYTES);
+	struct drill_progress *pr = drill_progress_start_copy(label, (const char *const *)roots,
+							      (size_t)n);
 	free(label);
+	for (int i = 0; i < n; i++)
+		free(roots[i]);
+	free(roots);
 	return pr;
 }
 

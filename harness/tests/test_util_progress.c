@@ -4,6 +4,9 @@
  * rate and ETA, a line erased before a log message, and progress off. */
 #include "helpers.h"
 
+#include "util/bytes.h"
+#include "util/err.h"
+#include "util/fs.h"
 #include "util/progress.h"
 
 #include <stdio.h>
@@ -181,6 +184,40 @@ static void unknown_total(void **state)
 	free(out);
 }
 
+/* A copy's total is the size of the trees it copies, summed before it starts. */
+static void copy_total_from_trees(void **state)
+{
+	(void)state;
+	char *dir = drill_test_scratch("progress-copy");
+	char *a = drill_xasprintf("%s/a", dir), *b = drill_xasprintf("%s/b", dir);
+	char *fa = drill_xasprintf("%s/f", a), *fb = drill_xasprintf("%s/sub/g", b);
+	char *sub = drill_xasprintf("%s/sub", b);
+	assert_drill_ok(drill_fs_mkdir_p(a, 0755));
+	assert_drill_ok(drill_fs_mkdir_p(sub, 0755));
+	char *mib = drill_xcalloc(1, 1 << 20);
+	assert_drill_ok(drill_fs_write_atomic(fa, mib, 1 << 20));
+	assert_drill_ok(drill_fs_write_atomic(fb, mib, 1 << 20));
+	struct capture c;
+	capture_on(&c, 0, 0, 0);
+	const char *trees[] = {a, b, NULL};
+	struct drill_progress *p = drill_progress_start_copy("backup x", trees, 3);
+	fake_now += 2;
+	drill_progress_add(p, 1 << 20);
+	drill_progress_finish(p);
+	char *out = capture_off(&c);
+	assert_non_null(strstr(out, "chaindrill: backup x:  50% 1.0 MiB/2.0 MiB, 512.0 KiB/s, ETA 0:02\n"));
+	drill_progress_off();
+	assert_null(drill_progress_start_copy("backup x", trees, 2)); /* off: not even walked */
+	free(out);
+	free(mib);
+	free(fa);
+	free(fb);
+	free(sub);
+	free(a);
+	free(b);
+	free(dir);
+}
+
 static void off_is_silent(void **state)
 {
 	(void)state;
@@ -203,6 +240,7 @@ int main(void)
 		cmocka_unit_test(terminal_without_colour),
 		cmocka_unit_test(cleared_before_a_message),
 		cmocka_unit_test(unknown_total),
+		cmocka_unit_test(copy_total_from_trees),
 		cmocka_unit_test(off_is_silent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

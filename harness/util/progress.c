@@ -3,6 +3,7 @@
 #include "util/progress.h"
 
 #include "util/bytes.h"
+#include "util/fs.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -87,6 +88,20 @@ struct drill_progress *drill_progress_start(const char *label, uint64_t total,
 	active = p;
 	pthread_mutex_unlock(&draw_mu);
 	return p;
+}
+
+struct drill_progress *drill_progress_start_copy(const char *label, const char *const *trees,
+						 size_t n)
+{
+	if (!drill_progress_on())
+		return NULL;
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t b = 0;
+		if (trees[i] && drill_fs_tree_size(&b, trees[i]) == 0) /* else the copy will say */
+			total += b;
+	}
+	return drill_progress_start(label, total, DRILL_PROGRESS_BYTES);
 }
 
 /* "1234 blocks", "12.3 MiB" */

@@ -36,6 +36,10 @@ int drill_progress_on(void); /* would a step show (so that a caller may compute 
 /* A step begins: `total` units are expected (0: not known yet). NULL when progress is off. */
 struct drill_progress *drill_progress_start(const char *label, uint64_t total,
 					    enum drill_progress_unit unit);
+/* A step that copies these trees, in bytes: their sizes are summed first (a stat per file), and
+ * only when progress shows. */
+struct drill_progress *drill_progress_start_copy(const char *label, const char *const *trees,
+						 size_t n);
 void drill_progress_add(struct drill_progress *p, uint64_t done);      /* thread-safe */
 void drill_progress_add_total(struct drill_progress *p, uint64_t more); /* thread-safe */
 /* The step ended: its last line (if anything was shown), and p is freed. */
