@@ -14,8 +14,12 @@ static const char usage[] =
 	"Removes chaindrill workspaces: one kept by --keep or by a drill whose outcome differed,\n"
 	"or one a killed run left. Replica processes an interrupted run left are stopped first.\n"
 	"A directory without chaindrill's workspace marker is refused and left untouched; one a\n"
-	"running chaindrill holds is left alone. A WORKSPACE that does not exist is nothing to do.\n"
-	"Exit code: 0 all cleaned, 2 a directory refused, 1 a removal failed.\n";
+	"running chaindrill holds is left alone. A WORKSPACE that does not exist is nothing to do.\n\n"
+	"Options:\n"
+	"  -h, --help         this help\n\n"
+	"Exit codes: 0 all cleaned, 1 a removal failed, 2 usage error or a directory refused.\n\n"
+	"Example:\n"
+	"  chaindrill clean .chaindrill/work/*\n";
 
 int drill_cmd_clean(int argc, char **argv)
 {
@@ -31,6 +35,7 @@ int drill_cmd_clean(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (argv[i][0] == '-') {
 			fprintf(stderr, "chaindrill: clean: unknown option '%s'\n", argv[i]);
+			fputs(usage, stderr);
 			return 2;
 		}
 	}

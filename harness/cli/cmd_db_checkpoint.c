@@ -17,9 +17,18 @@
 
 static const char usage_text[] =
 	"usage: chaindrill db-checkpoint create|status --cluster WORKSPACE [--json]\n\n"
+	"Talks to the replicas of a cluster that `chaindrill up` keeps running.\n"
 	"  create  order `db-checkpoint create` on every running replica and wait until the\n"
 	"          checkpoint is taken (at the next sequence number divisible by 150)\n"
-	"  status  list each replica's retained checkpoints\n";
+	"  status  list each replica's retained checkpoints\n\n"
+	"Options:\n"
+	"  --cluster WORKSPACE  the workspace `chaindrill up` runs the cluster in (required)\n"
+	"  --json             print the replicas' answers as JSON\n"
+	"  -h, --help         this help\n\n"
+	"Exit codes: 0 done, 1 a replica did not take or list its checkpoint, 2 usage or input\n"
+	"error, 3 environment error (no cluster running there).\n\n"
+	"Example:\n"
+	"  chaindrill db-checkpoint status --cluster .chaindrill/up --json\n";
 
 static void print_status_json(const struct drill_cluster_info *ci, struct drill_replica_status *sts)
 {

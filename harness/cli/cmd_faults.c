@@ -6,15 +6,27 @@
 #include <stdio.h>
 #include <string.h>
 
+static void usage(FILE *to)
+{
+	fputs("usage: chaindrill faults\n\n"
+	      "Lists the fault kinds a scenario's `fault:` step can inject, one per line:\n"
+	      "NAME  PARAMETERS  SUMMARY (docs/faults.md).\n\n"
+	      "Options:\n"
+	      "  -h, --help         this help\n\n"
+	      "Exit codes: 0 listed, 2 usage error.\n\n"
+	      "Example:\n"
+	      "  chaindrill faults | grep backup\n", to);
+}
+
 int drill_cmd_faults(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("usage: chaindrill faults\n\nLists the fault kinds a scenario's `fault:` step "
-		       "can inject, one per line:\nNAME  PARAMETERS  SUMMARY\n");
+		usage(stdout);
 		return 0;
 	}
 	if (argc > 1) {
 		fprintf(stderr, "chaindrill: faults: unexpected argument '%s'\n", argv[1]);
+		usage(stderr);
 		return 2;
 	}
 	size_t n = drill_fault_count();

@@ -20,7 +20,17 @@ static const char usage_text[] =
 	"them running until interrupted (Ctrl-C or SIGTERM). While it runs:\n"
 	"  chaindrill db-checkpoint create --cluster DIR\n"
 	"  chaindrill db-checkpoint status --cluster DIR\n"
-	"The workspace (default .chaindrill/up) is kept afterwards for inspection.\n";
+	"The workspace is kept afterwards for inspection.\n\n"
+	"Options:\n"
+	"  --workspace DIR    the cluster's workspace (default .chaindrill/up)\n"
+	"  --platform P       local (default), kind or minikube; overrides the scenario's\n"
+	"  --seed N           overrides the scenario's seed\n"
+	"  -v, --verbose      more output (twice: debug)\n"
+	"  -h, --help         this help\n\n"
+	"Exit codes: 0 stopped cleanly after an interrupt, 1 a step failed, 2 usage or input\n"
+	"error, 3 environment error.\n\n"
+	"Example:\n"
+	"  chaindrill up scenarios/0001-quickstart.yaml --workspace /tmp/cluster\n";
 
 int drill_cmd_up(int argc, char **argv)
 {

@@ -11,11 +11,16 @@
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: chaindrill validate [-q] SCENARIO.yaml...\n\n"
-		    "Checks each file against the scenario schema (docs/scenario.md) and the fault "
-		    "registry.\nPrints \"FILE: ok (N steps)\" per valid file (not with -q) and "
-		    "\"chaindrill: FILE:LINE:COL: message\"\non stderr per invalid one. Exit code 0 if "
-		    "every file is valid, 2 otherwise.\n");
+	fputs("usage: chaindrill validate [-q] SCENARIO.yaml...\n\n"
+	      "Checks each file against the scenario schema (docs/scenario.md) and the fault "
+	      "registry.\nPrints \"FILE: ok (N steps)\" per valid file and "
+	      "\"chaindrill: FILE:LINE:COL: message\"\non stderr per invalid one.\n\n"
+	      "Options:\n"
+	      "  -q, --quiet        print nothing for a valid file\n"
+	      "  -h, --help         this help\n\n"
+	      "Exit codes: 0 every file is valid, 2 a file is invalid or a usage error.\n\n"
+	      "Example:\n"
+	      "  chaindrill validate scenarios/*.yaml\n", to);
 }
 
 int drill_cmd_validate(int argc, char **argv)

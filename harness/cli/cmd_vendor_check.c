@@ -31,16 +31,23 @@ static const char usage_text[] =
 	"usage: chaindrill vendor-check VENDOR.yaml [--set DIR] [--only SCENARIO] [--workspace DIR]\n"
 	"                               [--report-dir DIR] [--jobs N] [--keep] [-v] [-q]\n\n"
 	"Runs the standard scenario set against a storage vendor and reports pass/fail per declared\n"
-	"capability (docs/vendor-check.md).\n"
-	"  --set DIR        the standard set: DIR/manifest.yaml (default scenarios/vendor-check)\n"
-	"  --only NAME      run only the scenario of that name (the rerun of one failure)\n"
-	"  --workspace DIR  where drills run (default .chaindrill/work/vendor-check/<vendor>);\n"
-	"                   each scenario uses DIR/<name>, removed when its outcome matched\n"
-	"  --report-dir DIR where report.json and junit.xml go (default reports/<run-id>)\n"
-	"  --jobs N         run up to N drills at once (default 1)\n"
-	"  --keep           keep every workspace, even when the outcome matched\n"
-	"  -v, -q           more or less output\n"
-	"Exit: 0 every declared capability passed, 1 one failed, 2 bad input, 3 environment error.\n";
+	"capability (docs/vendor-check.md).\n\n"
+	"Options:\n"
+	"  --set DIR          the standard set: DIR/manifest.yaml (default scenarios/vendor-check,\n"
+	"                     else the installed share/chaindrill/scenarios/vendor-check)\n"
+	"  --only NAME        run only the scenario of that name (the rerun of one failure)\n"
+	"  --workspace DIR    where drills run (default .chaindrill/work/vendor-check/<vendor>);\n"
+	"                     each scenario uses DIR/<name>, removed when its outcome matched\n"
+	"  --report-dir DIR   where report.json and junit.xml go (default reports/<run-id>)\n"
+	"  -j, --jobs N       run up to N drills at once (1..64, default 1)\n"
+	"  --keep             keep every workspace, even when the outcome matched\n"
+	"  -v, --verbose      more output (twice: debug)\n"
+	"  -q, --quiet        only errors and the per-capability result\n"
+	"  -h, --help         this help\n\n"
+	"Exit codes: 0 every declared capability passed, 1 one failed, 2 usage or input error,\n"
+	"3 environment error.\n\n"
+	"Example:\n"
+	"  chaindrill vendor-check fixtures/vendors/ebs-sim.yaml --jobs 2\n";
 
 enum cap_status { CAP_PASSED, CAP_FAILED, CAP_SKIPPED, CAP_UNTESTED, CAP_ERROR };
 static const char *const cap_status_names[] = {"passed", "failed", "skipped", "not-exercised",

@@ -21,21 +21,25 @@
 
 static void usage(FILE *to)
 {
-	fprintf(to,
-		"usage: chaindrill verify [--json] [--checkpoints] [-f F] [-q|-v] REPLICA_DIR...\n\n"
-		"Verifies each replica's RocksDB database read-only (blocks, digests, parent links, "
-		"state roots,\nmetadata) and gives the verdict across them: consistent, recoverable, "
-		"divergent or unrecoverable.\nA REPLICA_DIR is a rocksdbdata directory, a directory "
-		"holding one, or a volume root with one\n<namespace>/<blockchainId>/replica-<i>/"
-		"rocksdbdata below it.\n\n"
-		"  --json         print the verdict as JSON (DESIGN.md section 5)\n"
-		"  --checkpoints  also verify every rocksdbdata/checkpoints/<id>/ of each replica\n"
-		"  -f F           faults tolerated (default (n-1)/3); 2F+1 must not exceed n\n"
-		"  -q, --quiet    only what is not ok and the verdict; no progress\n"
-		"  -v, --verbose  also the blocks and bytes checked per replica, and debug logs\n\n"
-		"Exit code 0 if the verdict is consistent (and, with --checkpoints, every checkpoint is "
-		"ok),\n1 otherwise, 2 for a usage or input error (such as a directory that does not "
-		"exist).\n");
+	fputs("usage: chaindrill verify [--json] [--checkpoints] [-f F] [-q|-v] REPLICA_DIR...\n\n"
+	      "Verifies each replica's RocksDB database read-only (blocks, digests, parent links, "
+	      "state roots,\nmetadata) and gives the verdict across them: consistent, recoverable, "
+	      "divergent or unrecoverable.\nA REPLICA_DIR is a rocksdbdata directory, a directory "
+	      "holding one, or a volume root with one\n<namespace>/<blockchainId>/replica-<i>/"
+	      "rocksdbdata below it.\n\n"
+	      "Options:\n"
+	      "  --json             print the verdict as JSON (DESIGN.md section 5)\n"
+	      "  --checkpoints      also verify every rocksdbdata/checkpoints/<id>/ of each replica\n"
+	      "  -f F               faults tolerated (default (n-1)/3); 2F+1 must not exceed n\n"
+	      "  -q, --quiet        only what is not ok and the verdict; no progress\n"
+	      "  -v, --verbose      also the blocks and bytes checked per replica, and debug logs\n"
+	      "  -h, --help         this help\n\n"
+	      "Exit codes: 0 the verdict is consistent (and, with --checkpoints, every checkpoint is "
+	      "ok),\n1 otherwise, 2 a usage or input error (such as a directory that does not "
+	      "exist).\n\n"
+	      "Example:\n"
+	      "  chaindrill verify --json volumes/replica-0 volumes/replica-1 volumes/replica-2 "
+	      "volumes/replica-3\n", to);
 }
 
 struct opts {

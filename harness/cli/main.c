@@ -32,8 +32,25 @@ static void usage(FILE *to)
 	fprintf(to, "usage: chaindrill COMMAND [ARGS]\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(to, "  %-14s %s\n", commands[i].name, commands[i].summary);
-	fprintf(to, "\n`chaindrill COMMAND --help` describes a command. Exit codes: 0 outcome as "
-		    "expected, 1 outcome differed,\n2 usage or input error, 3 environment error.\n");
+	fprintf(to, "\nOptions:\n  -h, --help         this help\n  --version          print the version\n"
+		    "\n`chaindrill help COMMAND` or `chaindrill COMMAND --help` describes a command.\n\n"
+		    "Exit codes: 0 outcome as expected, 1 outcome differed, 2 usage or input error,\n"
+		    "3 environment error.\n\nExample:\n  chaindrill run scenarios/0001-quickstart.yaml\n");
+}
+
+/* `chaindrill help COMMAND` is `chaindrill COMMAND --help`; no command is run. */
+static int help_command(int argc, char **argv)
+{
+	if (argc < 3) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[2], commands[i].name))
+			return commands[i].fn(2, (char *[]){argv[2], "--help", NULL});
+	fprintf(stderr, "chaindrill: help: unknown command '%s'\n", argv[2]);
+	usage(stderr);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -42,10 +59,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "help"))
+		return help_command(argc, argv);
 	if (!strcmp(argv[1], "--version")) {
 		printf("chaindrill %s\n", CHAINDRILL_VERSION);
 		return 0;
