@@ -260,13 +260,13 @@ int drill_cmd_vendor_check(int argc, char **argv)
 		{"keep", no_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'},
 		{"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},
 		{NULL, 0, NULL, 0}};
-	const char *set_dir = "scenarios/vendor-check", *only = NULL, *wsopt = NULL;
+	const char *set_dir = NULL, *only = NULL, *wsopt = NULL;
 	const char *report_dir = NULL;
 	struct drill_run_opts opts = {0};
 	struct drill_vendor_def *def = NULL;
 	struct drill_vc_manifest *man = NULL;
 	struct job *js = NULL;
-	char *manifest_path = NULL, *wsbase = NULL;
+	char *manifest_path = NULL, *wsbase = NULL, *set_default = NULL;
 	size_t n = 0;
 	long jobs = 1;
 	int quiet = 0, c, exit_code = 0, rc;
@@ -299,6 +299,8 @@ int drill_cmd_vendor_check(int argc, char **argv)
 		return 2;
 	}
 	const char *def_path = argv[optind];
+	if (!set_dir)
+		set_dir = set_default = drill_cli_data_path("scenarios/vendor-check");
 
 	/* Everything is loaded and checked before anything runs. */
 	manifest_path = drill_xasprintf("%s/manifest.yaml", set_dir);
@@ -524,6 +526,7 @@ cleanup:
 	free(js);
 	free(wsbase);
 	free(manifest_path);
+	free(set_default);
 	drill_vc_manifest_free(man);
 	drill_vendor_def_free(def);
 	return exit_code;
