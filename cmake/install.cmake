@@ -37,18 +37,19 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "chaindrill maintainers <chaindrill@example.invalid>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "backup and restore drills for a BFT blockchain on RocksDB and Kubernetes")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
- chaindrill reads a YAML scenario, brings up a cluster of real replica
- processes, writes blocks, takes replica checkpoints and storage backups, runs
- the restore runbook step by step and reports whether the recovered chain is
- consistent, as JSON, JUnit XML and a human summary.")
+# CPack puts the summary first and indents these lines below it.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "chaindrill reads a YAML scenario, brings up a cluster of real
+replica processes, writes blocks, takes replica checkpoints and storage
+backups, runs the restore runbook step by step and reports whether the
+recovered chain is consistent, as JSON, JUnit XML and a human summary.")
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
-# Libraries from dpkg-shlibdeps; jq and bash for the reference plugin (plugins/hostpath-exec.sh).
+# Libraries from dpkg-shlibdeps; jq for the reference plugin (plugins/hostpath-exec.sh; bash is
+# essential).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "jq, bash")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "jq")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "kubectl, rocksdb-tools")
 include(CPack)

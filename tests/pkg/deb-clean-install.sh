@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# tests/pkg/deb-clean-install.sh BUILD_DIR [SCRATCH] — the Debian package on a clean machine.
+# Builds the .deb with cpack from BUILD_DIR, makes a minimal bookworm root with
+# `debootstrap --variant=minbase` in SCRATCH (default BUILD_DIR/scratch/deb-clean-install), installs
+# the .deb there with apt, so its dependencies come from the Debian mirror (a wrong Depends line
+# fails here), then in the chroot: `chaindrill --version`, the man page, and real drills —
+# 0001-quickstart and the exec vendor's reference plugin (bash and jq) — from
+# /usr/share/chaindrill/scenarios. lintian's findings are printed, not gated on.
+# The debootstrap tarball and the downloaded .debs are cached in BUILD_DIR/deb-cache, so a rerun
+# needs no download. /proc and /dev are mounted in the root only while it runs; a trap unmounts
+# them and stops any process left in the root on every exit, before the root is removed.
+# Needs root (debootstrap, chroot, mount); without root it exits 77 (skipped).
+# Env: DEBIAN_MIRROR (default http://deb.debian.org/debian, the mirror apt uses here).
+set -uo pipefail
+build=$(cd "${1:?usage: deb-clean-install.sh BUILD_DIR [SCRATCH]}" && pwd) || exit 2
+scratch=${2:-$build/scratch/deb-clean-install}
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+suite=bookworm
+cache="$build/deb-cache"
+root="$scratch/root"
+
+if [ "$(id -u)" -ne 0 ]; then echo "skipped: needs root (debootstrap, chroot, mount)"; exit 77; fi
+for tool in debootstrap cpack chroot mount; do
+	command -v $tool >/dev/null || { echo "not ok - $tool is installed (scripts/packages.txt)"; exit 1; }
+done
+
+passed=0 failed=0
+pass() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); echo "not ok - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
+
+mounted_under_root() { awk -v r="$root" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/mounts; }
+# Every process whose root directory is the chroot (a drill's replicas included).
+procs_in_root() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && echo "${p#/proc/}"
+	done
+}
+cleanup() {
+	local pids m
+	pids=$(procs_in_root)
+	if [ -n "$pids" ]; then
+		echo "# stopping processes left in the root: $pids"
+		kill -TERM $pids 2>/dev/null; sleep 1; kill -KILL $(procs_in_root) 2>/dev/null
+	fi
+	# Deepest first; a lazy unmount if a mount is still busy.
+	for m in $(mounted_under_root | sort -r); do umount "$m" 2>/dev/null || umount -l "$m"; done
+	if [ -n "$(mounted_under_root)" ]; then
+		echo "# still mounted, root kept: $(mounted_under_root)"
+	elif [ "$failed" -eq 0 ]; then
+		rm -rf --one-file-system "$scratch"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A previous run killed before its trap could leave mounts: refuse rather than delete under them.
+if [ -n "$(mounted_under_root)" ]; then
+	echo "not ok - $root has mounts left from an earlier run: $(mounted_under_root)"; exit 1
+fi
+rm -rf --one-file-system "$scratch" && mkdir -p "$scratch" "$cache/archives" || exit 1
+
+# The package, from what BUILD_DIR has built.
+(cd "$build" && cpack -G DEB -B "$scratch/cpack" >"$scratch/cpack.log" 2>&1) ||
+	{ fail "cpack" "$(tail -20 "$scratch/cpack.log")"; exit 1; }
+deb=$(ls "$scratch"/cpack/chaindrill_*.deb 2>/dev/null | head -1)
+if [ -n "$deb" ]; then pass "cpack made $(basename "$deb")"; else fail "cpack made a .deb"; exit 1; fi
+depends=$(dpkg-deb -f "$deb" Depends)
+echo "# Depends: $depends"
+for d in librocksdb libyaml libjansson libmicrohttpd libcurl libssl jq; do
+	case "$depends" in *"$d"*) pass "Depends names $d" ;; *) fail "Depends names $d" ;; esac
+done
+if command -v lintian >/dev/null; then
+	lintian --tag-display-limit 0 "$deb" >"$scratch/lintian.txt" 2>&1
+	echo "# lintian (reported, not gated): $(grep -c '^E:' "$scratch/lintian.txt") errors," \
+		"$(grep -c '^W:' "$scratch/lintian.txt") warnings"
+	sed 's/^/#   /' "$scratch/lintian.txt" | head -40
+fi
+
+# A minimal bookworm root, from the cached tarball when there is one.
+tarball="$cache/$suite-minbase.tgz"
+if [ ! -s "$tarball" ]; then
+	debootstrap --variant=minbase --make-tarball="$tarball.part" "$suite" "$scratch/mk" "$mirror" \
+		>"$scratch/debootstrap-tarball.log" 2>&1 && mv "$tarball.part" "$tarball" ||
+		{ fail "debootstrap --make-tarball" "$(tail -20 "$scratch/debootstrap-tarball.log")"; exit 1; }
+	rm -rf --one-file-system "$scratch/mk"
+fi
+if debootstrap --variant=minbase --unpack-tarball="$tarball" "$suite" "$root" "$mirror" \
+	>"$scratch/debootstrap.log" 2>&1; then
+	pass "debootstrap --variant=minbase $suite"
+else
+	fail "debootstrap --variant=minbase $suite" "$(tail -20 "$scratch/debootstrap.log")"; exit 1
+fi
+if [ -e "$root/usr/bin/chaindrill" ]; then fail "the clean root has no chaindrill"; exit 1; fi
+
+mount -t proc proc "$root/proc" && mount --bind /dev "$root/dev" ||
+	{ fail "mount /proc and /dev in the root"; exit 1; }
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+printf 'deb %s %s main\ndeb %s %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
+	"$mirror" "$suite" "$mirror" "$suite" "$suite" >"$root/etc/apt/sources.list"
+cp "$deb" "$root/tmp/"
+cp "$cache"/archives/*.deb "$root/var/cache/apt/archives/" 2>/dev/null
+if in_root apt-get update >"$scratch/apt.log" 2>&1 &&
+	in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		"/tmp/$(basename "$deb")" >>"$scratch/apt.log" 2>&1; then
+	pass "apt-get install the .deb (its dependencies from the mirror)"
+else
+	fail "apt-get install the .deb" "$(tail -20 "$scratch/apt.log")"; exit 1
+fi
+cp "$root"/var/cache/apt/archives/*.deb "$cache/archives/" 2>/dev/null
+
+if out=$(in_root chaindrill --version 2>&1) && [[ "$out" == "chaindrill "* ]]; then
+	pass "chaindrill --version: $out"
+else fail "chaindrill --version" "$out"; fi
+if in_root test -s /usr/share/man/man1/chaindrill.1.gz && in_root zcat /usr/share/man/man1/chaindrill.1.gz |
+	grep -q '^\.TH CHAINDRILL 1'; then
+	pass "man page /usr/share/man/man1/chaindrill.1.gz"
+else fail "man page /usr/share/man/man1/chaindrill.1.gz"; fi
+if in_root test -f /usr/share/doc/chaindrill/README.md; then pass "docs in /usr/share/doc/chaindrill"
+else fail "docs in /usr/share/doc/chaindrill"; fi
+
+# Real drills, as a user would run them, in a directory of their own.
+in_root mkdir -p /tmp/drills
+for s in 0001-quickstart 6201-exec-reference-plugin; do
+	if in_root sh -c "cd /tmp/drills && chaindrill run /usr/share/chaindrill/scenarios/$s.yaml" \
+		>"$scratch/run-$s.log" 2>&1; then
+		pass "chaindrill run /usr/share/chaindrill/scenarios/$s.yaml: $(grep -m1 'as expected' "$scratch/run-$s.log")"
+	else
+		fail "chaindrill run /usr/share/chaindrill/scenarios/$s.yaml" "$(tail -30 "$scratch/run-$s.log")"
+	fi
+done
+left=$(procs_in_root)
+if [ -z "$left" ]; then pass "no process left in the root"; else
+	fail "no process left in the root" "$(ps -o pid,args -p "$left" 2>&1)"; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] || { echo "root kept in $root"; exit 1; }
+exit 0
