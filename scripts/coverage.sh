@@ -13,7 +13,7 @@ build_it=1
 if [ "${1:-}" = --no-build ]; then build_it=0; shift; fi
 build=${1:-build-cov}
 min=${CHAINDRILL_COVERAGE_MIN:-85}
-for tool in lcov genhtml; do
+for tool in lcov genhtml; do  # scripts/packages.txt [test]
 	command -v $tool >/dev/null || { echo "coverage: $tool is missing (apt-get install lcov)" >&2; exit 3; }
 done
 if [ "$build_it" = 1 ]; then
@@ -25,10 +25,14 @@ grep -q '^CHAINDRILL_COVERAGE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null ||
 build=$(cd "$build" && pwd)
 
 lcov --zerocounters --directory "$build" --quiet
-# Scenarios that run a replica as the pod's user (4015, 4016) need to create their .gcda files
-# beside the root-owned objects; otherwise the failure to write them ends the replica's log and
-# hides the message those scenarios check.
-find "$build" -name '*.gcno' -printf '%h\n' | sort -u | xargs -r chmod a+rwx
+# Scenarios that run a replica as the pod's user (4015, 4016) must be able to write the .gcda
+# files root's processes create beside the objects; otherwise the replica's log ends in gcov's
+# "Cannot open" lines and hides the message those scenarios check. A default ACL makes new files
+# there writable by all whatever the umask (the tests' own files keep their modes).
+command -v setfacl >/dev/null || { echo "coverage: setfacl is missing (apt-get install acl)" >&2; exit 3; }
+find "$build" -name '*.gcno' -printf '%h\n' | sort -u | while read -r d; do
+	chmod a+rwx "$d" && setfacl -d -m u::rw,g::rw,o::rw "$d"
+done
 tests_ok=1
 ctest --test-dir "$build" -LE valgrind -j"$(nproc)" --output-on-failure >"$build/coverage-tests.log" 2>&1 ||
 	tests_ok=0

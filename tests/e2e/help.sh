@@ -93,4 +93,9 @@ expect_exit 2 "help of an unknown command" -- "$CHAINDRILL" help frobnicate
 expect_grep "unknown command 'frobnicate'" "$SCRATCH/err" "it names the command"
 expect_exit 0 "--version" -- "$CHAINDRILL" --version
 expect_grep "^chaindrill [0-9]+\.[0-9]+\.[0-9]+" "$SCRATCH/out" "--version prints the version"
+if grep -q "^\.TH CHAINDRILL 1 [0-9-]* \"$(cat "$SCRATCH/out")\"" "$man_page"; then
+	pass "the man page is of this version"
+else
+	fail "the man page is of this version" "$(grep '^\.TH' "$man_page") vs $(cat "$SCRATCH/out")"
+fi
 finish
