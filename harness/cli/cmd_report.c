@@ -13,8 +13,12 @@ static const char usage_text[] =
 	"usage: chaindrill report index [REPORT_ROOT]\n\n"
 	"Rebuilds REPORT_ROOT/index.html (default reports/index.html): every run's outcome per\n"
 	"scenario, linking to the run's report.html. A report.json that cannot be read is skipped\n"
-	"with a note on the page.\n"
-	"Exit: 0 written, 2 usage error, 3 the directory cannot be read or written.\n";
+	"with a note on the page.\n\n"
+	"Options:\n"
+	"  -h, --help         this help\n\n"
+	"Exit codes: 0 written, 2 usage error, 3 the directory cannot be read or written.\n\n"
+	"Example:\n"
+	"  chaindrill report index reports\n";
 
 int drill_cli_report_index(const char *root)
 {
@@ -32,11 +36,13 @@ int drill_cli_report_index(const char *root)
 
 int drill_cmd_report(int argc, char **argv)
 {
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
-	if (argc < 2 || strcmp(argv[1], "index") || argc > 3) {
+	/* `report --help` and `report index --help`; no option is a REPORT_ROOT. */
+	for (int i = 1; i < argc && i < 3; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+	if (argc < 2 || strcmp(argv[1], "index") || argc > 3 || (argc == 3 && argv[2][0] == '-')) {
 		fputs(usage_text, stderr);
 		return 2;
 	}

@@ -27,6 +27,7 @@ declare -A parser=(
 	[up]=harness/cli/cmd_up.c
 	[faults]=harness/cli/cmd_faults.c
 	[clean]=harness/cli/cmd_clean.c
+	[report]=harness/cli/cmd_report.c
 	[vendor-check]=harness/cli/cmd_vendor_check.c
 	[replica]=harness/replica/replica.c
 )
@@ -89,6 +90,8 @@ done
 expect_exit 0 "db-checkpoint create --help" -- "$CHAINDRILL" db-checkpoint create --help
 expect_grep "^usage: chaindrill db-checkpoint" "$SCRATCH/out" "db-checkpoint create --help: usage"
 expect_exit 0 "db-checkpoint status -h" -- "$CHAINDRILL" db-checkpoint status -h
+expect_exit 0 "report index --help" -- "$CHAINDRILL" report index --help
+expect_exit 2 "report index with an option for REPORT_ROOT" -- "$CHAINDRILL" report index --bogus
 expect_exit 2 "help of an unknown command" -- "$CHAINDRILL" help frobnicate
 expect_grep "unknown command 'frobnicate'" "$SCRATCH/err" "it names the command"
 expect_exit 0 "--version" -- "$CHAINDRILL" --version
