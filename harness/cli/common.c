@@ -9,9 +9,8 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-/* From the installed binary's directory to its data (CMakeLists.txt: bin -> share/chaindrill). */
+/* From the installed binary's directory to its data (cmake/install.cmake sets it). */
 #ifndef CHAINDRILL_DATADIR_REL
 #define CHAINDRILL_DATADIR_REL "../share/chaindrill"
 #endif
