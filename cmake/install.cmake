@@ -1,7 +1,7 @@
 # What `cmake --install` puts where, and the Debian package CPack makes of it (`cpack` in the
 # build directory, or the `package` target). Layout, under the prefix:
 #   bin/chaindrill
-#   share/chaindrill/{scenarios,plugins,fixtures/vendors,fixtures/vendor-plugins}
+#   share/chaindrill/{scenarios,plugins,fixtures/vendors,fixtures/vendor-plugins,deploy/helm}
 #       the source tree's layout, so the paths scenarios and vendor definitions give relative to
 #       themselves (../plugins/hostpath-exec.sh, ../fixtures/vendor-plugins/...) still resolve;
 #       vendor-check finds its standard set there when ./scenarios/vendor-check does not exist
@@ -19,6 +19,9 @@ install(DIRECTORY scenarios DESTINATION ${datadir})
 install(PROGRAMS plugins/hostpath-exec.sh DESTINATION ${datadir}/plugins)
 install(DIRECTORY fixtures/vendors DESTINATION ${datadir}/fixtures)
 install(DIRECTORY fixtures/vendor-plugins DESTINATION ${datadir}/fixtures USE_SOURCE_PERMISSIONS)
+# The Helm chart of the kind and minikube platforms (CHAINDRILL_CHART names it when not run from
+# a checkout).
+install(DIRECTORY deploy/helm DESTINATION ${datadir}/deploy)
 file(GLOB doc_files CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md)
 install(FILES README.md ${doc_files} DESTINATION ${CMAKE_INSTALL_DOCDIR})
 

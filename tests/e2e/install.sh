@@ -12,7 +12,8 @@ cd "$SCRATCH" && mkdir elsewhere && cd elsewhere
 
 for f in bin/chaindrill share/man/man1/chaindrill.1.gz share/doc/chaindrill/README.md \
 	share/doc/chaindrill/scenario.md share/chaindrill/scenarios/0001-quickstart.yaml \
-	share/chaindrill/scenarios/vendor-check/manifest.yaml share/chaindrill/fixtures/vendors/ebs-sim.yaml; do
+	share/chaindrill/scenarios/vendor-check/manifest.yaml share/chaindrill/fixtures/vendors/ebs-sim.yaml \
+	share/chaindrill/deploy/helm/chaindrill/Chart.yaml; do
 	if [ -f "$prefix/$f" ]; then pass "installed $f"; else fail "installed $f"; fi
 done
 if [ -x "$data/plugins/hostpath-exec.sh" ]; then pass "the reference plugin is executable"; else
