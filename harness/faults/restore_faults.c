@@ -283,7 +283,7 @@ static int check_cross(const struct drill_step *st, const struct drill_scenario 
 
 static int inject_cross(struct drill_fault_ctx *ctx, const struct drill_step *st)
 {
-	int lo, hi, from;
+	int lo, hi, from = 0; /* validated already; = 0 quiets gcc -O3's maybe-uninitialized */
 	replica_range(st, ctx->sc, "replica", &lo, &hi);
 	replica_value(&from, drill_step_param(st, "from"), ctx->sc, 0);
 	const struct drill_param *p = drill_step_param(st, "resetIdentity");
