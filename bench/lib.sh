@@ -72,3 +72,52 @@ bench_die() {
 	echo "bench: $*" >&2
 	exit 1
 }
+
+# --- Chains written through chaindrill's real path ---------------------------------------------
+# A drill of 4 replicas (the smallest cluster a scenario allows) with replicas 1..3 stopped first,
+# so one replica process commits every block the driver orders, as in a drill's write step. The
+# workspace is kept: the replica's rocksdbdata is the data the figures measure.
+
+# bench_chain_scenario FILE NAME BLOCKS KEYS_PER_BLOCK VALUE_SIZE KEY_SPACE [CKPT_AT]
+#   CKPT_AT: write CKPT_AT blocks, the operator's checkpoint (id CKPT_AT), then the rest; no
+#   periodic checkpoint ever fires (window and interval out of reach).
+bench_chain_scenario() {
+	local file=$1 name=$2 blocks=$3 kpb=$4 vsize=$5 space=$6 ckpt=${7:-}
+	{
+		echo "name: $name"
+		echo "seed: 1"
+		echo "cluster: {replicas: 4}"
+		if [ -n "$ckpt" ]; then
+			echo "replicaCheckpointBackup: {enabled: true, numberOfCheckpoints: 5," \
+				"checkpointWindow: 1000000000, checkpointIntervalInSeconds: 31536000}"
+		else
+			echo "replicaCheckpointBackup: {enabled: false}"
+		fi
+		echo "workload: {keysPerBlock: $kpb, valueSize: $vsize, keySpace: $space, blockIntervalMs: 100}"
+		echo "steps:"
+		echo "  - stop: {replica: 1}"
+		echo "  - stop: {replica: 2}"
+		echo "  - stop: {replica: 3}"
+		if [ -n "$ckpt" ]; then
+			echo "  - write: {blocks: $ckpt}"
+			echo "  - checkpoint: {}"
+			echo "  - write: {blocks: $((blocks - ckpt))}"
+		else
+			echo "  - write: {blocks: $blocks}"
+		fi
+		echo "expect: {verdict: recoverable}"
+	} >"$file"
+}
+
+# bench_chain_drill NAME SCENARIO: run it, keep the workspace in $BENCH_WORK/ws, the report in
+# $BENCH_WORK/rep-NAME. Prints the report's path.
+bench_chain_drill() {
+	local name=$1 scenario=$2 rep=$BENCH_WORK/rep-$1
+	"$CHAINDRILL" run "$scenario" -q --keep --workspace "$BENCH_WORK/ws" --report-dir "$rep" \
+		>"$BENCH_WORK/drill-$name.out" 2>&1 ||
+		{ cat "$BENCH_WORK/drill-$name.out" >&2; bench_die "drill $name failed"; }
+	echo "$rep/report.json"
+}
+
+# bench_replica0_db REPORT: the rocksdbdata of replica 0, the one that wrote the chain.
+bench_replica0_db() { jq -r '.scenarios[0].verification.replicas[0].path' "$1"; }
