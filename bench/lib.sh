@@ -35,6 +35,18 @@ bench_peak_rss() {
 	rm -f "$__f"
 }
 
+# bench_cpu_time VAR CMD...: run CMD under GNU time, set VAR to its CPU seconds (user + system, all
+# threads). For per-core figures: unlike wall time, it does not grow when other work shares the
+# cores.
+bench_cpu_time() {
+	local __var=$1 __f
+	shift
+	__f=$(mktemp "$BENCH_WORK/cpu.XXXXXX")
+	/usr/bin/time -f '%U %S' -o "$__f" "$@" || bench_die "failed: $*"
+	printf -v "$__var" '%s' "$(tail -n 1 "$__f" | awk '{ printf "%.3f", $1 + $2 }')"
+	rm -f "$__f"
+}
+
 # bench_div A B: A / B with 3 significant decimals (awk; bash has no floating point).
 bench_div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "inf"; else printf "%.3f", a / b }'; }
 
