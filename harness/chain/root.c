@@ -3,23 +3,27 @@
 
 #include "util/bytes.h"
 
+#include <endian.h>
+#include <string.h>
+
 /* The low-level SHA256_* functions are deprecated in OpenSSL 3 but remain the fastest path: a
  * stack context, no allocation and no algorithm fetch per call, the same assembly underneath. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
+/* memcpy and le64toh compile to one load on a little-endian host (verify runs these for every
+ * update of every block; the byte loop they replace showed in its profile). */
 static uint64_t load_le64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
 }
 
 static void store_le64(uint8_t *p, uint64_t v)
 {
-	for (int i = 0; i < 8; i++, v >>= 8)
-		p[i] = (uint8_t)v;
+	v = htole64(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 void drill_u256_from_le(struct drill_u256 *out, const uint8_t in[DRILL_HASH_LEN])
