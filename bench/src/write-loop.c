@@ -30,14 +30,17 @@ static void die(const char *what, char *err)
 	exit(1);
 }
 
-/* What chain/store.c's set_options sets for a database it creates. */
-static rocksdb_options_t *store_options(void)
+/* What chain/store.c's set_options sets for a database it creates: for every column family but
+ * blocks (block_size 0, RocksDB's default), and for blocks (64 KiB data blocks). */
+static rocksdb_options_t *store_options(rocksdb_cache_t *cache, size_t block_size)
 {
 	rocksdb_options_t *o = rocksdb_options_create();
 	rocksdb_block_based_table_options_t *t = rocksdb_block_based_options_create();
-	rocksdb_block_based_options_set_block_cache(t, rocksdb_cache_create_lru(32u << 20));
+	rocksdb_block_based_options_set_block_cache(t, cache);
 	rocksdb_block_based_options_set_filter_policy(t, rocksdb_filterpolicy_create_bloom(10));
 	rocksdb_block_based_options_set_cache_index_and_filter_blocks(t, 1);
+	if (block_size)
+		rocksdb_block_based_options_set_block_size(t, block_size);
 	rocksdb_options_set_block_based_table_factory(o, t);
 	rocksdb_options_set_create_if_missing(o, 1);
 	rocksdb_options_set_create_missing_column_families(o, 1);
@@ -72,9 +75,10 @@ int main(int argc, char **argv)
 	uint32_t n = w.keys_per_block;
 
 	char *err = NULL;
-	rocksdb_options_t *o = store_options();
+	rocksdb_cache_t *cache = rocksdb_cache_create_lru(32u << 20);
+	rocksdb_options_t *o = store_options(cache, 0), *ob = store_options(cache, 64u << 10);
 	const char *names[3] = {"default", "blocks", "state"};
-	const rocksdb_options_t *cfo[3] = {o, o, o};
+	const rocksdb_options_t *cfo[3] = {o, ob, o};
 	rocksdb_column_family_handle_t *cf[3];
 	rocksdb_t *db = rocksdb_open_column_families(o, dir, 3, names, cfo, cf, &err);
 	if (err)

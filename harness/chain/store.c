@@ -25,16 +25,20 @@
 #define WRITE_BUFFER_SIZE (64u << 20)
 #define BLOCK_CACHE_SIZE (32u << 20)
 #define SCAN_READAHEAD (2u << 20)
+/* The blocks column family is appended in id order and read by scans (verify, state transfer):
+ * 64 KiB data blocks cut a scan's per-data-block work (fetch, checksum call, cache lookup) 16-fold
+ * (verify's profile; bench/RESULTS.md). The state column family keeps RocksDB's 4 KiB: the
+ * replica reads it a key at a time, and a larger block would be read whole for each key. */
+#define BLOCKS_CF_BLOCK_SIZE (64u << 10)
 
 static const char *const cf_names[NUM_CF] = {"default", "blocks", "state"};
 
 struct drill_store {
 	rocksdb_t *db;
 	rocksdb_column_family_handle_t *cf[NUM_CF];
-	rocksdb_options_t *opts;
-	rocksdb_block_based_table_options_t *table;
-	rocksdb_cache_t *cache;
-	rocksdb_filterpolicy_t *filter; /* owned by `table` once set there */
+	rocksdb_options_t *opts, *blocks_opts; /* blocks_opts: the blocks column family's */
+	rocksdb_block_based_table_options_t *table, *blocks_table; /* each owns its filter */
+	rocksdb_cache_t *cache; /* shared by both tables */
 	rocksdb_readoptions_t *ropts;
 	rocksdb_writeoptions_t *wopts;
 	rocksdb_writebatch_t *wb; /* reused by every drill_store_write */
@@ -109,15 +113,23 @@ static void remove_log_dir(char *dir)
 	free(dir);
 }
 
+static rocksdb_block_based_table_options_t *table_options(rocksdb_cache_t *cache,
+							   size_t block_size)
+{
+	rocksdb_block_based_table_options_t *t = rocksdb_block_based_options_create();
+	rocksdb_block_based_options_set_block_cache(t, cache);
+	rocksdb_block_based_options_set_filter_policy(t, rocksdb_filterpolicy_create_bloom(10));
+	rocksdb_block_based_options_set_cache_index_and_filter_blocks(t, 1);
+	if (block_size)
+		rocksdb_block_based_options_set_block_size(t, block_size);
+	return t;
+}
+
 static void set_options(struct drill_store *s)
 {
 	s->opts = rocksdb_options_create();
-	s->table = rocksdb_block_based_options_create();
 	s->cache = rocksdb_cache_create_lru(BLOCK_CACHE_SIZE);
-	s->filter = rocksdb_filterpolicy_create_bloom(10);
-	rocksdb_block_based_options_set_block_cache(s->table, s->cache);
-	rocksdb_block_based_options_set_filter_policy(s->table, s->filter);
-	rocksdb_block_based_options_set_cache_index_and_filter_blocks(s->table, 1);
+	s->table = table_options(s->cache, 0);
 	rocksdb_options_set_block_based_table_factory(s->opts, s->table);
 
 	rocksdb_options_set_create_if_missing(s->opts, s->mode == DRILL_STORE_CREATE);
@@ -129,7 +141,12 @@ static void set_options(struct drill_store *s)
 	if (s->mode == DRILL_STORE_READONLY) {
 		rocksdb_options_set_db_log_dir(s->opts, s->log_dir);
 		rocksdb_options_set_info_log_level(s->opts, 2 /* WARN */);
+		/* no read() copies of what verify scans: the mapping is read in place */
+		rocksdb_options_set_allow_mmap_reads(s->opts, 1);
 	}
+	s->blocks_table = table_options(s->cache, BLOCKS_CF_BLOCK_SIZE);
+	s->blocks_opts = rocksdb_options_create_copy(s->opts);
+	rocksdb_options_set_block_based_table_factory(s->blocks_opts, s->blocks_table);
 	s->ropts = rocksdb_readoptions_create();
 	rocksdb_readoptions_set_verify_checksums(s->ropts, 1);
 	s->wopts = rocksdb_writeoptions_create();
@@ -180,7 +197,7 @@ int drill_store_open(struct drill_store **out, const char *dir, enum drill_store
 
 	set_options(s);
 	for (int i = 0; i < NUM_CF; i++)
-		cf_opts[i] = s->opts;
+		cf_opts[i] = i == DRILL_CF_BLOCKS ? s->blocks_opts : s->opts;
 	if (mode == DRILL_STORE_READONLY)
 		s->db = rocksdb_open_for_read_only_column_families(s->opts, dir, NUM_CF, cf_names,
 								   cf_opts, s->cf, 0, &err);
@@ -219,8 +236,12 @@ void drill_store_close(struct drill_store *s)
 		rocksdb_readoptions_destroy(s->ropts);
 	if (s->opts)
 		rocksdb_options_destroy(s->opts);
+	if (s->blocks_opts)
+		rocksdb_options_destroy(s->blocks_opts);
 	if (s->table)
 		rocksdb_block_based_options_destroy(s->table); /* also releases the filter */
+	if (s->blocks_table)
+		rocksdb_block_based_options_destroy(s->blocks_table);
 	if (s->cache)
 		rocksdb_cache_destroy(s->cache);
 	remove_log_dir(s->log_dir);
