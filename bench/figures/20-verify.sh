@@ -33,7 +33,15 @@ for i in $(seq 1 "$n"); do
 	paths+=("$BENCH_WORK/copy-$i/rocksdbdata")
 done
 bench_time one "$CHAINDRILL" verify "${paths[0]}" >/dev/null
-bench_time all "$CHAINDRILL" verify "${paths[@]}" >/dev/null
-bench_result verify-n "$n replicas in $all s" "1 replica in $one s" \
-	"$(awk -v a="$all" -v o="$one" -v n="$n" 'BEGIN { printf "%.3f", n * o / a / n }')" \
-	">= 0.75" "speedup $(awk -v a="$all" -v o="$one" -v n="$n" 'BEGIN { printf "%.2f", n * o / a }') on $n cores, load average $(cut -d' ' -f1 /proc/loadavg)"
+/usr/bin/time -f '%e %U %S' -o "$BENCH_WORK/time-n" "$CHAINDRILL" verify "${paths[@]}" >/dev/null ||
+	bench_die "verify of $n copies failed"
+read -r all user sys <"$BENCH_WORK/time-n"
+# calc EXPR [DECIMALS]: over a (n replicas' wall), o (one's), n, c (n replicas' CPU seconds)
+calc() {
+	awk -v a="$all" -v o="$one" -v n="$n" -v c="$user" -v s="$sys" \
+		"BEGIN { c += s; printf \"%.${2:-3}f\", $1 }"
+}
+note="speedup $(calc 'n * o / a' 2) on $n cores ($(calc 'c / a' 2) busy on average)"
+note="$note, load average $(cut -d' ' -f1 /proc/loadavg)"
+bench_result verify-n "$n replicas in $all s" "1 replica in $one s" "$(calc 'o / a')" ">= 0.75" \
+	"$note"
