@@ -141,8 +141,6 @@ static void set_options(struct drill_store *s)
 	if (s->mode == DRILL_STORE_READONLY) {
 		rocksdb_options_set_db_log_dir(s->opts, s->log_dir);
 		rocksdb_options_set_info_log_level(s->opts, 2 /* WARN */);
-		/* no read() copies of what verify scans: the mapping is read in place */
-		rocksdb_options_set_allow_mmap_reads(s->opts, 1);
 	}
 	s->blocks_table = table_options(s->cache, BLOCKS_CF_BLOCK_SIZE);
 	s->blocks_opts = rocksdb_options_create_copy(s->opts);
