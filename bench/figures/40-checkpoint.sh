@@ -2,7 +2,8 @@
 # checkpoint: time of the project's checkpoint call (drill_store_checkpoint, what a replica's
 # checkpoint runs; bench/src/checkpoint.c) on a replica database of ~1 GB against one of ~100 MB:
 # hard links make it independent of the data's size. One drill writes both: 16,000 blocks of
-# 4 × 16 KiB with the operator's checkpoint at block 1,600 (smoke: 160 and 16).
+# 4 × 16 KiB with the operator's checkpoint at block 1,600 (smoke: 160 and 16). Milliseconds on
+# a shared disk: the fastest of 5 checkpoints of each counts, the medians are in the note.
 set -euo pipefail
 source "$SOURCE/bench/lib.sh"
 small=1600 large=16000 repeats=5
@@ -11,11 +12,12 @@ small=1600 large=16000 repeats=5
 bench_chain_scenario "$BENCH_WORK/ckpt.yaml" bench-checkpoint "$large" 4 16384 100 "$small"
 db=$(bench_replica0_db "$(bench_chain_drill checkpoint "$BENCH_WORK/ckpt.yaml")")
 
-read -r bytes_small med_small _ < <("$BENCH_BIN/bench-checkpoint" "$db/checkpoints/$small" \
+read -r bytes_small med_small min_small < <("$BENCH_BIN/bench-checkpoint" "$db/checkpoints/$small" \
 	"$BENCH_WORK/out-small" "$repeats") || bench_die "bench-checkpoint failed"
-read -r bytes_large med_large _ < <("$BENCH_BIN/bench-checkpoint" "$db" "$BENCH_WORK/out-large" \
+read -r bytes_large med_large min_large < <("$BENCH_BIN/bench-checkpoint" "$db" "$BENCH_WORK/out-large" \
 	"$repeats") || bench_die "bench-checkpoint failed"
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
-bench_result checkpoint "$(ms "$med_large") at $((bytes_large / 1048576)) MiB" \
-	"$(ms "$med_small") at $((bytes_small / 1048576)) MiB" \
-	"$(bench_div "$med_large" "$med_small")" "<= 2.0" "median of $repeats checkpoints each"
+bench_result checkpoint "$(ms "$min_large") at $((bytes_large / 1048576)) MiB" \
+	"$(ms "$min_small") at $((bytes_small / 1048576)) MiB" \
+	"$(bench_div "$min_large" "$min_small")" "<= 2.0" \
+	"fastest of $repeats each (load only adds time); medians $(ms "$med_large") and $(ms "$med_small")"
