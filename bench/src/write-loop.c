@@ -32,10 +32,12 @@ static void die(const char *what, char *err)
 
 /* What chain/store.c's set_options sets for a database it creates: for every column family but
  * blocks (block_size 0, RocksDB's default), and for blocks (64 KiB data blocks). */
-static rocksdb_options_t *store_options(rocksdb_cache_t *cache, size_t block_size)
+static rocksdb_options_t *store_options(rocksdb_cache_t *cache, size_t block_size,
+					rocksdb_block_based_table_options_t **table)
 {
 	rocksdb_options_t *o = rocksdb_options_create();
 	rocksdb_block_based_table_options_t *t = rocksdb_block_based_options_create();
+	*table = t; /* the caller destroys it after the database, with o */
 	rocksdb_block_based_options_set_block_cache(t, cache);
 	rocksdb_block_based_options_set_filter_policy(t, rocksdb_filterpolicy_create_bloom(10));
 	rocksdb_block_based_options_set_cache_index_and_filter_blocks(t, 1);
@@ -48,7 +50,7 @@ static rocksdb_options_t *store_options(rocksdb_cache_t *cache, size_t block_siz
 	rocksdb_options_set_write_buffer_size(o, 64u << 20);
 	rocksdb_options_set_max_background_jobs(o, 2);
 	rocksdb_options_set_keep_log_file_num(o, 5);
-	return o; /* leaked with the table options: one per process */
+	return o;
 }
 
 static void put_u64(rocksdb_writebatch_t *wb, rocksdb_column_family_handle_t *cf, const char *key,
@@ -76,7 +78,8 @@ int main(int argc, char **argv)
 
 	char *err = NULL;
 	rocksdb_cache_t *cache = rocksdb_cache_create_lru(32u << 20);
-	rocksdb_options_t *o = store_options(cache, 0), *ob = store_options(cache, 64u << 10);
+	rocksdb_block_based_table_options_t *t, *tb;
+	rocksdb_options_t *o = store_options(cache, 0, &t), *ob = store_options(cache, 64u << 10, &tb);
 	const char *names[3] = {"default", "blocks", "state"};
 	const rocksdb_options_t *cfo[3] = {o, ob, o};
 	rocksdb_column_family_handle_t *cf[3];
@@ -144,6 +147,11 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 3; i++)
 		rocksdb_column_family_handle_destroy(cf[i]);
 	rocksdb_close(db);
+	rocksdb_options_destroy(o);
+	rocksdb_options_destroy(ob);
+	rocksdb_block_based_options_destroy(t);
+	rocksdb_block_based_options_destroy(tb);
+	rocksdb_cache_destroy(cache);
 	free(terms);
 	free(idx);
 	free(keys);
