@@ -39,5 +39,12 @@ if [ "$tier" = test ]; then
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCHAINDRILL_SANITIZE=ON \
 		-DCHAINDRILL_WERROR=ON >/dev/null
 	cmake --build build-asan -j"$jobs" >/dev/null
+	# The package test installs offline (no test reaches past loopback): the Debian packages it
+	# needs are downloaded here, with the others (tests/pkg/deb-clean-install.sh).
+	if [ "$(id -u)" -eq 0 ] &&
+		! bash tests/pkg/deb-clean-install.sh --fetch build >build/deb-fetch.log 2>&1; then
+		echo "setup: could not fetch the package test's Debian packages (build/deb-fetch.log):"
+		tail -5 build/deb-fetch.log
+	fi
 fi
 echo "setup: built build/chaindrill"

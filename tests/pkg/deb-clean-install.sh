@@ -1,28 +1,45 @@
 #!/usr/bin/env bash
-# tests/pkg/deb-clean-install.sh BUILD_DIR [SCRATCH] — the Debian package on a clean machine.
-# Builds the .deb with cpack from BUILD_DIR, makes a minimal bookworm root with
+# tests/pkg/deb-clean-install.sh [--fetch] BUILD_DIR [SCRATCH] — the Debian package on a clean machine.
+# Builds the .deb with cpack from BUILD_DIR, unpacks a minimal bookworm root made by
 # `debootstrap --variant=minbase` in SCRATCH (default BUILD_DIR/scratch/deb-clean-install), installs
-# the .deb there with apt, so its dependencies come from the Debian mirror (a wrong Depends line
-# fails here), then in the chroot: `chaindrill --version`, the man page, and real drills —
-# 0001-quickstart and the exec vendor's reference plugin (bash and jq) — from
+# the .deb there with apt, so its dependencies are resolved by apt from Debian's archive (a wrong
+# Depends line fails here), then in the chroot: `chaindrill --version`, the man page, and real
+# drills — 0001-quickstart and the exec vendor's reference plugin (bash and jq) — from
 # /usr/share/chaindrill/scenarios. lintian's findings are printed, not gated on.
-# The debootstrap tarball and the downloaded .debs are cached in BUILD_DIR/deb-cache, so a rerun
-# needs no download. /proc and /dev are mounted in the root only while it runs; a trap unmounts
-# them and stops any process left in the root on every exit, before the root is removed.
-# Needs root (debootstrap, chroot, mount); without root it exits 77 (skipped).
+#
+# Two phases, because a test reaches no address but loopback:
+#   --fetch  (scripts/setup.sh test runs it, with the other downloads): the only phase that uses the
+#            network. Makes the debootstrap tarball and, in a throwaway root, lets apt download the
+#            package lists and every .deb the package depends on, into BUILD_DIR/deb-cache.
+#   the test (ctest pkg.deb-clean-install): offline. It runs whole in a network namespace of its
+#            own with only a loopback interface; apt installs from the cache it cannot add to,
+#            so a dependency the fetch did not foresee fails the install.
+# /proc and /dev are mounted in the root only while it runs; a trap unmounts them and stops any
+# process left in the root on every exit, before the root is removed.
+# Needs root (debootstrap, chroot, mount, unshare); without root it exits 77 (skipped).
 # Env: DEBIAN_MIRROR (default http://deb.debian.org/debian, the mirror apt uses here).
 set -uo pipefail
-build=$(cd "${1:?usage: deb-clean-install.sh BUILD_DIR [SCRATCH]}" && pwd) || exit 2
-scratch=${2:-$build/scratch/deb-clean-install}
+fetch=0
+if [ "${1:-}" = --fetch ]; then fetch=1; shift; fi
+build=$(cd "${1:?usage: deb-clean-install.sh [--fetch] BUILD_DIR [SCRATCH]}" && pwd) || exit 2
+scratch=${2:-$build/scratch/deb-clean-install$([ $fetch = 1 ] && echo -fetch)}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suite=bookworm
 cache="$build/deb-cache"
+tarball="$cache/$suite-minbase.tgz"
 root="$scratch/root"
 
 if [ "$(id -u)" -ne 0 ]; then echo "skipped: needs root (debootstrap, chroot, mount)"; exit 77; fi
-for tool in debootstrap cpack chroot mount; do
+for tool in debootstrap cpack chroot mount unshare ip; do
 	command -v $tool >/dev/null || { echo "not ok - $tool is installed (scripts/packages.txt)"; exit 1; }
 done
+
+# The test runs whole in a network namespace of its own, whose only interface is loopback: it can
+# reach nothing else, and the drills in the root still have 127.0.0.1.
+if [ "$fetch" = 0 ] && [ -z "${DEB_CLEAN_INSTALL_OFFLINE:-}" ]; then
+	DEB_CLEAN_INSTALL_OFFLINE=1 exec unshare --net -- \
+		sh -c 'ip link set lo up && exec bash "$@"' sh "$0" "$build" "$scratch"
+fi
 
 passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "ok - $1"; }
@@ -68,10 +85,15 @@ deb=$(ls "$scratch"/cpack/chaindrill_*.deb 2>/dev/null | head -1)
 if [ -n "$deb" ]; then pass "cpack made $(basename "$deb")"; else fail "cpack made a .deb"; exit 1; fi
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "# Depends: $depends"
+if [ "$fetch" = 1 ] && [ -d "$cache/lists" ] && [ -s "$tarball" ] &&
+	[ "$(cat "$cache/depends" 2>/dev/null)" = "$depends" ]; then
+	echo "ok - the offline cache $cache is up to date for these Depends"
+	exit 0
+fi
 for d in librocksdb libyaml libjansson libmicrohttpd libcurl libssl jq; do
 	case "$depends" in *"$d"*) pass "Depends names $d" ;; *) fail "Depends names $d" ;; esac
 done
-if command -v lintian >/dev/null; then
+if [ "$fetch" = 0 ] && command -v lintian >/dev/null; then
 	lintian --tag-display-limit 0 "$deb" >"$scratch/lintian.txt" 2>&1
 	echo "# lintian (reported, not gated): $(grep -c '^E:' "$scratch/lintian.txt") errors," \
 		"$(grep -c '^W:' "$scratch/lintian.txt") warnings"
@@ -79,7 +101,10 @@ if command -v lintian >/dev/null; then
 fi
 
 # A minimal bookworm root, from the cached tarball when there is one.
-tarball="$cache/$suite-minbase.tgz"
+if [ "$fetch" = 0 ] && { [ ! -s "$tarball" ] || [ ! -d "$cache/lists" ]; }; then
+	fail "the offline cache $cache exists" "run scripts/setup.sh test (it runs $0 --fetch $build)"
+	exit 1
+fi
 if [ ! -s "$tarball" ]; then
 	debootstrap --variant=minbase --make-tarball="$tarball.part" "$suite" "$scratch/mk" "$mirror" \
 		>"$scratch/debootstrap-tarball.log" 2>&1 && mv "$tarball.part" "$tarball" ||
@@ -96,19 +121,39 @@ if [ -e "$root/usr/bin/chaindrill" ]; then fail "the clean root has no chaindril
 
 mount -t proc proc "$root/proc" && mount --bind /dev "$root/dev" ||
 	{ fail "mount /proc and /dev in the root"; exit 1; }
-cp /etc/resolv.conf "$root/etc/resolv.conf"
 printf 'deb %s %s main\ndeb %s %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
 	"$mirror" "$suite" "$mirror" "$suite" "$suite" >"$root/etc/apt/sources.list"
 cp "$deb" "$root/tmp/"
 cp "$cache"/archives/*.deb "$root/var/cache/apt/archives/" 2>/dev/null
-if in_root apt-get update >"$scratch/apt.log" 2>&1 &&
-	in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		"/tmp/$(basename "$deb")" >>"$scratch/apt.log" 2>&1; then
-	pass "apt-get install the .deb (its dependencies from the mirror)"
-else
-	fail "apt-get install the .deb" "$(tail -20 "$scratch/apt.log")"; exit 1
+if [ "$fetch" = 1 ]; then
+	# The download: the package lists and every .deb the package needs, nothing installed.
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	if in_root apt-get update >"$scratch/apt.log" 2>&1 &&
+		in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			--download-only "/tmp/$(basename "$deb")" >>"$scratch/apt.log" 2>&1; then
+		rm -rf "$cache/lists" && mkdir -p "$cache/lists" &&
+			cp "$root"/var/lib/apt/lists/*_Packages "$root"/var/lib/apt/lists/*Release* "$cache/lists/" &&
+			cp "$root"/var/cache/apt/archives/*.deb "$cache/archives/" 2>/dev/null &&
+			echo "$depends" >"$cache/depends"
+		pass "fetched the package lists and $(ls "$cache"/archives/*.deb | wc -l) .debs into $cache"
+	else
+		fail "apt-get --download-only the .deb's dependencies" "$(tail -20 "$scratch/apt.log")"
+	fi
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
 fi
-cp "$root"/var/cache/apt/archives/*.deb "$cache/archives/" 2>/dev/null
+cp "$cache"/lists/* "$root/var/lib/apt/lists/"
+# No --no-download (apt then mistakes the local .deb's path): without a network apt cannot fetch
+# anything, and takes what is in its cache.
+if in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+	"/tmp/$(basename "$deb")" >"$scratch/apt.log" 2>&1; then
+	pass "apt-get install the .deb, offline (its dependencies resolved by apt from Debian's lists)"
+else
+	fail "apt-get install the .deb, offline" "$(tail -20 "$scratch/apt.log")" \
+		"(a dependency missing from $cache: rerun scripts/setup.sh test)"
+	exit 1
+fi
 
 if out=$(in_root chaindrill --version 2>&1) && [[ "$out" == "chaindrill "* ]]; then
 	pass "chaindrill --version: $out"
