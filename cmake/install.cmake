@@ -12,7 +12,8 @@ set(datadir ${CMAKE_INSTALL_DATADIR}/chaindrill)
 # The binary finds its data relative to itself, so a prefix chosen at install time works too.
 file(RELATIVE_PATH datadir_rel ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}
      ${CMAKE_INSTALL_PREFIX}/${datadir})
-target_compile_definitions(chaindrill PRIVATE CHAINDRILL_DATADIR_REL="${datadir_rel}")
+set_property(SOURCE ${CMAKE_SOURCE_DIR}/harness/util/fs.c APPEND PROPERTY
+             COMPILE_DEFINITIONS CHAINDRILL_DATADIR_REL="${datadir_rel}")
 
 install(TARGETS chaindrill RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY scenarios DESTINATION ${datadir})

@@ -300,7 +300,7 @@ int drill_cmd_vendor_check(int argc, char **argv)
 	}
 	const char *def_path = argv[optind];
 	if (!set_dir)
-		set_dir = set_default = drill_cli_data_path("scenarios/vendor-check");
+		set_dir = set_default = drill_fs_data_path("scenarios/vendor-check");
 
 	/* Everything is loaded and checked before anything runs. */
 	manifest_path = drill_xasprintf("%s/manifest.yaml", set_dir);

@@ -629,7 +629,7 @@ static struct drill_kube *kube_new(const struct drill_kube_flavor *fl, const cha
 	kb->release = drill_xstrdup(spec->release ? spec->release : "chaindrill");
 	kb->name = drill_xasprintf("chaindrill-%.30s", kb->release);
 	const char *chart = getenv("CHAINDRILL_CHART");
-	kb->chart = drill_xstrdup(chart && *chart ? chart : "deploy/helm/chaindrill");
+	kb->chart = chart && *chart ? drill_xstrdup(chart) : drill_fs_data_path("deploy/helm/chaindrill");
 	kb->namespace_ = drill_xstrdup(spec->namespace_ ? spec->namespace_ : "default");
 	kb->blockchain_id = drill_xstrdup(spec->blockchain_id ? spec->blockchain_id : "blockchain");
 	kb->storage_class = drill_xstrdup(spec->storage_class ? spec->storage_class : "standard");

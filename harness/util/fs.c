@@ -10,11 +10,13 @@
 
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/proc.h"
 #include "util/progress.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -1035,4 +1037,25 @@ int drill_fs_tree_size(uint64_t *bytes, const char *path)
 	*bytes = rc ? 0 : c.bytes;
 	ctx_free(&c);
 	return rc;
+}
+
+/* From the installed binary's directory to its data (cmake/install.cmake sets it). */
+#ifndef CHAINDRILL_DATADIR_REL
+#define CHAINDRILL_DATADIR_REL "../share/chaindrill"
+#endif
+
+char *drill_fs_data_path(const char *rel)
+{
+	if (drill_fs_is_dir(rel))
+		return drill_xstrdup(rel);
+	const char *exe = drill_proc_self_exe();
+	if (exe) {
+		char *copy = drill_xstrdup(exe);
+		char *installed = drill_xasprintf("%s/%s/%s", dirname(copy), CHAINDRILL_DATADIR_REL, rel);
+		free(copy);
+		if (drill_fs_is_dir(installed))
+			return installed;
+		free(installed);
+	}
+	return drill_xstrdup(rel);
 }

@@ -13,6 +13,13 @@ struct drill_progress;
 int drill_fs_mkdir_p(const char *path, mode_t mode);
 int drill_fs_exists(const char *path);  /* 1 if lstat succeeds */
 int drill_fs_is_dir(const char *path);  /* 1 if a directory (following links) */
+
+/* A data directory of the source tree (such as "scenarios/vendor-check" or
+ * "deploy/helm/chaindrill"), relative to the current directory when it is there (a source
+ * checkout), else the installed copy beside the binary (<prefix>/share/chaindrill/REL,
+ * cmake/install.cmake), so an installed chaindrill works from any directory. If neither exists, REL
+ * itself, for the error to name. Free the result. */
+char *drill_fs_data_path(const char *rel);
 /* `rel` as seen from the directory holding `file` (malloc'd): an absolute `rel` as is, else
  * dirname(file)/rel made absolute against the working directory. */
 char *drill_fs_resolve_beside(const char *file, const char *rel);
