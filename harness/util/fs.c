@@ -541,6 +541,11 @@ void drill_fs_set_copy_hook(void (*fn)(enum drill_fs_hook_point at, const char *
 	copy_hook_arg = arg;
 }
 
+int drill_fs_copy_hook_set(void)
+{
+	return copy_hook != NULL;
+}
+
 static void run_hook(enum drill_fs_hook_point at, const char *src)
 {
 	if (copy_hook)

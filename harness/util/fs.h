@@ -92,5 +92,8 @@ int drill_fs_tree_size(uint64_t *bytes, const char *path);
 enum drill_fs_hook_point { DRILL_FS_HOOK_LISTED, DRILL_FS_HOOK_EXAMINED };
 void drill_fs_set_copy_hook(void (*fn)(enum drill_fs_hook_point at, const char *src, void *arg),
 			    void *arg);
+/* 1 while a hook is set. Callers that copy several trees side by side (util/par.h) copy them one
+ * after another then, so the hook sees every entry in the order a single walk gives. */
+int drill_fs_copy_hook_set(void);
 
 #endif
