@@ -16,6 +16,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/par.h"
 #include "util/progress.h"
 
 #include <jansson.h>
@@ -65,17 +66,82 @@ static struct drill_progress *copy_progress(struct drill_vendor *v, const char *
 	return pr;
 }
 
+/* One replica's volume in a backup or a restore: the paths are made on the calling thread, the
+ * copies run side by side (util/par.h), one volume per task; each task writes only its own. */
+struct vol_copy {
+	char *root;  /* the replica's volume root */
+	char *claim;
+	char *other; /* backup: where the volume's copy goes; restore: the backup's copy of it */
+	uint64_t bytes, files;
+};
+
+struct vol_set {
+	struct vol_copy *v;
+	int n;
+	const char *name;                /* the backup's */
+	struct drill_progress *progress; /* of all the copies (thread-safe), or NULL */
+};
+
+static void vol_set_init(struct vol_set *s, struct drill_vendor *v, const char *name,
+			 const char *dir)
+{
+	struct drill_platform *p = v->platform;
+	s->n = p->spec.replicas;
+	s->name = name;
+	s->progress = NULL;
+	s->v = drill_xcalloc((size_t)s->n, sizeof(*s->v));
+	for (int i = 0; i < s->n; i++) {
+		struct vol_copy *c = &s->v[i];
+		p->ops->volume_root(p, i, &c->root);
+		c->claim = drill_platform_claim_name(&p->spec, i);
+		c->other = drill_xasprintf("%s/%s", dir, c->claim);
+	}
+}
+
+static void vol_set_free(struct vol_set *s)
+{
+	for (int i = 0; i < s->n; i++) {
+		free(s->v[i].root);
+		free(s->v[i].claim);
+		free(s->v[i].other);
+	}
+	free(s->v);
+}
+
+/* Side by side on every core, unless a copy hook watches the copies (a process fault acting at
+ * the K-th entry, or between two volumes): then one after another, in replica order. */
+static int copy_jobs(void)
+{
+	return drill_fs_copy_hook_set() ? 1 : 0;
+}
+
+static int backup_one(size_t i, void *arg)
+{
+	struct vol_set *s = arg;
+	struct vol_copy *c = &s->v[i];
+	if (!drill_fs_is_dir(c->root))
+		return drill_err(DRILL_EFAIL, "backup %s: replica %zu has no volume at %s", s->name,
+				 i, c->root);
+	struct drill_copy_opts o = DRILL_COPY_LIVE;
+	o.bytes_copied = &c->bytes;
+	o.files_copied = &c->files;
+	o.progress = s->progress;
+	int rc = drill_fs_copy_tree(c->root, c->other, &o);
+	if (rc)
+		drill_err_wrap(rc, "backup %s of replica %zu", s->name, i);
+	return rc;
+}
+
 static int hp_backup(struct drill_vendor *v, const char *name)
 {
 	int rc = valid_name(name);
 	if (rc)
 		return rc;
-	struct drill_platform *p = v->platform;
 	char *base = drill_xasprintf("%s/backups", v->workspace);
 	char *final = backup_dir(v, name);
 	char *partial = drill_xasprintf("%s.partial-%d", final, (int)getpid());
-	json_t *claims = json_array();
-	uint64_t total = 0, files = 0;
+	struct vol_set set;
+	vol_set_init(&set, v, name, partial);
 	v->bytes_copied = 0;
 	if (drill_fs_exists(final)) {
 		rc = drill_err(DRILL_EINPUT, "backup %s already exists", name);
@@ -86,36 +152,23 @@ static int hp_backup(struct drill_vendor *v, const char *name)
 		rc = drill_fs_remove_tree(partial);
 	if (!rc)
 		rc = drill_fs_mkdir_p(partial, 0755);
-	struct drill_progress *progress = rc ? NULL : copy_progress(v, name, 0);
-	for (int i = 0; i < p->spec.replicas && !rc; i++) {
-		char *root = NULL, *claim = drill_platform_claim_name(&p->spec, i);
-		p->ops->volume_root(p, i, &root);
-		if (!drill_fs_is_dir(root)) {
-			rc = drill_err(DRILL_EFAIL, "backup %s: replica %d has no volume at %s", name, i,
-				       root);
-		} else {
-			char *dst = drill_xasprintf("%s/%s", partial, claim);
-			uint64_t b = 0, f = 0;
-			struct drill_copy_opts o = DRILL_COPY_LIVE;
-			o.bytes_copied = &b;
-			o.files_copied = &f;
-			o.progress = progress;
-			rc = drill_fs_copy_tree(root, dst, &o);
-			if (rc)
-				drill_err_wrap(rc, "backup %s of replica %d", name, i);
-			total += b;
-			files += f;
-			json_array_append_new(claims, json_pack("{s:s,s:s,s:I,s:I}", "claim", claim,
-								"volume", root, "bytes", (json_int_t)b,
-								"files", (json_int_t)f));
-			free(dst);
-		}
-		free(root);
-		free(claim);
-	}
-	drill_progress_finish(progress);
 	if (!rc) {
-		json_t *m = json_pack("{s:s,s:s,s:O,s:I,s:I}", "name", name, "vendor", "hostpath-copy",
+		set.progress = copy_progress(v, name, 0);
+		rc = drill_par_for((size_t)set.n, copy_jobs(), backup_one, &set);
+		drill_progress_finish(set.progress);
+	}
+	uint64_t total = 0, files = 0;
+	json_t *claims = json_array();
+	for (int i = 0; i < set.n && !rc; i++) {
+		const struct vol_copy *c = &set.v[i];
+		total += c->bytes;
+		files += c->files;
+		json_array_append_new(claims, json_pack("{s:s,s:s,s:I,s:I}", "claim", c->claim,
+							"volume", c->root, "bytes", (json_int_t)c->bytes,
+							"files", (json_int_t)c->files));
+	}
+	if (!rc) {
+		json_t *m = json_pack("{s:s,s:s,s:o,s:I,s:I}", "name", name, "vendor", "hostpath-copy",
 				      "claims", claims, "bytes", (json_int_t)total, "files",
 				      (json_int_t)files);
 		char *text = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -124,6 +177,8 @@ static int hp_backup(struct drill_vendor *v, const char *name)
 		free(mpath);
 		free(text);
 		json_decref(m);
+	} else {
+		json_decref(claims);
 	}
 	if (!rc && rename(partial, final) != 0)
 		rc = drill_err(DRILL_EFAIL, "%s: %s", final, strerror(errno));
@@ -132,10 +187,29 @@ static int hp_backup(struct drill_vendor *v, const char *name)
 	else
 		v->bytes_copied = total;
 out:
-	json_decref(claims);
+	vol_set_free(&set);
 	free(base);
 	free(final);
 	free(partial);
+	return rc;
+}
+
+/* rm -rf of the volume's contents, then cp -a of the backup's copy into it. */
+static int restore_one(size_t i, void *arg)
+{
+	struct vol_set *s = arg;
+	struct vol_copy *c = &s->v[i];
+	int rc = drill_fs_mkdir_p(c->root, 0755);
+	if (!rc)
+		rc = drill_fs_remove_contents(c->root);
+	if (!rc) {
+		struct drill_copy_opts o = DRILL_COPY_ARCHIVE;
+		o.bytes_copied = &c->bytes;
+		o.progress = s->progress;
+		rc = drill_fs_copy_contents(c->other, c->root, &o);
+		if (rc)
+			drill_err_wrap(rc, "restore %s of replica %zu", s->name, i);
+	}
 	return rc;
 }
 
@@ -144,7 +218,6 @@ static int hp_restore(struct drill_vendor *v, const char *name)
 	int rc = valid_name(name);
 	if (rc)
 		return rc;
-	struct drill_platform *p = v->platform;
 	char *dir = backup_dir(v, name);
 	v->bytes_copied = 0;
 	if (!drill_fs_is_dir(dir)) {
@@ -162,32 +235,21 @@ static int hp_restore(struct drill_vendor *v, const char *name)
 		free(dir);
 		return rc;
 	}
-	struct drill_progress *progress = copy_progress(v, name, 1);
-	for (int i = 0; i < p->spec.replicas && !rc; i++) {
-		char *root = NULL, *claim = drill_platform_claim_name(&p->spec, i);
-		char *src = drill_xasprintf("%s/%s", dir, claim);
-		p->ops->volume_root(p, i, &root);
-		if (!drill_fs_is_dir(src))
-			rc = drill_err(DRILL_ENOTFOUND, "backup %s holds no copy of %s", name, claim);
-		if (!rc)
-			rc = drill_fs_mkdir_p(root, 0755);
-		if (!rc)
-			rc = drill_fs_remove_contents(root);
-		if (!rc) {
-			uint64_t b = 0;
-			struct drill_copy_opts o = DRILL_COPY_ARCHIVE;
-			o.bytes_copied = &b;
-			o.progress = progress;
-			rc = drill_fs_copy_contents(src, root, &o);
-			if (rc)
-				drill_err_wrap(rc, "restore %s of replica %d", name, i);
-			v->bytes_copied += b;
-		}
-		free(root);
-		free(claim);
-		free(src);
+	struct vol_set set;
+	vol_set_init(&set, v, name, dir);
+	/* Every copy is there before any volume is emptied. */
+	for (int i = 0; i < set.n && !rc; i++)
+		if (!drill_fs_is_dir(set.v[i].other))
+			rc = drill_err(DRILL_ENOTFOUND, "backup %s holds no copy of %s", name,
+				       set.v[i].claim);
+	if (!rc) {
+		set.progress = copy_progress(v, name, 1);
+		rc = drill_par_for((size_t)set.n, copy_jobs(), restore_one, &set);
+		drill_progress_finish(set.progress);
 	}
-	drill_progress_finish(progress);
+	for (int i = 0; i < set.n; i++)
+		v->bytes_copied += set.v[i].bytes;
+	vol_set_free(&set);
 	free(dir);
 	return rc;
 }
