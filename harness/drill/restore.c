@@ -29,6 +29,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/par.h"
 #include "util/progress.h"
 
 #include <dirent.h>
@@ -238,43 +239,62 @@ int drill_engine_set_identity(const char *db_dir, int i)
 }
 
 /* Step 4 for one replica: the runbook's rm, cp -r -L -p and rm LOCK, or what an armed fault makes
- * of them (each deviation is recorded in `devs`). */
-static int copy_checkpoint(struct drill *d, const struct drill_step *st, int i, uint64_t id,
-			   uint64_t *bytes, uint64_t *files, json_t *devs)
+ * of them (each deviation is recorded in `dev`). Its paths are found first, on the calling thread
+ * (a vendor's source_root and a platform's volume_root are not made to be called from several
+ * threads); the copy itself may run beside the other replicas' (util/par.h). */
+struct ckpt_copy {
+	int i, from;      /* the replica restored, and the one whose restored copy it gets */
+	uint64_t id;
+	char *src_root;   /* that restored copy: every followed link must stay inside it */
+	char *src, *dest; /* its checkpoint, and rocksdbdata */
+	uint64_t bytes, files;
+	json_t *dev;      /* {replica, ...deviations} */
+};
+
+static int ckpt_copy_prepare(struct drill *d, const struct drill_step *st, int i, uint64_t id,
+			     struct ckpt_copy *c)
 {
 	const struct drill_restore_faults *rf = &d->plan.restore;
-	unsigned variant = rf->copy[i];
-	int from = rf->source[i] >= 0 ? rf->source[i] : i;
-	char *dest = drill_engine_data_dir(d, i);
-	char *src_root = NULL, *src = NULL, *lock = NULL;
-	json_t *dev = json_pack("{s:i}", "replica", i);
-	int rc = d->vendor->ops->source_root(d->vendor, st->name, from, &src_root);
+	c->i = i;
+	c->id = id;
+	c->from = rf->source[i] >= 0 ? rf->source[i] : i;
+	c->dest = drill_engine_data_dir(d, i);
+	c->dev = json_pack("{s:i}", "replica", i);
+	int rc = d->vendor->ops->source_root(d->vendor, st->name, c->from, &c->src_root);
 	if (rc)
-		goto cleanup;
-	char *sub = drill_platform_data_subpath(&d->spec, from);
-	src = drill_xasprintf("%s/%s/checkpoints/%" PRIu64, src_root, sub, id);
+		return rc;
+	char *sub = drill_platform_data_subpath(&d->spec, c->from);
+	c->src = drill_xasprintf("%s/%s/checkpoints/%" PRIu64, c->src_root, sub, id);
 	free(sub);
-	if (from != i) {
-		json_object_set_new(dev, "copiedFromReplica", json_integer(from));
-		json_object_set_new(dev, "identityReset", json_boolean(rf->reset_identity[i]));
+	if (c->from != i) {
+		json_object_set_new(c->dev, "copiedFromReplica", json_integer(c->from));
+		json_object_set_new(c->dev, "identityReset", json_boolean(rf->reset_identity[i]));
 	}
-	if (!drill_fs_is_dir(src)) {
-		rc = drill_err(DRILL_EFAIL, "replica %d: %s: no such checkpoint in the restored copy",
-			       i, src);
-		goto cleanup;
-	}
-	rc = drill_fs_mkdir_p(dest, 0755);
+	if (!drill_fs_is_dir(c->src))
+		return drill_err(DRILL_EFAIL, "replica %d: %s: no such checkpoint in the restored "
+				 "copy", i, c->src);
+	return 0;
+}
+
+/* `progress`: the copy-checkpoint substep's, shared by the copies running side by side; NULL: this
+ * copy shows its own (one replica after another). */
+static int ckpt_copy_run(struct drill *d, struct ckpt_copy *c, struct drill_progress *progress)
+{
+	const struct drill_restore_faults *rf = &d->plan.restore;
+	unsigned variant = rf->copy[c->i];
+	json_t *dev = c->dev;
+	int i = c->i, rc = drill_fs_mkdir_p(c->dest, 0755);
 	if (rc)
-		goto cleanup;
+		return rc;
 	if (variant & DRILL_COPY_NO_RM)
 		json_object_set_new(dev, "oldFilesKept", json_true());
-	else if ((rc = drill_fs_remove_contents(dest))) /* rm -rf rocksdbdata/<all> */
-		goto cleanup;
+	else if ((rc = drill_fs_remove_contents(c->dest))) /* rm -rf rocksdbdata/<all> */
+		return rc;
 	struct drill_copy_opts co = DRILL_COPY_RUNBOOK; /* cp -r -L -p */
-	co.bytes_copied = bytes;
-	co.files_copied = files;
+	co.bytes_copied = &c->bytes;
+	co.files_copied = &c->files;
 	/* -L follows links: only to what lies inside the restored volume (docs/containment.md) */
-	co.confine = src_root;
+	co.confine = c->src_root;
 	if (variant & DRILL_COPY_NO_FOLLOW) {
 		co.follow_links = 0;
 		json_object_set_new(dev, "followLinks", json_false());
@@ -286,35 +306,76 @@ static int copy_checkpoint(struct drill *d, const struct drill_step *st, int i, 
 		json_object_set_new(dev, "preserve", json_false());
 		json_object_set_new(dev, "umask", json_sprintf("%04o", (unsigned)rf->copy_umask));
 	}
-	char *label = drill_xasprintf("restore: copy checkpoint %" PRIu64 " to replica %d", id, i);
-	co.progress = drill_progress_start_copy(label, (const char *const *)&src, 1);
-	free(label);
+	co.progress = progress;
+	if (!progress) {
+		char *label = drill_xasprintf("restore: copy checkpoint %" PRIu64 " to replica %d",
+					      c->id, i);
+		co.progress = drill_progress_start_copy(label, (const char *const *)&c->src, 1);
+		free(label);
+	}
 	if (rf->interrupt_after[i] >= 0)
-		rc = copy_first_entries(src, dest, &co, rf->interrupt_after[i], dev);
+		rc = copy_first_entries(c->src, c->dest, &co, rf->interrupt_after[i], dev);
 	else
-		rc = drill_fs_copy_contents(src, dest, &co);
-	drill_progress_finish(co.progress);
+		rc = drill_fs_copy_contents(c->src, c->dest, &co);
+	if (!progress)
+		drill_progress_finish(co.progress);
 	if (variant & DRILL_COPY_NO_PRESERVE)
 		umask(old_mask);
-	if (rc) {
-		drill_err_wrap(rc, "replica %d: copying checkpoint %" PRIu64, i, id);
-		goto cleanup;
-	}
-	if (from != i && rf->reset_identity[i] && (rc = drill_engine_set_identity(dest, i)))
-		goto cleanup;
-	lock = drill_xasprintf("%s/LOCK", dest);
+	if (rc)
+		return drill_err_wrap(rc, "replica %d: copying checkpoint %" PRIu64, i, c->id);
+	if (c->from != i && rf->reset_identity[i] && (rc = drill_engine_set_identity(c->dest, i)))
+		return rc;
+	char *lock = drill_xasprintf("%s/LOCK", c->dest);
 	if (variant & DRILL_COPY_KEEP_LOCK)
 		json_object_set_new(dev, "lockLeft", json_boolean(drill_fs_exists(lock)));
 	else
 		rc = drill_fs_remove_tree(lock); /* rm rocksdbdata/LOCK (absent is fine) */
-cleanup:
-	if (json_object_size(dev) > 1)
-		json_array_append(devs, dev);
-	json_decref(dev);
-	free(dest);
-	free(src_root);
-	free(src);
 	free(lock);
+	return rc;
+}
+
+/* Its deviations into the restore's list (in replica order), and its counts into the totals. */
+static void ckpt_copy_finish(struct ckpt_copy *c, json_t *devs, uint64_t *bytes, uint64_t *files)
+{
+	if (c->dev && json_object_size(c->dev) > 1)
+		json_array_append(devs, c->dev);
+	json_decref(c->dev);
+	*bytes += c->bytes;
+	*files += c->files;
+	free(c->src_root);
+	free(c->src);
+	free(c->dest);
+	memset(c, 0, sizeof(*c));
+}
+
+struct ckpt_copies {
+	struct drill *d;
+	struct ckpt_copy *c;
+	struct drill_progress *progress; /* of every replica's copy */
+};
+
+static int ckpt_copy_task(size_t i, void *arg)
+{
+	struct ckpt_copies *cs = arg;
+	return ckpt_copy_run(cs->d, &cs->c[i], cs->progress);
+}
+
+/* The side-by-side copies, under one progress line over every replica's checkpoint. */
+static int ckpt_copy_all(struct ckpt_copies *cs, int n)
+{
+	cs->progress = NULL;
+	if (drill_progress_on()) {
+		const char **srcs = drill_xcalloc((size_t)n, sizeof(*srcs));
+		for (int i = 0; i < n; i++)
+			srcs[i] = cs->c[i].src;
+		char *label = drill_xasprintf("restore: copy checkpoint %" PRIu64 " to %d replicas",
+					      cs->c[0].id, n);
+		cs->progress = drill_progress_start_copy(label, srcs, (size_t)n);
+		free(label);
+		free(srcs);
+	}
+	int rc = drill_par_for((size_t)n, 0, ckpt_copy_task, cs);
+	drill_progress_finish(cs->progress);
 	return rc;
 }
 
@@ -453,10 +514,14 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 	substep(sub, "choose-checkpoint", t, info);
 	json_object_set_new(details, "checkpoint", json_integer((json_int_t)id));
 
-	/* 4. Into each replica's rocksdbdata. */
+	/* 4. Into each replica's rocksdbdata: side by side, unless an armed fault acts between the
+	 * replicas' copies (writes raced in, a copy cut short, a process-wide umask, a copy hook). */
 	t = drill_now_s();
 	uint64_t bytes = 0, files = 0;
 	json_t *ids = json_array();
+	struct ckpt_copies cs = {d, drill_xcalloc((size_t)d->n, sizeof(*cs.c)), NULL};
+	int in_order = rf->armed || drill_fs_copy_hook_set();
+	int prepared = 0;
 	for (int i = 0; i < d->n && !rc; i++) {
 		uint64_t id_i = id;
 		rc = replica_checkpoint(d, st, i, id, &id_i);
@@ -464,9 +529,16 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 			json_array_append_new(devs, json_pack("{s:i,s:I}", "replica", i,
 							      "restoredCheckpoint", (json_int_t)id_i));
 		json_array_append_new(ids, json_integer((json_int_t)id_i));
-		if (!rc)
-			rc = copy_checkpoint(d, st, i, id_i, &bytes, &files, devs);
-		if (!rc && rf->race_writes && d->urls[i]) {
+		if (!rc) {
+			rc = ckpt_copy_prepare(d, st, i, id_i, &cs.c[i]);
+			prepared = i + 1;
+		}
+		if (in_order && prepared == i + 1) {
+			if (!rc)
+				rc = ckpt_copy_run(d, &cs.c[i], NULL);
+			ckpt_copy_finish(&cs.c[i], devs, &bytes, &files);
+		}
+		if (!rc && in_order && rf->race_writes && d->urls[i]) {
 			/* the clients keep writing to the cluster that was never stopped */
 			json_t *w = json_object();
 			rc = drill_engine_order_writes(d, rf->race_writes, w);
@@ -474,6 +546,11 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 							      i, "write", w));
 		}
 	}
+	if (!rc && !in_order)
+		rc = ckpt_copy_all(&cs, d->n);
+	for (int i = 0; i < prepared; i++) /* in_order: done already, the slots are empty */
+		ckpt_copy_finish(&cs.c[i], devs, &bytes, &files);
+	free(cs.c);
 	if (rc) {
 		json_decref(ids);
 		return drill_err_wrap(rc, "copy-checkpoint");
