@@ -21,11 +21,13 @@ sed -e "s/write: {blocks: 1000000}/write: {blocks: $blocks}/" \
 
 # Replicas' VmHWM, summed per sample; the largest sum wins. Stops when told to (the stop file).
 sample_replicas() {
-	local best=0 sum pid
+	local best=0 sum pid kib
 	while [ ! -e "$BENCH_WORK/stop-sampling" ]; do
 		sum=0
 		for pid in $(pgrep -f "replica .*$BENCH_WORK/ws" || true); do
-			sum=$((sum + $(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)))
+			# a process that just ended has no status, a zombie no VmHWM
+			kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+			sum=$((sum + ${kib:-0}))
 		done
 		[ "$sum" -le "$best" ] || best=$sum
 		echo "$best" >"$BENCH_WORK/replicas-hwm"
@@ -39,7 +41,7 @@ bench_peak_rss rss "$CHAINDRILL" run "$scenario" --workspace "$BENCH_WORK/ws" \
 	--report-dir "$BENCH_WORK/report" -q >/dev/null
 wall=$(bench_elapsed "$t0")
 touch "$BENCH_WORK/stop-sampling"
-wait "$sampler"
+wait "$sampler" || true
 replicas_kib=$(cat "$BENCH_WORK/replicas-hwm" 2>/dev/null || echo 0)
 
 report=$BENCH_WORK/report/report.json
