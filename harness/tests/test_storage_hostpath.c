@@ -233,6 +233,65 @@ static void test_failed_backup_leaves_nothing(void **unused)
 	teardown_fixture(&f);
 }
 
+/* A backup that lost one volume's copy is refused before any volume is emptied: the volumes
+ * are restored side by side, so the check comes first. */
+static void test_restore_checks_every_copy_first(void **unused)
+{
+	struct fixture f;
+	setup_fixture(&f, "missing-copy", 3);
+	assert_drill_ok(f.v->ops->backup(f.v, "b1"));
+	char *copy2 = drill_xasprintf("%s/backups/b1/concord-pvc-bc-replica-2", f.p->workspace);
+	assert_true(drill_fs_is_dir(copy2));
+	assert_drill_ok(drill_fs_remove_tree(copy2));
+	char *sst0 = vol(&f, 0, "ns/bc/replica-x/rocksdbdata/000007.sst");
+	put(sst0, "changed after the backup");
+	assert_int_equal(f.v->ops->restore(f.v, "b1"), DRILL_ENOTFOUND);
+	assert_non_null(strstr(drill_err_last(), "holds no copy of concord-pvc-bc-replica-2"));
+	char *got = slurp(sst0);
+	assert_string_equal(got, "changed after the backup");
+	free(got);
+	free(sst0);
+	free(copy2);
+	teardown_fixture(&f);
+}
+
+/* While a copy hook watches (a process fault acting between two volumes), the volumes are copied
+ * one after another in replica order, never interleaved. */
+struct order_log {
+	int last;      /* replica of the last entry seen */
+	int backwards; /* an entry of a lower replica after a higher one */
+};
+
+static void order_hook(enum drill_fs_hook_point at, const char *src, void *arg)
+{
+	struct order_log *o = arg;
+	const char *r = strstr(src, "concord-pvc-bc-replica-");
+	if (at != DRILL_FS_HOOK_LISTED || !r)
+		return;
+	int i = atoi(r + strlen("concord-pvc-bc-replica-"));
+	if (i < o->last)
+		o->backwards = 1;
+	o->last = i;
+}
+
+static void test_hook_copies_in_order(void **unused)
+{
+	struct fixture f;
+	setup_fixture(&f, "hook-order", 4);
+	for (int restore = 0; restore <= 1; restore++) {
+		struct order_log o = {0, 0};
+		drill_fs_set_copy_hook(order_hook, &o);
+		assert_true(drill_fs_copy_hook_set());
+		int rc = restore ? f.v->ops->restore(f.v, "b1") : f.v->ops->backup(f.v, "b1");
+		drill_fs_set_copy_hook(NULL, NULL);
+		assert_false(drill_fs_copy_hook_set());
+		assert_drill_ok(rc);
+		assert_int_equal(o.last, 3);
+		assert_false(o.backwards);
+	}
+	teardown_fixture(&f);
+}
+
 static void test_names_and_vendors(void **unused)
 {
 	struct fixture f;
@@ -257,6 +316,8 @@ int main(void)
 		cmocka_unit_test(test_backup_layout_and_attributes),
 		cmocka_unit_test(test_restore_replaces_contents),
 		cmocka_unit_test(test_failed_backup_leaves_nothing),
+		cmocka_unit_test(test_restore_checks_every_copy_first),
+		cmocka_unit_test(test_hook_copies_in_order),
 		cmocka_unit_test(test_names_and_vendors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
