@@ -3,7 +3,7 @@
 #
 # The volume set is what a real drill leaves (bench/scenarios/volumes.yaml, kept with --keep):
 # four replicas' RocksDB directories, about 1 GiB, with checkpoints hard-linked to the live SSTs.
-# The subject is the vendor's backup call alone (bench-hostpath-backup times it in-process); the
+# The subject is the vendor's backup call alone (bench-hostpath times it in-process); the
 # reference is `cp -a` of hostpath-provisioner/<namespace>, which keeps the same bytes, modes,
 # owners, times and hard links. Both copy onto the same filesystem from a warm page cache (the
 # drill has just written the data; dropping caches needs root and a quiet machine): each is run
@@ -30,8 +30,8 @@ ours= ref= bytes=
 for r in $(seq "$rounds"); do
 	rm -rf "$ws/backups" "$BENCH_WORK/cp"
 	sync
-	read -r t bytes < <("$BENCH_BIN/bench-hostpath-backup" "$ws" default bc-bench 4 "b$r") ||
-		bench_die "copy: bench-hostpath-backup failed"
+	read -r t bytes < <("$BENCH_BIN/bench-hostpath" backup "$ws" default bc-bench 4 "b$r") ||
+		bench_die "copy: bench-hostpath backup failed"
 	ours=$(best "$ours" "$t")
 	sync
 	bench_time t cp -a "$volumes" "$BENCH_WORK/cp"
