@@ -33,7 +33,7 @@ if [ "$(cat color.rc)" = 0 ]; then pass "on a terminal: the drill matched"; else
 has color.tty $'\r\e\\[1mwrite 600 blocks\e\\[0m: +[0-9]+% [0-9]+/600 blocks, [0-9]+ blocks/s' "terminal: the write redrawn in place with a bold label, percent and rate"
 has color.tty $'\r\e\\[1mbackup b1 \\(hostpath copy\\)\e\\[0m: ' "terminal: the backup copy"
 has color.tty $'\r\e\\[1mrestore b1 \\(hostpath copy\\)\e\\[0m: ' "terminal: the restore copy"
-has color.tty $'\r\e\\[1mrestore: copy checkpoint 600 to replica 3\e\\[0m: ' "terminal: the checkpoint copies"
+has color.tty $'\r\e\\[1mrestore: copy checkpoint 600 to 4 replicas\e\\[0m: ' "terminal: the checkpoint copies (side by side, one line)"
 has color.tty $'\r\e\\[1mrestore: copy rocksdbdata to replica 0\e\\[0m: ' "terminal: the live-data copies (checkpoint: none)"
 has color.tty $'\r\e\\[1mverify 4 replicas\e\\[0m: ' "terminal: the verification"
 has color.tty 'write 600 blocks.*: done, 600 blocks in [0-9]+:[0-9]{2}, [0-9]+ blocks/s' "terminal: a last line when done"
