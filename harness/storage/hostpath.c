@@ -115,6 +115,19 @@ static int copy_jobs(void)
 	return drill_fs_copy_hook_set() ? 1 : 0;
 }
 
+/* A backup copies a running replica's volume alone, one after another: a copy of a live database
+ * is torn by whatever compaction does while it runs (files gone, a MANIFEST naming files the
+ * copy missed), so each volume's copy must take as little time as it can, and two copies sharing
+ * the cores take longer each. The volumes of stopped replicas are copied side by side. */
+static int backup_jobs(struct drill_vendor *v)
+{
+	struct drill_platform *p = v->platform;
+	for (int i = 0; i < p->spec.replicas; i++)
+		if (p->ops->replica_up && p->ops->replica_up(p, i))
+			return 1;
+	return copy_jobs();
+}
+
 static int backup_one(size_t i, void *arg)
 {
 	struct vol_set *s = arg;
@@ -154,7 +167,7 @@ static int hp_backup(struct drill_vendor *v, const char *name)
 		rc = drill_fs_mkdir_p(partial, 0755);
 	if (!rc) {
 		set.progress = copy_progress(v, name, 0);
-		rc = drill_par_for((size_t)set.n, copy_jobs(), backup_one, &set);
+		rc = drill_par_for((size_t)set.n, backup_jobs(v), backup_one, &set);
 		drill_progress_finish(set.progress);
 	}
 	uint64_t total = 0, files = 0;
