@@ -14,6 +14,7 @@
 #include "faults/faults.h"
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/fs.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -603,7 +604,9 @@ static void header(struct plan *p, const char *platform, const char *workspace)
 	line(p, "set -eu");
 	line(p, "WS=\"${WS:-%s}\"   # the drill's workspace", workspace);
 	line(p, "RELEASE=%s   # the Helm release: the scenario's name", sc->name);
-	line(p, "CHART=\"${CHART:-" CHART_DEFAULT "}\"");
+	char *chart = drill_fs_data_path(CHART_DEFAULT); /* the installed chart outside a checkout */
+	line(p, "CHART=\"${CHART:-%s}\"", chart);
+	free(chart);
 	line(p, "NS=%s", sc->namespace_);
 	line(p, "VOLUMES=\"$WS/hostpath-provisioner\"   # the claims' volumes: <namespace>/<claim>/");
 	if (p->pf == PLAN_KIND)

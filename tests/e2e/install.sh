@@ -37,6 +37,9 @@ expect_exit 0 "installed: validate every installed scenario" -- "$cd_bin" valida
 expect_exit 0 "installed: the quickstart drill" -- "$cd_bin" run "$data/scenarios/0001-quickstart.yaml" --workspace ws --report-dir r
 expect_grep "quickstart: consistent — as expected" "$SCRATCH/out" "its verdict"
 expect_exit 0 "installed: the exec drill finds the installed reference plugin" -- "$cd_bin" run "$data/scenarios/6201-exec-reference-plugin.yaml" --workspace ws --report-dir r2
+# --plan names the installed chart, not ./deploy/helm/chaindrill (there is none here).
+expect_exit 0 "installed: run --plan --platform kind" -- "$cd_bin" run "$data/scenarios/0001-quickstart.yaml" --plan --platform kind
+expect_grep '^CHART="\$\{CHART:-.*/share/chaindrill/deploy/helm/chaindrill\}"$' "$SCRATCH/out" "the plan's chart is the installed one"
 # vendor-check's default set: ./scenarios/vendor-check is not here, the installed one is used.
 expect_exit 0 "installed: vendor-check finds its installed standard set" -- "$cd_bin" vendor-check "$data/fixtures/vendors/hostpath-copy.yaml" --only vc-restore-latest-common --workspace ws --report-dir r3
 expect_grep "vc-restore-latest-common" "$SCRATCH/out" "the scenario of the installed set ran"
