@@ -5,6 +5,7 @@
 #include "chain/store.h"
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/par.h"
 #include "util/progress.h"
 
 #include <dirent.h>
@@ -12,7 +13,6 @@
 #include <glob.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -788,25 +788,16 @@ void drill_verdict_compute(struct drill_verify_result *r, drill_digest_at_fn dig
 
 /* --- A set of replicas --------------------------------------------------------------------- */
 
-struct pool {
-	pthread_mutex_t mu;
-	size_t next;
+struct set_job {
 	const char *const *paths;
 	struct drill_verify_result *r;
 };
 
-static void *worker(void *arg)
+static int verify_one(size_t i, void *arg)
 {
-	struct pool *p = arg;
-	for (;;) {
-		pthread_mutex_lock(&p->mu);
-		size_t i = p->next++;
-		pthread_mutex_unlock(&p->mu);
-		if (i >= p->r->n)
-			break;
-		drill_verify_replica(&p->r->replicas[i], p->paths[i]);
-	}
-	return NULL;
+	struct set_job *job = arg;
+	drill_verify_replica(&job->r->replicas[i], job->paths[i]); /* its outcome is in its result */
+	return 0;
 }
 
 /* Stores opened on demand for the verdict's read-backs, one per replica, closed at the end. */
@@ -849,30 +840,14 @@ int drill_verify_set(struct drill_verify_result *out, const char *const *paths, 
 	out->f = f;
 	out->replicas = drill_xcalloc(n, sizeof(*out->replicas));
 
-	if (jobs <= 0) {
-		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		jobs = cores > 0 ? (int)cores : 1;
-	}
-	size_t nt = (size_t)jobs < n ? (size_t)jobs : n;
-	struct pool p = {.next = 0, .paths = paths, .r = out};
 	char *label = drill_xasprintf("verify %zu replica%s", n, n == 1 ? "" : "s");
 	verify_progress = drill_progress_start(label, 0, DRILL_PROGRESS_BLOCKS);
 	free(label);
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_t *th = drill_xcalloc(nt, sizeof(*th));
-	size_t started = 0;
-	for (size_t t = 1; t < nt; t++) {
-		if (pthread_create(&th[t], NULL, worker, &p) != 0)
-			break;
-		started = t;
-	}
-	worker(&p); /* this thread works too; if threads could not start it does everything */
-	for (size_t t = 1; t <= started; t++)
-		pthread_join(th[t], NULL);
+	/* One replica per thread, as many threads as cores (jobs <= 0) or as asked. */
+	struct set_job job = {paths, out};
+	drill_par_for(n, jobs, verify_one, &job);
 	drill_progress_finish(verify_progress);
 	verify_progress = NULL;
-	free(th);
-	pthread_mutex_destroy(&p.mu);
 
 	struct reader rd = {.r = out, .stores = drill_xcalloc(n, sizeof(struct drill_store *))};
 	drill_verdict_compute(out, read_digest, &rd);
