@@ -9,7 +9,11 @@
  * whole, and a crash leaves only a partial directory that the next backup of that name removes.
  * Volumes are copied while the replicas run (a storage copy knows nothing of the database), so
  * files that compaction deletes mid-copy are skipped, as `cp -a` of a live directory would
- * report and go on. */
+ * report and go on.
+ *
+ *   <ws>/trash/                          a restore's old volume contents, moved aside and removed
+ *                                        by a thread while the backup is copied in (util/trash.h);
+ *                                        gone at finish_restore */
 #include "storage/storage_internal.h"
 
 #include "util/bytes.h"
@@ -18,6 +22,7 @@
 #include "util/log.h"
 #include "util/par.h"
 #include "util/progress.h"
+#include "util/trash.h"
 
 #include <jansson.h>
 
@@ -80,6 +85,7 @@ struct vol_set {
 	int n;
 	const char *name;                /* the backup's */
 	struct drill_progress *progress; /* of all the copies (thread-safe), or NULL */
+	struct drill_trash *trash;       /* restore: where the volumes' old contents go */
 };
 
 static void vol_set_init(struct vol_set *s, struct drill_vendor *v, const char *name,
@@ -89,6 +95,7 @@ static void vol_set_init(struct vol_set *s, struct drill_vendor *v, const char *
 	s->n = p->spec.replicas;
 	s->name = name;
 	s->progress = NULL;
+	s->trash = v->impl;
 	s->v = drill_xcalloc((size_t)s->n, sizeof(*s->v));
 	for (int i = 0; i < s->n; i++) {
 		struct vol_copy *c = &s->v[i];
@@ -207,14 +214,15 @@ out:
 	return rc;
 }
 
-/* rm -rf of the volume's contents, then cp -a of the backup's copy into it. */
+/* rm -rf of the volume's contents, then cp -a of the backup's copy into it. The contents go to
+ * the trash (util/trash.h): they are removed while the copies run, until finish_restore. */
 static int restore_one(size_t i, void *arg)
 {
 	struct vol_set *s = arg;
 	struct vol_copy *c = &s->v[i];
 	int rc = drill_fs_mkdir_p(c->root, 0755);
 	if (!rc)
-		rc = drill_fs_remove_contents(c->root);
+		rc = drill_trash_contents(s->trash, c->root);
 	if (!rc) {
 		struct drill_copy_opts o = DRILL_COPY_ARCHIVE;
 		o.bytes_copied = &c->bytes;
@@ -244,6 +252,20 @@ static int hp_restore(struct drill_vendor *v, const char *name)
 	if (!drill_fs_exists(manifest))
 		rc = drill_err(DRILL_EFAIL, "backup %s is incomplete: it has no backup.json", name);
 	free(manifest);
+	if (rc) {
+		free(dir);
+		return rc;
+	}
+	/* The previous restore's trash, if nobody finished it, is emptied first. */
+	rc = drill_trash_close(v->impl);
+	v->impl = NULL;
+	if (!rc) {
+		char *trash = drill_xasprintf("%s/trash", v->workspace);
+		struct drill_trash *t = NULL;
+		rc = drill_trash_open(&t, trash);
+		v->impl = t;
+		free(trash);
+	}
 	if (rc) {
 		free(dir);
 		return rc;
@@ -291,9 +313,21 @@ static int hp_remove(struct drill_vendor *v, const char *name)
 	return rc;
 }
 
+/* The restore's old volume contents are removed: wait for the trash to be empty. */
+static int hp_finish_restore(struct drill_vendor *v, const char *name)
+{
+	(void)name;
+	int rc = drill_trash_close(v->impl);
+	v->impl = NULL;
+	return rc;
+}
+
 static void hp_destroy(struct drill_vendor *v)
 {
-	(void)v;
+	/* a restore that failed before finish_restore: its trash is still being emptied */
+	if (drill_trash_close(v->impl))
+		drill_log_warn("%s", drill_err_last());
+	v->impl = NULL;
 }
 
 static const struct drill_vendor_ops hostpath_ops = {
@@ -302,6 +336,7 @@ static const struct drill_vendor_ops hostpath_ops = {
 	.restore = hp_restore,
 	.source_root = hp_source_root,
 	.remove = hp_remove,
+	.finish_restore = hp_finish_restore,
 	.destroy = hp_destroy,
 };
 

@@ -192,6 +192,11 @@ static void test_restore_replaces_contents(void **unused)
 	assert_int_equal(stat(sst, &a), 0);
 	assert_int_equal(stat(lnk, &b), 0);
 	assert_int_equal(a.st_ino, b.st_ino);
+	/* The old contents went to the workspace's trash; finish_restore waits until it is gone. */
+	char *trash = drill_xasprintf("%s/trash", f.ws);
+	assert_true(f.v->ops->finish_restore != NULL);
+	assert_drill_ok(f.v->ops->finish_restore(f.v, "b1"));
+	assert_false(drill_fs_exists(trash));
 	/* A volume that was deleted (say, by an uninstall) comes back from the backup. */
 	char *root0 = vol(&f, 0, "");
 	assert_drill_ok(drill_fs_remove_tree(root0));
@@ -204,6 +209,11 @@ static void test_restore_replaces_contents(void **unused)
 	free(root0);
 	assert_int_equal(f.v->ops->restore(f.v, "never-taken"), DRILL_ENOTFOUND);
 	assert_non_null(strstr(drill_err_last(), "never-taken"));
+	/* Restores not finished (the last one failed): destroying the vendor empties the trash. */
+	drill_vendor_destroy(f.v);
+	f.v = NULL;
+	assert_false(drill_fs_exists(trash));
+	free(trash);
 	free(sst);
 	free(extra);
 	free(cur);
