@@ -1,7 +1,11 @@
 /* drill/restore.c — the runbook's restore flow, step by step (reference/vmbc-backup-restore.md).
  *
  *   1. scale-down         helm upgrade --reuse-values --set global.replicaCount=0, then wait
- *                         until no replica runs (kubectl get pods shows none)
+ *                         until no replica runs (kubectl get pods shows none). On the local
+ *                         platform the replicas close without flushing their memtables (SIGUSR1):
+ *                         steps 2 and 4 delete what a flush would write. Not when a restore
+ *                         fault is armed or the volumes are restored as is (checkpoint: none)
+ *                         nor on a cluster, whose pods get SIGTERM.
  *   2. restore-volumes    the storage vendor restores every volume from the named backup
  *   3. choose-checkpoint  `latest-common`: the highest checkpoint id present on every replica's
  *                         restored volume (the vendor's source_root); or the id the scenario
@@ -10,7 +14,8 @@
  *                         restored copy's rocksdbdata/checkpoints/<id>/<all> into it with
  *                         cp -r -L -p, and rm rocksdbdata/LOCK
  *      cleanup-restored-volumes  the vendor's finish_restore, where it has one (ebs-sim: unmount,
- *                         detach and delete the restored volumes with their snapshots)
+ *                         detach and delete the restored volumes with their snapshots;
+ *                         hostpath-copy: wait until the volumes' old contents are removed)
  *   5. scale-up           helm upgrade ... --set global.replicaCount=1, wait until every replica
  *                         is ready
  *   6. check-state        every replica reports block <id> with the digest the driver wrote then;
@@ -486,11 +491,15 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 		json_array_append_new(devs, json_pack("{s:s}", "skipped", "scale-down"));
 		substep(sub, "scale-down", t, json_pack("{s:b}", "skipped", 1));
 	} else {
-		rc = d->plat->ops->scale(d->plat, 0);
+		/* What the replicas would flush at their stop is deleted a moment later (restore-volumes
+		 * replaces the volumes, copy-checkpoint empties rocksdbdata), unless a fault
+		 * keeps part of it or the volume is restored as is: then they stop as always. */
+		int no_flush = d->plat->ops->stop_for_restore && !rf->armed && !st->restore_live;
+		rc = no_flush ? d->plat->ops->stop_for_restore(d->plat) : d->plat->ops->scale(d->plat, 0);
 		drill_engine_refresh_urls(d);
 		if (rc)
 			return drill_err_wrap(rc, "scale-down");
-		substep(sub, "scale-down", t, NULL);
+		substep(sub, "scale-down", t, json_pack("{s:b}", "flush", !no_flush));
 	}
 
 	/* 2. Restore every volume from the backup. */

@@ -350,12 +350,13 @@ static int start_all(struct drill_platform *p)
 	return rc;
 }
 
-static int stop_all(struct local *l, int n)
+/* `sig`: SIGTERM, or SIGUSR1 when the databases are about to be replaced (no flush). */
+static int stop_all(struct local *l, int n, int sig)
 {
-	/* SIGTERM all first so they shut down together, then reap each. */
+	/* Signal all first so they shut down together, then reap each. */
 	for (int i = 0; i < n; i++)
 		if (l->r[i].pid)
-			kill(-l->r[i].pid, SIGTERM);
+			kill(-l->r[i].pid, sig);
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
 		int r = stop_one(l, i, 1);
@@ -395,7 +396,7 @@ static int local_install(struct drill_platform *p)
 	if (rc) {
 		/* Keep the first error: the others follow from it. */
 		char *why = drill_xstrdup(drill_err_last());
-		stop_all(l, p->spec.replicas);
+		stop_all(l, p->spec.replicas, SIGTERM);
 		l->installed = 0;
 		l->replica_count = 0;
 		save_state(p);
@@ -411,7 +412,7 @@ static int local_uninstall(struct drill_platform *p)
 	int rc = require_installed(p, "uninstall");
 	if (rc)
 		return rc;
-	rc = stop_all(l, p->spec.replicas);
+	rc = stop_all(l, p->spec.replicas, SIGTERM);
 	l->installed = 0;
 	l->replica_count = 0;
 	/* The claims go; their volumes too when the StorageClass says Delete. */
@@ -429,7 +430,7 @@ static int local_uninstall(struct drill_platform *p)
 	return rc ? rc : rc2;
 }
 
-static int local_scale(struct drill_platform *p, int count)
+static int scale(struct drill_platform *p, int count, int stop_signal)
 {
 	struct local *l = impl(p);
 	int rc = require_installed(p, "scale");
@@ -439,11 +440,22 @@ static int local_scale(struct drill_platform *p, int count)
 		return drill_err(DRILL_EINPUT, "scale: replicaCount must be 0 or 1, not %d", count);
 	l->replica_count = count;
 	if (count == 0)
-		rc = stop_all(l, p->spec.replicas);
+		rc = stop_all(l, p->spec.replicas, stop_signal);
 	else
 		rc = start_all(p);
 	int rc2 = save_state(p);
 	return rc ? rc : rc2;
+}
+
+static int local_scale(struct drill_platform *p, int count)
+{
+	return scale(p, count, SIGTERM);
+}
+
+/* The replicas' SIGUSR1: close without flushing what the restore deletes next. */
+static int local_stop_for_restore(struct drill_platform *p)
+{
+	return scale(p, 0, SIGUSR1);
 }
 
 static int check_index(struct drill_platform *p, int i)
@@ -531,7 +543,7 @@ static void local_destroy(struct drill_platform *p)
 {
 	struct local *l = impl(p);
 	if (l) {
-		if (l->r && stop_all(l, p->spec.replicas))
+		if (l->r && stop_all(l, p->spec.replicas, SIGTERM))
 			drill_log_warn("%s", drill_err_last());
 		if (l->installed) {
 			l->installed = 0;
@@ -556,6 +568,7 @@ static const struct drill_platform_ops local_ops = {
 	.install = local_install,
 	.uninstall = local_uninstall,
 	.scale = local_scale,
+	.stop_for_restore = local_stop_for_restore,
 	.stop_replica = local_stop_replica,
 	.start_replica = local_start_replica,
 	.kill_replica = local_kill_replica,

@@ -50,6 +50,10 @@ struct drill_platform_ops {
 	int (*uninstall)(struct drill_platform *p);
 	/* helm upgrade --set global.replicaCount=0|1 (every replica at once). */
 	int (*scale)(struct drill_platform *p, int replica_count);
+	/* Optional: scale(p, 0) before a restore that replaces every replica's database: the
+	 * replicas need not flush their memtables, which the restore deletes (local: SIGUSR1; see
+	 * `chaindrill replica --help`). NULL: the restore calls scale(p, 0). */
+	int (*stop_for_restore)(struct drill_platform *p);
 	/* One replica down or up (a node failure and its return; start waits for ready). */
 	int (*stop_replica)(struct drill_platform *p, int i);
 	int (*start_replica)(struct drill_platform *p, int i);

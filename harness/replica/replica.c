@@ -1089,7 +1089,7 @@ static int signal_pending(void)
 {
 	sigset_t p;
 	sigpending(&p);
-	return sigismember(&p, SIGTERM) || sigismember(&p, SIGINT);
+	return sigismember(&p, SIGTERM) || sigismember(&p, SIGINT) || sigismember(&p, SIGUSR1);
 }
 
 /* Ask peer j at `url` (taken) for its status; it becomes *best when it is ready and ahead of it. */
@@ -1290,7 +1290,10 @@ static const char usage_text[] =
 	"         [--number-of-checkpoints N] [--checkpoint-interval S] [--checkpoint-window W]\n"
 	"         [--cold-start] [-v]\n\n"
 	"The replica daemon: a RocksDB chain behind an HTTP API. Platforms start it; people rarely\n"
-	"do. It runs until SIGTERM or SIGINT.\n\n"
+	"do. It runs until SIGTERM or SIGINT: then it commits, flushes its memtables into SST files\n"
+	"and closes the database. SIGUSR1 stops it the same way without the flush (the memtables\n"
+	"stay in the write-ahead log, as RocksDB's own close leaves them): a restore sends it when\n"
+	"it is about to replace the database.\n\n"
 	"Options:\n"
 	"  --data DIR         the replica's RocksDB database (rocksdbdata), created if missing\n"
 	"                     (required)\n"
@@ -1459,7 +1462,7 @@ int drill_replica_main(int argc, char **argv)
 {
 	struct replica r = {0};
 	sigset_t sigs;
-	int rc, exit_code = 1, sig = 0;
+	int rc, exit_code = 1, sig = 0, flush_at_stop = 1;
 	uint16_t port = 0;
 
 	pthread_mutex_init(&r.mu, NULL);
@@ -1479,6 +1482,7 @@ int drill_replica_main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -1524,13 +1528,17 @@ int drill_replica_main(int argc, char **argv)
 	drill_log_info("ready at seqNum %" PRIu64 ", block %" PRIu64, r.seq, r.last_block);
 
 	sigwait(&sigs, &sig);
-	drill_log_info("signal %d: stopping", sig);
+	/* SIGUSR1: the database is about to be replaced (a restore's scale-down): what a flush
+	 * would write is deleted right after, so the memtables stay in the WAL, as RocksDB's own
+	 * close leaves them. */
+	flush_at_stop = sig != SIGUSR1;
+	drill_log_info("signal %d: stopping%s", sig, flush_at_stop ? "" : " without a flush");
 	exit_code = 0;
 cleanup:
 	if (r.mhd)
 		MHD_stop_daemon(r.mhd); /* joins the request threads: nobody holds the lock now */
 	if (r.db) {
-		if (commit(&r) != 0 || drill_store_flush(r.db) != 0) {
+		if (commit(&r) != 0 || (flush_at_stop && drill_store_flush(r.db) != 0)) {
 			drill_log_error("closing the database: %s", drill_err_last());
 			exit_code = exit_code ? exit_code : 1;
 		}

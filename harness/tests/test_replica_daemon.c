@@ -1,5 +1,5 @@
 /* tests/test_replica_daemon.c — real replica daemons on loopback: ordering, status, checkpoints on
- * disk with retention, refusals, and state transfer (with a fork refused).
+ * disk with retention, refusals, state transfer (with a fork refused), and the two ways to stop.
  *
  * The test binary is its own daemon: run as `test_replica_daemon replica ARGS...` it calls
  * drill_replica_main, so it does not depend on the chaindrill binary being built. */
@@ -16,6 +16,7 @@
 #include "util/fs.h"
 #include "util/http.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -655,6 +656,68 @@ static void test_listen_and_peer_urls(void **state)
 	free(dir);
 }
 
+/* Number of SST files in a database directory (not in its checkpoints). */
+static int count_sst(const char *data)
+{
+	DIR *d = opendir(data);
+	assert_non_null(d);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		size_t len = strlen(e->d_name);
+		n += len > 4 && !strcmp(e->d_name + len - 4, ".sst");
+	}
+	closedir(d);
+	return n;
+}
+
+static void assert_state(struct replica_proc *p, uint64_t seq, const struct model *m)
+{
+	struct drill_replica_status st;
+	uint8_t root[DRILL_HASH_LEN];
+	assert_drill_ok(drill_client_status(&st, p->url));
+	assert_int_equal(st.seq_num, seq);
+	assert_int_equal(st.last_block, m->blocks);
+	model_root(root, m);
+	assert_memory_equal(st.state_root, root, DRILL_HASH_LEN);
+	drill_replica_status_free(&st);
+}
+
+/* SIGTERM flushes the memtables into SST files before the database closes (what a stopped
+ * replica leaves on disk is what the SST faults act on); SIGUSR1, sent before a restore replaces
+ * the database, does not: the blocks stay in the WAL, and a restart replays them. */
+static void test_stop_signals(void **state)
+{
+	(void)state;
+	char *dir = drill_test_scratch("stop-signals");
+	struct replica_proc a = {0};
+	struct model m = {0};
+	struct replica_proc *only_a[] = {&a};
+
+	spawn(&a, dir, 0, dir, "--checkpoints-enabled", "0", "--cold-start", NULL);
+	wait_ready(&a);
+	order(only_a, 1, &m, 1, 200, "a");
+	kill(a.pid, SIGUSR1);
+	assert_int_equal(wait_exit(&a), 0);
+	assert_int_equal(count_sst(a.data), 0);
+	char *log = slurp(a.log);
+	assert_non_null(strstr(log, "stopping without a flush"));
+	free(log);
+
+	spawn(&a, dir, 0, dir, "--checkpoints-enabled", "0", NULL);
+	wait_ready(&a);
+	assert_state(&a, 200, &m);
+	order(only_a, 1, &m, 201, 300, "b");
+	stop(&a); /* SIGTERM */
+	assert_true(count_sst(a.data) > 0);
+
+	spawn(&a, dir, 0, dir, "--checkpoints-enabled", "0", NULL);
+	wait_ready(&a);
+	assert_state(&a, 300, &m);
+	stop(&a);
+	proc_free(&a);
+	free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "replica")) {
@@ -673,6 +736,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_state_transfer, teardown),
 		cmocka_unit_test_teardown(test_disk_pressure, teardown),
 		cmocka_unit_test_teardown(test_listen_and_peer_urls, teardown),
+		cmocka_unit_test_teardown(test_stop_signals, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
