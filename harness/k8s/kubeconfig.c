@@ -11,6 +11,7 @@
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/yscalar.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -67,45 +68,10 @@ static int is_null(const yaml_node_t *n)
 	return !v[0] || !strcmp(v, "~") || !strcmp(v, "null");
 }
 
-/* A string field: *out is NULL when absent or null, else the scalar (borrowed). */
-/* What an unquoted scalar is to kubectl when it is not a string. kubectl turns a kubeconfig into JSON
- * with YAML 1.1's resolution (go-yaml v2) before decoding it, so `token: 42` or `name: on` becomes a
- * number or a boolean there and the kubeconfig is refused; chaindrill refuses it too rather than use
- * a string kubectl would never see. NULL: a string. */
-static const char *plain_non_string(const char *v)
-{
-	static const char *const bools[] = {"y",    "Y",    "yes",   "Yes",   "YES",   "true",
-					    "True", "TRUE", "on",    "On",    "ON",    "n",
-					    "N",    "no",   "No",    "NO",    "false", "False",
-					    "FALSE", "off", "Off",   "OFF"};
-	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
-		if (!strcmp(v, bools[i]))
-			return "a boolean";
-	const char *p = v + (*v == '-' || *v == '+');
-	if (!strcmp(p, ".inf") || !strcmp(p, ".Inf") || !strcmp(p, ".INF") || !strcmp(v, ".nan") ||
-	    !strcmp(v, ".NaN") || !strcmp(v, ".NAN"))
-		return "a number";
-	if ((p[0] == '0' && (p[1] == 'x' || p[1] == 'o') && p[2]) &&
-	    strspn(p + 2, p[1] == 'x' ? "0123456789abcdefABCDEF" : "01234567") == strlen(p + 2))
-		return "a number";
-	/* Decimal integers and floats: digits, at most one point, an optional exponent. */
-	size_t digits = strspn(p, "0123456789_");
-	const char *q = p + digits;
-	if (*q == '.') {
-		size_t frac = strspn(q + 1, "0123456789_");
-		digits += frac;
-		q += 1 + frac;
-	}
-	if (digits == 0)
-		return NULL;
-	if ((*q == 'e' || *q == 'E') && q[1]) {
-		const char *e = q + 1 + (q[1] == '-' || q[1] == '+');
-		size_t ed = strspn(e, "0123456789");
-		q = ed ? e + ed : q;
-	}
-	return *q ? NULL : "a number";
-}
-
+/* A string field: *out is NULL when absent or null, else the scalar (borrowed). kubectl turns a
+ * kubeconfig into JSON with YAML 1.1's resolution (go-yaml v2) before decoding it, so `token: 42`
+ * or `name: on` becomes a number or a boolean there and the kubeconfig is refused; chaindrill
+ * refuses it too (util/yscalar.h) rather than use a string kubectl would never see. */
 static int get_str(struct kc_doc *d, yaml_node_t *map, const char *path, const char *key,
 		   const char **out)
 {
@@ -118,7 +84,7 @@ static int get_str(struct kc_doc *d, yaml_node_t *map, const char *path, const c
 	if (n->type != YAML_SCALAR_NODE)
 		return at(d, n, where, "expected a string, got ", kind_of(n));
 	const char *v = (const char *)n->data.scalar.value, *other;
-	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && (other = plain_non_string(v))) {
+	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && (other = drill_yaml_plain_type(v))) {
 		char why[160];
 		snprintf(why, sizeof(why), "%s, which kubectl refuses too (quote it: \"%.60s\")",
 			 other, v);
