@@ -17,12 +17,14 @@
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/yscalar.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -48,13 +50,15 @@ static int check_common(const struct drill_step *st, const struct drill_scenario
 					 sc->path, p->line, p->col, p->key, st->fault_kind);
 	}
 	uint64_t v;
+	char got[96];
 	const struct drill_param *p = drill_step_param(st, "replica");
 	if (!p)
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault: %s needs `replica`", sc->path,
 				 st->line, st->col, st->fault_kind);
 	if (drill_fault_param_u64(&v, p, sc) || v >= (uint64_t)sc->replicas)
-		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.replica: must be 0..%d", sc->path,
-				 p->line, p->col, sc->replicas - 1);
+		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.replica: must be 0..%d, got %s",
+				 sc->path, p->line, p->col, sc->replicas - 1,
+				 drill_fault_param_got(p, got, sizeof(got)));
 	p = drill_step_param(st, "target");
 	if (p && strcmp(p->value, "live") && strcmp(p->value, "backup"))
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.target: must be live or backup, got "
@@ -82,19 +86,52 @@ static int check_common(const struct drill_step *st, const struct drill_scenario
 	return 0;
 }
 
+const char *drill_fault_param_got(const struct drill_param *p, char *buf, size_t size)
+{
+	snprintf(buf, size, p->plain ? "'%.60s'" : "string \"%.60s\"", p->value);
+	return buf;
+}
+
 int drill_fault_param_u64(uint64_t *out, const struct drill_param *p,
 			  const struct drill_scenario *sc)
 {
-	char *end;
+	char *end, got[96];
 	errno = 0;
-	if (!p->value[0] || p->value[0] == '-')
-		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.%s: expected a non-negative integer",
-				 sc->path, p->line, p->col, p->key);
+	if (!p->plain || !p->value[0] || p->value[0] == '-')
+		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.%s: expected a non-negative integer, "
+				 "got %s", sc->path, p->line, p->col, p->key,
+				 drill_fault_param_got(p, got, sizeof(got)));
 	unsigned long long v = strtoull(p->value, &end, 10);
 	if (errno || *end)
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.%s: expected a non-negative integer, "
 				 "got '%s'", sc->path, p->line, p->col, p->key, p->value);
 	*out = v;
+	return 0;
+}
+
+int drill_fault_param_replica(const struct drill_param *p, const struct drill_step *st,
+			      const struct drill_scenario *sc)
+{
+	uint64_t v;
+	char got[96];
+	if (!p)
+		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault: %s needs `replica` 0..%d", sc->path,
+				 st->line, st->col, st->fault_kind, sc->replicas - 1);
+	if (drill_fault_param_u64(&v, p, sc) || v >= (uint64_t)sc->replicas)
+		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.replica: expected a replica index in "
+				 "0..%d, got %s", sc->path, p->line, p->col, sc->replicas - 1,
+				 drill_fault_param_got(p, got, sizeof(got)));
+	return 0;
+}
+
+int drill_fault_param_str(const struct drill_param *p, const struct drill_scenario *sc,
+			  const char *what)
+{
+	const char *other = p->plain ? drill_yaml_plain_type(p->value) : NULL;
+	if (other)
+		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.%s: expected %s, got %.60s, which YAML "
+				 "reads as %s (quote it: \"%.60s\")", sc->path, p->line, p->col,
+				 p->key, what, p->value, other, p->value);
 	return 0;
 }
 
@@ -483,7 +520,7 @@ static int inject_wal(struct drill_fault_ctx *ctx, const struct drill_step *st)
 	if (rc)
 		return rc;
 	struct drill_step last = *st;
-	struct drill_param pick = {"pick", "last", 0, 0};
+	struct drill_param pick = {"pick", "last", 0, 0, 1};
 	/* the newest WAL, whatever `pick` says: a crash tears the log being written */
 	last.params = &pick;
 	last.n_params = 1;

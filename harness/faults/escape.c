@@ -26,13 +26,13 @@ static int check_escape(const struct drill_step *st, const struct drill_scenario
 	int rc = drill_fault_check_keys(st, sc, keys);
 	if (rc)
 		return rc;
-	uint64_t v;
 	const struct drill_param *p = drill_step_param(st, "replica");
-	if (!p || drill_fault_param_u64(&v, p, sc) || v >= (uint64_t)sc->replicas)
-		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault: %s needs `replica` 0..%d", sc->path,
-				 p ? p->line : st->line, p ? p->col : st->col, st->fault_kind,
-				 sc->replicas - 1);
+	rc = drill_fault_param_replica(p, st, sc);
+	if (rc)
+		return rc;
 	p = drill_step_param(st, "target");
+	if (p && drill_fault_param_str(p, sc, "the path the link points to"))
+		return DRILL_EINPUT;
 	if (p && !p->value[0])
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.target: expected the path the link "
 				 "points to", sc->path, p->line, p->col);

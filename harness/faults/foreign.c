@@ -28,19 +28,20 @@ static int check_foreign(const struct drill_step *st, const struct drill_scenari
 					 st->fault_kind);
 	}
 	uint64_t v;
+	char got[96];
 	const struct drill_param *p = drill_step_param(st, "replica");
-	if (!p || drill_fault_param_u64(&v, p, sc) || v >= (uint64_t)sc->replicas)
-		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault: %s needs `replica` 0..%d", sc->path,
-				 p ? p->line : st->line, p ? p->col : st->col, st->fault_kind,
-				 sc->replicas - 1);
+	int rc = drill_fault_param_replica(p, st, sc);
+	if (rc)
+		return rc;
 	if (!drill_step_param(st, "backup"))
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault: %s needs `backup: NAME` (the backup "
 				 "whose checkpoint is replaced)", sc->path, st->line, st->col,
 				 st->fault_kind);
 	p = drill_step_param(st, "checkpoint");
 	if (p && (drill_fault_param_u64(&v, p, sc) || v == 0))
-		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.checkpoint: expected a checkpoint id",
-				 sc->path, p->line, p->col);
+		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.checkpoint: expected a checkpoint id, "
+				 "got %s", sc->path, p->line, p->col,
+				 drill_fault_param_got(p, got, sizeof(got)));
 	p = drill_step_param(st, "from");
 	if (p && strcmp(p->value, "other-run") && strcmp(p->value, "other-blockchain"))
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.from: expected other-run or "

@@ -29,9 +29,19 @@ extern const struct drill_fault_kind drill_fault_symlink_escape;
  * FILE:LINE:COL naming the unknown one otherwise. */
 int drill_fault_check_keys(const struct drill_step *st, const struct drill_scenario *sc,
 			   const char *const *allowed);
-/* A fault parameter as an unsigned integer; DRILL_EINPUT with FILE:LINE:COL otherwise. */
+/* A fault parameter as an unsigned integer, written as one (plain decimal digits: `"2"` is a
+ * string, as it is to the schema); DRILL_EINPUT with FILE:LINE:COL otherwise. */
 int drill_fault_param_u64(uint64_t *out, const struct drill_param *p,
 			  const struct drill_scenario *sc);
+/* A fault parameter that is a string: a plain scalar YAML reads as a number or a boolean
+ * (`zone: 2`) must be quoted; DRILL_EINPUT with FILE:LINE:COL saying so, `what` the expected. */
+int drill_fault_param_str(const struct drill_param *p, const struct drill_scenario *sc,
+			  const char *what);
+/* The step's `replica` parameter `p` (NULL: absent) is a replica index below cluster.replicas. */
+int drill_fault_param_replica(const struct drill_param *p, const struct drill_step *st,
+			      const struct drill_scenario *sc);
+/* How the value was written, for "got ...": '4' when plain, string "4" when quoted. */
+const char *drill_fault_param_got(const struct drill_param *p, char *buf, size_t size);
 /* The rocksdbdata (or checkpoint) directory a storage fault acts on (malloc'd). */
 int drill_fault_target_dir(char **out, struct drill_fault_ctx *ctx, const struct drill_step *st);
 /* One regular file of dir matching glob, chosen by the step's `pick` and the fault's seed. */

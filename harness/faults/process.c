@@ -54,10 +54,11 @@ static int param_range(uint64_t *out, const struct drill_step *st, const struct 
 	if (!p)
 		return 0;
 	uint64_t v = 0;
+	char got[96];
 	if (drill_fault_param_u64(&v, p, sc) || v < lo || v > hi)
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.%s: expected an integer in %" PRIu64
-				 "..%" PRIu64 ", got '%s'", sc->path, p->line, p->col, key, lo, hi,
-				 p->value);
+				 "..%" PRIu64 ", got %s", sc->path, p->line, p->col, key, lo, hi,
+				 drill_fault_param_got(p, got, sizeof(got)));
 	*out = v;
 	return 0;
 }
@@ -105,12 +106,10 @@ static int param_replica(int *out, const struct drill_step *st, const struct dri
 					 st->line, st->col, st->fault_kind);
 		return 0;
 	}
-	uint64_t v = 0;
-	if (drill_fault_param_u64(&v, p, sc) || v >= (uint64_t)sc->replicas)
-		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.replica: expected a replica index in "
-				 "0..%d, got '%s'", sc->path, p->line, p->col, sc->replicas - 1,
-				 p->value);
-	*out = (int)v;
+	int rc = drill_fault_param_replica(p, st, sc);
+	if (rc)
+		return rc;
+	*out = (int)strtoul(p->value, NULL, 10);
 	return 0;
 }
 

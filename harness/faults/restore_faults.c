@@ -52,10 +52,11 @@ static int replica_value(int *out, const struct drill_param *p, const struct dri
 		return 0;
 	}
 	uint64_t v;
+	char got[96];
 	if (drill_fault_param_u64(&v, p, sc) != 0 || v >= (uint64_t)sc->replicas)
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.%s: expected a replica 0..%d%s, got "
-				 "'%s'", sc->path, p->line, p->col, p->key, sc->replicas - 1,
-				 allow_all ? " or all" : "", p->value);
+				 "%s", sc->path, p->line, p->col, p->key, sc->replicas - 1,
+				 allow_all ? " or all" : "", drill_fault_param_got(p, got, sizeof(got)));
 	*out = (int)v;
 	return 0;
 }
@@ -75,9 +76,10 @@ static int check_bool(const struct drill_step *st, const struct drill_scenario *
 		      const char *key)
 {
 	const struct drill_param *p = drill_step_param(st, key);
-	if (p && strcmp(p->value, "true") && strcmp(p->value, "false"))
-		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.%s: expected true or false, got '%s'",
-				 sc->path, p->line, p->col, key, p->value);
+	char got[96];
+	if (p && (!p->plain || (strcmp(p->value, "true") && strcmp(p->value, "false"))))
+		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.%s: expected true or false, got %s",
+				 sc->path, p->line, p->col, key, drill_fault_param_got(p, got, sizeof(got)));
 	return 0;
 }
 
@@ -180,9 +182,11 @@ static int check_interrupted(const struct drill_step *st, const struct drill_sce
 		rc = check_replica(st, sc, "replica", 1, 0);
 	const struct drill_param *p = drill_step_param(st, "afterFiles");
 	uint64_t v;
+	char got[96];
 	if (!rc && p && (drill_fault_param_u64(&v, p, sc) || v > INT32_MAX))
-		rc = drill_err(DRILL_EINPUT, "%s:%d:%d: fault.afterFiles: expected 0..%d", sc->path,
-			       p->line, p->col, INT32_MAX);
+		rc = drill_err(DRILL_EINPUT, "%s:%d:%d: fault.afterFiles: expected 0..%d, got %s",
+			       sc->path, p->line, p->col, INT32_MAX,
+			       drill_fault_param_got(p, got, sizeof(got)));
 	return rc;
 }
 
@@ -209,9 +213,10 @@ static int check_running(const struct drill_step *st, const struct drill_scenari
 	int rc = drill_fault_check_keys(st, sc, running_keys);
 	const struct drill_param *p = drill_step_param(st, "writes");
 	uint64_t v;
+	char got[96];
 	if (!rc && p && (drill_fault_param_u64(&v, p, sc) || v > 100000))
-		rc = drill_err(DRILL_EINPUT, "%s:%d:%d: fault.writes: expected 0..100000 blocks",
-			       sc->path, p->line, p->col);
+		rc = drill_err(DRILL_EINPUT, "%s:%d:%d: fault.writes: expected 0..100000 blocks, got %s",
+			       sc->path, p->line, p->col, drill_fault_param_got(p, got, sizeof(got)));
 	return rc;
 }
 
@@ -238,10 +243,12 @@ static int check_mismatch(const struct drill_step *st, const struct drill_scenar
 		rc = check_replica(st, sc, "replica", 1, 0);
 	const struct drill_param *p = drill_step_param(st, "checkpoint");
 	uint64_t v;
+	char got[96];
 	if (!rc && p && strcmp(p->value, "previous") &&
 	    (drill_fault_param_u64(&v, p, sc) || v == 0 || v == DRILL_CKPT_PREVIOUS))
 		rc = drill_err(DRILL_EINPUT, "%s:%d:%d: fault.checkpoint: expected a checkpoint id "
-			       "or previous, got '%s'", sc->path, p->line, p->col, p->value);
+			       "or previous, got %s", sc->path, p->line, p->col,
+			       drill_fault_param_got(p, got, sizeof(got)));
 	return rc;
 }
 

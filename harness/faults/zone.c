@@ -43,13 +43,17 @@ static int check_wrong_az(const struct drill_step *st, const struct drill_scenar
 	}
 	const struct drill_param *p = drill_step_param(st, "replica");
 	uint64_t r;
+	char got[96];
 	if (!p)
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault: wrong-az needs `replica`", sc->path,
 				 st->line, st->col);
 	if (drill_fault_param_u64(&r, p, sc) || r >= (uint64_t)sc->replicas)
-		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.replica: must be 0..%d", sc->path,
-				 p->line, p->col, sc->replicas - 1);
+		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault.replica: must be 0..%d, got %s",
+				 sc->path, p->line, p->col, sc->replicas - 1,
+				 drill_fault_param_got(p, got, sizeof(got)));
 	const struct drill_param *z = drill_step_param(st, "zone");
+	if (z && drill_fault_param_str(z, sc, "a zone of cluster.zones"))
+		return DRILL_EINPUT;
 	if (z) {
 		char known[512] = "";
 		for (size_t k = 0; k < sc->n_zones; k++) {

@@ -424,6 +424,7 @@ static int load_fault(struct yloader *ld, const struct ynode *body, struct drill
 		p->value = drill_xstrdup(v->text);
 		p->line = v->line;
 		p->col = v->col;
+		p->plain = v->plain;
 	}
 	return 0;
 }

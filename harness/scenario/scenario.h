@@ -28,6 +28,7 @@ struct drill_param {
 	char *key;
 	char *value; /* scalar as written */
 	int line, col;
+	int plain;   /* written without quotes: only then a number or a boolean (docs/scenario.md) */
 };
 
 struct drill_step {

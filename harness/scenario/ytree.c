@@ -4,6 +4,7 @@
 
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/yscalar.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -406,11 +407,17 @@ int ytree_bool(struct yloader *ld, const struct ynode *v, int *out)
 	return 0;
 }
 
-/* A string (plain or quoted, not null); `valid` may narrow it, `what` says what is expected. */
+/* A string (plain or quoted, not null); `valid` may narrow it, `what` says what is expected. A
+ * plain scalar some YAML reader takes for a number or a boolean (util/yscalar.h) is refused. */
 int ytree_str(struct yloader *ld, const struct ynode *v, const char *what,
 		     int (*valid)(const char *), char **out)
 {
 	char got[96];
+	const char *other;
+	if (v->type == Y_SCALAR && v->plain && (other = drill_yaml_plain_type(v->text)))
+		return ytree_fail(ld, v, "expected %s, got %s, which YAML reads as %s (quote it: "
+				  "\"%.60s\")", what, ytree_describe(v, got, sizeof(got)), other,
+				  v->text);
 	if (v->type != Y_SCALAR || ytree_is_null(v) || (valid && !valid(v->text)))
 		return ytree_fail(ld, v, "expected %s, got %s", what, ytree_describe(v, got, sizeof(got)));
 	free(*out);

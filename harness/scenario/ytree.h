@@ -10,7 +10,9 @@
  * Messages read "FILE:LINE:COL: key.path: what was expected, got what". The loader keeps the key
  * path of the node being checked (push a key or an index, check, pop). Scalars: numbers and
  * booleans must be plain, so `"12"` is a string and not an integer; integers are decimal digits
- * without sign or leading zeros; booleans are true/false; strings are plain or quoted, not null. */
+ * without sign or leading zeros; booleans are true/false; strings are plain or quoted, not null,
+ * and quoted when YAML would read them as a number or a boolean (`name: "123"`, `zone: "on"`:
+ * util/yscalar.h), so that every YAML reader of the file sees the same types as chaindrill. */
 #ifndef DRILL_SCENARIO_YTREE_H
 #define DRILL_SCENARIO_YTREE_H
 
@@ -64,7 +66,8 @@ int ytree_scalar_u64(const struct ynode *v, uint64_t *out);
 int ytree_u64(struct yloader *ld, const struct ynode *v, uint64_t min, uint64_t max,
 	      uint64_t *out);
 int ytree_bool(struct yloader *ld, const struct ynode *v, int *out);
-/* A string (plain or quoted, not null); `valid` may narrow it, `what` says what is expected. */
+/* A string (plain or quoted, not null; quoted if YAML would read it as a number or a boolean);
+ * `valid` may narrow it, `what` says what is expected. */
 int ytree_str(struct yloader *ld, const struct ynode *v, const char *what,
 	      int (*valid)(const char *), char **out);
 /* One of `choices` (plain or quoted); its index to *idx. */

@@ -1,5 +1,6 @@
 /* tests/test_scenario_load.c — the scenario loader (scenario/scenario.h): a full file into every
- * field, the defaults, and one test per kind of error with its exact FILE:LINE:COL message. */
+ * field, the defaults, and one test per kind of error with its exact FILE:LINE:COL message,
+ * including the types scenarios/schema.json gives: a quoted number is a string, a plain one not. */
 #include "helpers.h"
 
 #include "scenario/scenario.h"
@@ -450,6 +451,100 @@ ERROR_TEST(err_leading_zero, "name: t\nseed: 010\n" STEPS EXPECT,
 	   "2:7: seed: expected a decimal integer without leading zeros, got 010")
 ERROR_TEST(err_overflow, "name: t\nseed: 18446744073709551616\n" STEPS EXPECT,
 	   "2:7: seed: expected an integer in 0..18446744073709551615, got 18446744073709551616")
+/* Strings as scenarios/schema.json has them: a plain scalar YAML reads as a number or a boolean is
+ * refused where a string is expected, with the advice to quote it; quoted, it is a string. Fault
+ * parameters keep whether they were quoted, for the fault checks (harness/tests/test_faults_params.c). */
+#define NAME_RULE "[a-z0-9][a-z0-9-]* of at most 63 characters"
+/* Plain numbers where a string is expected: the schema's YAML 1.2 reads them as numbers too. */
+ERROR_TEST(err_str_name_number, "name: 123\n" STEPS EXPECT,
+	   "1:7: name: expected " NAME_RULE ", got 123, which YAML reads as a number (quote it: "
+	   "\"123\")")
+ERROR_TEST(err_str_name_float, "name: 1e5\n" STEPS EXPECT,
+	   "1:7: name: expected " NAME_RULE ", got 1e5, which YAML reads as a number (quote it: "
+	   "\"1e5\")")
+ERROR_TEST(err_str_description_number, "name: t\ndescription: 42\n" STEPS EXPECT,
+	   "2:14: description: expected a string, got 42, which YAML reads as a number (quote it: "
+	   "\"42\")")
+ERROR_TEST(err_str_zone_number, "name: t\ncluster: {zones: [a, 2]}\n" STEPS EXPECT,
+	   "2:22: cluster.zones[1]: expected a non-empty zone name, got 2, which YAML reads as a "
+	   "number (quote it: \"2\")")
+ERROR_TEST(err_str_blockchain_id_hex, "name: t\ncluster: {blockchainId: 0x1f}\n" STEPS EXPECT,
+	   "2:25: cluster.blockchainId: expected [a-z0-9-]+ of at most 63 characters, got 0x1f, "
+	   "which YAML reads as a number (quote it: \"0x1f\")")
+ERROR_TEST(err_str_backup_name_number, "name: t\nsteps:\n  - backup: {name: 7}\n" EXPECT,
+	   "3:20: steps[0].backup.name: expected " NAME_RULE ", got 7, which YAML reads as a "
+	   "number (quote it: \"7\")")
+ERROR_TEST(err_str_fault_backup_number,
+	   "name: t\nsteps:\n  - backup: {name: \"7\"}\n  - fault: {kind: lock-left, backup: 7}\n"
+	   EXPECT,
+	   "4:38: steps[1].fault.backup: expected a backup name (" NAME_RULE "), got 7, which YAML "
+	   "reads as a number (quote it: \"7\")")
+ERROR_TEST(err_str_expect_error_number, "name: t\n" STEPS "expect: {failedStep: write, error: 404}\n",
+	   "4:36: expect.error: expected a non-empty string, got 404, which YAML reads as a number "
+	   "(quote it: \"404\")")
+/* YAML 1.1's booleans (PyYAML, kubectl's go-yaml): `on` is a string only to YAML 1.2. */
+ERROR_TEST(err_str_zone_on, "name: t\ncluster: {zones: [on, off]}\n" STEPS EXPECT,
+	   "2:19: cluster.zones[0]: expected a non-empty zone name, got on, which YAML reads as a "
+	   "boolean (quote it: \"on\")")
+ERROR_TEST(err_str_name_yes, "name: yes\n" STEPS EXPECT,
+	   "1:7: name: expected " NAME_RULE ", got yes, which YAML reads as a boolean (quote it: "
+	   "\"yes\")")
+
+/* Quoted, the same values are strings; a quoted enum value is still that value. */
+static void test_quoted_strings(void **state)
+{
+	(void)state;
+	struct drill_scenario *s = load_ok(
+		"quoted-strings", "name: \"123\"\ndescription: '42'\n"
+		"cluster: {zones: [\"on\", \"2\"], blockchainId: \"0x1f\", namespace: \"7\"}\n"
+		"platform: \"local\"\n"
+		"steps:\n  - backup: {name: \"7\"}\n  - restore: {from: \"7\"}\n"
+		"expect: {failedStep: restore, error: \"404\"}\n");
+	assert_string_equal(s->name, "123");
+	assert_string_equal(s->description, "42");
+	assert_int_equal(s->n_zones, 2);
+	assert_string_equal(s->zones[0], "on");
+	assert_string_equal(s->zones[1], "2");
+	assert_string_equal(s->blockchain_id, "0x1f");
+	assert_string_equal(s->namespace_, "7");
+	assert_string_equal(s->platform, "local");
+	assert_string_equal(s->steps[0].name, "7");
+	assert_string_equal(s->steps[1].name, "7");
+	assert_string_equal(s->expect.error, "404");
+	drill_scenario_free(s);
+}
+
+/* Words that only look like numbers or booleans stay plain strings. */
+static void test_plain_strings(void **state)
+{
+	(void)state;
+	struct drill_scenario *s = load_ok(
+		"plain-strings", "name: 1a\ndescription: 2 replicas, yes really\n"
+		"cluster: {zones: [us-east-1a, onion, no-op]}\n" STEPS EXPECT);
+	assert_string_equal(s->name, "1a");
+	assert_string_equal(s->zones[1], "onion");
+	assert_string_equal(s->zones[2], "no-op");
+	drill_scenario_free(s);
+}
+
+/* A fault parameter records whether it was quoted: the fault's check decides what it means. */
+static void test_fault_params_plain(void **state)
+{
+	(void)state;
+	struct drill_scenario *s = load_ok(
+		"fault-params-plain", "name: t\nsteps:\n"
+		"  - fault: {kind: bitflip-sst, replica: 1, offset: \"2\", target: 'live', pick: last}\n"
+		EXPECT);
+	const struct drill_step *st = &s->steps[0];
+	assert_int_equal(st->n_params, 4);
+	assert_true(drill_step_param(st, "replica")->plain);
+	assert_false(drill_step_param(st, "offset")->plain);
+	assert_string_equal(drill_step_param(st, "offset")->value, "2");
+	assert_false(drill_step_param(st, "target")->plain);
+	assert_true(drill_step_param(st, "pick")->plain);
+	drill_scenario_free(s);
+}
+
 ERROR_TEST(err_steps_mapping, "name: t\nsteps: {write: {blocks: 1}}\n" EXPECT,
 	   "2:8: steps: expected a non-empty sequence of steps, got a mapping")
 ERROR_TEST(err_zones_scalar, "name: t\ncluster: {zones: us-east-1a}\n" STEPS EXPECT,
@@ -610,6 +705,19 @@ int main(void)
 		cmocka_unit_test(err_plus_sign),
 		cmocka_unit_test(err_leading_zero),
 		cmocka_unit_test(err_overflow),
+		cmocka_unit_test(err_str_name_number),
+		cmocka_unit_test(err_str_name_float),
+		cmocka_unit_test(err_str_description_number),
+		cmocka_unit_test(err_str_zone_number),
+		cmocka_unit_test(err_str_blockchain_id_hex),
+		cmocka_unit_test(err_str_backup_name_number),
+		cmocka_unit_test(err_str_fault_backup_number),
+		cmocka_unit_test(err_str_expect_error_number),
+		cmocka_unit_test(err_str_zone_on),
+		cmocka_unit_test(err_str_name_yes),
+		cmocka_unit_test(test_quoted_strings),
+		cmocka_unit_test(test_plain_strings),
+		cmocka_unit_test(test_fault_params_plain),
 		cmocka_unit_test(err_steps_mapping),
 		cmocka_unit_test(err_zones_scalar),
 		cmocka_unit_test(err_zone_empty),

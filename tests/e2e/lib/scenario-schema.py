@@ -44,6 +44,9 @@ KNOWN = {
         ["015-leading-zero.yaml"],
     "anchors and aliases are valid YAML the loader refuses by choice (docs/scenario.md)":
         ["030-alias.yaml"],
+    "a string must be quoted where YAML 1.1 (PyYAML, kubectl) reads a boolean: `on` is a string"
+    " only to YAML 1.2, which the schema sees":
+        ["038-zone-boolean.yaml"],
 }
 # Probes: one rule each, written into the scratch directory and compared like the corpus, so
 # that every kind of rule the schema encodes is exercised, accepted and rejected.
@@ -104,6 +107,17 @@ PROBES = [  # (name, top-level lines, step lines)
     ("symlink-escape", "", "  - fault: {kind: symlink-escape, replica: 0, backup: b1, target: /etc}"),
     ("restart-writes-over", "", "  - fault: {kind: restore-while-running, writes: 100001}"),
     ("expect-error-alone", "", ""),  # expect replaced below
+    # types: a quoted number is a string, a plain number is not one (docs/scenario.md#types)
+    ("description-number", "description: 42", ""),
+    ("zones-number", "cluster: {zones: [a, 2]}", ""),
+    ("zones-quoted-number", "cluster: {zones: [a, \"2\"]}", ""),
+    ("fault-replica-quoted", "", "  - fault: {kind: bitflip-sst, replica: \"1\"}"),
+    ("fault-all-quoted", "", "  - fault: {kind: lock-left, replica: \"all\"}"),
+    ("fault-after-quoted", "", "  - fault: {kind: kill-replica, replica: 1, during: write, afterBlocks: \"5\"}"),
+    ("fault-bool-quoted", "", "  - fault: {kind: cross-replica-restore, from: 1, resetIdentity: \"true\"}"),
+    ("fault-zone-number", "cluster: {zones: [\"1\", \"2\"]}", "  - fault: {kind: wrong-az, replica: 1, zone: 2}"),
+    ("fault-zone-quoted", "cluster: {zones: [\"1\", \"2\"]}", "  - fault: {kind: wrong-az, replica: 1, zone: \"2\"}"),
+    ("fault-target-number", "", "  - fault: {kind: symlink-escape, replica: 0, target: 42}"),
 ]
 
 
