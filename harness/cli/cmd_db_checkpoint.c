@@ -3,11 +3,13 @@
  * create orders the command like any request; the checkpoint is taken at the next BFT checkpoint
  * (the next multiple of 150), so no-ops are ordered up to it. */
 #include "cli/cmd.h"
+#include "cli/common.h"
 
 #include "drill/drill.h"
 #include "replica/client.h"
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/log.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -16,7 +18,7 @@
 #include <string.h>
 
 static const char usage_text[] =
-	"usage: chaindrill db-checkpoint create|status --cluster WORKSPACE [--json]\n\n"
+	"usage: chaindrill db-checkpoint create|status --cluster WORKSPACE [--json] [-v] [-q]\n\n"
 	"Talks to the replicas of a cluster that `chaindrill up` keeps running.\n"
 	"  create  order `db-checkpoint create` on every running replica and wait until the\n"
 	"          checkpoint is taken (at the next sequence number divisible by 150)\n"
@@ -24,6 +26,9 @@ static const char usage_text[] =
 	"Options:\n"
 	"  --cluster WORKSPACE  the workspace `chaindrill up` runs the cluster in (required)\n"
 	"  --json             print the replicas' answers as JSON\n"
+	"  -v, --verbose      also each replica's address and the sequence numbers the checkpoint\n"
+	"                     was ordered and taken at (twice: debug)\n"
+	"  -q, --quiet        only errors and the result; no warnings\n"
 	"  -h, --help         this help\n\n"
 	"Exit codes: 0 done, 1 a replica did not take or list its checkpoint, 2 usage or input\n"
 	"error, 3 environment error (no cluster running there).\n\n"
@@ -72,14 +77,18 @@ int drill_cmd_db_checkpoint(int argc, char **argv)
 	static const struct option longopts[] = {{"cluster", required_argument, NULL, 'c'},
 						  {"json", no_argument, NULL, 'j'},
 						  {"help", no_argument, NULL, 'h'},
+						  {"verbose", no_argument, NULL, 'v'},
+						  {"quiet", no_argument, NULL, 'q'},
 						  {NULL, 0, NULL, 0}};
 	const char *cluster = NULL;
 	int json = 0, c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hvq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cluster = optarg; break;
 		case 'j': json = 1; break;
+		case 'v': drill_cli_verbose(); break;
+		case 'q': drill_cli_quiet(); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
@@ -95,6 +104,9 @@ int drill_cmd_db_checkpoint(int argc, char **argv)
 		fprintf(stderr, "chaindrill: db-checkpoint: %s\n", drill_err_last());
 		return drill_err_exit_code(rc);
 	}
+	for (size_t i = 0; i < ci.n; i++)
+		drill_log_info("db-checkpoint: replica %zu: %s", i,
+				ci.urls[i] ? ci.urls[i] : "not running");
 	struct drill_replica_status *sts = drill_xcalloc(ci.n, sizeof(*sts));
 	int code = 0;
 	if (!strcmp(argv[optind], "create")) {
@@ -105,6 +117,8 @@ int drill_cmd_db_checkpoint(int argc, char **argv)
 			code = 1;
 			goto cleanup;
 		}
+		drill_log_info("db-checkpoint: create ordered at sequence number %" PRIu64
+			       ", taken at %" PRIu64, ordered, taken);
 		/* Did every running replica take a checkpoint of its last block? */
 		size_t up = 0, with = 0;
 		uint64_t id = 0;

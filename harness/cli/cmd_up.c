@@ -8,14 +8,13 @@
 #include "faults/faults.h"
 #include "scenario/scenario.h"
 #include "util/err.h"
-#include "util/log.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char usage_text[] =
-	"usage: chaindrill up SCENARIO.yaml [--workspace DIR] [--platform P] [--seed N] [-v]\n\n"
+	"usage: chaindrill up SCENARIO.yaml [--workspace DIR] [--platform P] [--seed N] [-v] [-q]\n\n"
 	"Installs the scenario's cluster, runs its steps, prints the replicas' addresses and keeps\n"
 	"them running until interrupted (Ctrl-C or SIGTERM). While it runs:\n"
 	"  chaindrill db-checkpoint create --cluster DIR\n"
@@ -25,7 +24,8 @@ static const char usage_text[] =
 	"  --workspace DIR    the cluster's workspace (default .chaindrill/up)\n"
 	"  --platform P       local (default), kind or minikube; overrides the scenario's\n"
 	"  --seed N           overrides the scenario's seed\n"
-	"  -v, --verbose      more output (twice: debug)\n"
+	"  -v, --verbose      more output: each step as it starts (twice: debug)\n"
+	"  -q, --quiet        only errors and the replicas' addresses; no warnings, no progress\n"
 	"  -h, --help         this help\n\n"
 	"Exit codes: 0 stopped cleanly after an interrupt, 1 a step failed, 2 usage or input\n"
 	"error, 3 environment error.\n\n"
@@ -37,11 +37,12 @@ int drill_cmd_up(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"platform", required_argument, NULL, 'P'}, {"workspace", required_argument, NULL, 'w'},
 		{"seed", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
-		{"verbose", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};
+		{"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},
+		{NULL, 0, NULL, 0}};
 	struct drill_run_opts opts = {.workspace = ".chaindrill/up", .hold = 1};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hvq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'P': opts.platform = optarg; break;
 		case 'w': opts.workspace = optarg; break;
@@ -50,7 +51,8 @@ int drill_cmd_up(int argc, char **argv)
 				return 2;
 			opts.has_seed = 1;
 			break;
-		case 'v': drill_log_threshold = DRILL_LOG_DEBUG; break;
+		case 'v': drill_cli_verbose(); break;
+		case 'q': drill_cli_quiet(); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}

@@ -287,9 +287,8 @@ int drill_cmd_vendor_check(int argc, char **argv)
 			break;
 		}
 		case 'k': opts.keep = 1; break;
-		case 'v': drill_log_threshold = DRILL_LOG_DEBUG > drill_log_threshold + 1 ?
-						drill_log_threshold + 1 : DRILL_LOG_DEBUG; break;
-		case 'q': quiet = 1; drill_log_threshold = DRILL_LOG_ERROR; break;
+		case 'v': drill_cli_verbose(); break;
+		case 'q': quiet = 1; drill_cli_quiet(); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}

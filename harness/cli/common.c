@@ -1,6 +1,8 @@
 /* cli/common.c — option parsing shared by the subcommands. */
 #include "cli/common.h"
 
+#include "util/log.h"
+#include "util/progress.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,4 +23,16 @@ int drill_cli_parse_u64(uint64_t *out, const char *text, const char *option)
 	}
 	*out = v;
 	return 0;
+}
+
+void drill_cli_verbose(void)
+{
+	if (drill_log_threshold < DRILL_LOG_DEBUG)
+		drill_log_threshold++;
+}
+
+void drill_cli_quiet(void)
+{
+	drill_log_threshold = DRILL_LOG_ERROR;
+	drill_progress_off();
 }

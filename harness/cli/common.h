@@ -13,5 +13,12 @@
 /* Parse a decimal u64 option value; prints "chaindrill: OPTION: ..." and returns 2 on error. */
 int drill_cli_parse_u64(uint64_t *out, const char *text, const char *option);
 
+/* -v and -q, meaning the same on every command that takes them: -v shows one level more of the
+ * log (warnings are shown by default; -v adds info: each step, what was found; -vv debug); -q
+ * shows errors only and no progress (util/progress.h). What a command prints as its result is
+ * its own to keep or drop. */
+void drill_cli_verbose(void);
+void drill_cli_quiet(void);
+
 
 #endif

@@ -2,6 +2,7 @@
 # `chaindrill clean WORKSPACE...`: a kept workspace and an interrupted one are removed (the
 # interrupted run's state and partial copies reported); a directory that is not a workspace, or
 # one a running chaindrill holds, is refused and left as it was; a missing one is nothing to do.
+# -q prints errors only; -v also each partial copy removed.
 . "$SOURCE/tests/e2e/lib/testlib.sh"
 cd "$SCRATCH" || exit 1
 drill="$SOURCE/tests/e2e/data/plan-run.yaml"
@@ -35,6 +36,23 @@ expect_exit 0 "once released, it is cleaned" -- "$CHAINDRILL" clean ws/plan-run
 
 expect_exit 0 "a workspace that does not exist is nothing to clean" -- "$CHAINDRILL" clean ws/never
 expect_grep "^ws/never: no such workspace, nothing to clean$" "$SCRATCH/out" "said plainly"
+
+# -v: the partial copies an interrupted run left, one line each on stderr.
+expect_exit 0 "a kept drill, interrupted" -- "$CHAINDRILL" run "$drill" --workspace ws --report-dir r --keep -q
+printf '{"pid": 2147483, "startedAt": "2026-11-25T00:00:00Z", "state": "running"}\n' >ws/plan-run/run.json
+mkdir -p ws/plan-run/backups/nightly.partial-2147483
+expect_exit 0 "clean -v" -- "$CHAINDRILL" clean -v ws/plan-run
+expect_grep "last run: running; 0 leftover replica\(s\) stopped, 1 partial copy\)$" "$SCRATCH/out" "clean -v: the summary line"
+expect_grep "^chaindrill: info: clean: ws/plan-run: partial copy .*nightly\.partial-2147483 removed$" "$SCRATCH/err" "clean -v: each partial copy removed"
+expect_exit 0 "clean without -v" -- "$CHAINDRILL" clean ws/plan-run ws/never
+if [ -s "$SCRATCH/err" ]; then fail "clean: nothing on stderr without -v" "$(head -5 "$SCRATCH/err")"; else pass "clean: nothing on stderr without -v"; fi
+
+# -q: errors only; nothing for a workspace removed or not there.
+expect_exit 0 "a kept drill for -q" -- "$CHAINDRILL" run "$drill" --workspace ws --report-dir r --keep -q
+expect_exit 2 "clean -q, a refused directory among them" -- "$CHAINDRILL" clean -q ws/plan-run ws/never mine
+if [ -s "$SCRATCH/out" ]; then fail "clean -q: nothing on stdout" "$(head -5 "$SCRATCH/out")"; else pass "clean -q: nothing on stdout"; fi
+expect_grep "^chaindrill: clean: mine: not a chaindrill workspace" "$SCRATCH/err" "clean -q: the error still shows"
+if [ ! -e ws/plan-run ]; then pass "clean -q removed the workspace"; else fail "clean -q removed the workspace"; fi
 expect_exit 2 "no argument is a usage error" -- "$CHAINDRILL" clean
 expect_exit 2 "an unknown option is a usage error" -- "$CHAINDRILL" clean --force ws
 finish
