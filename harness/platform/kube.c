@@ -621,6 +621,16 @@ static int connect_cluster(struct drill_platform *p)
 static const struct drill_platform_ops kind_ops = KUBE_OPS("kind");
 static const struct drill_platform_ops minikube_ops = KUBE_OPS("minikube");
 
+#define CHART_REL "deploy/helm/chaindrill"
+
+/* The chart helm installs: $CHAINDRILL_CHART, else ./deploy/helm/chaindrill in a source checkout,
+ * else the installed one beside the binary (drill_fs_data_path). Free the result. */
+static char *chart_path(void)
+{
+	const char *chart = getenv("CHAINDRILL_CHART");
+	return chart && *chart ? drill_xstrdup(chart) : drill_fs_data_path(CHART_REL);
+}
+
 static struct drill_kube *kube_new(const struct drill_kube_flavor *fl, const char *ws,
 				   const struct drill_cluster_spec *spec)
 {
@@ -628,8 +638,7 @@ static struct drill_kube *kube_new(const struct drill_kube_flavor *fl, const cha
 	kb->fl = fl;
 	kb->release = drill_xstrdup(spec->release ? spec->release : "chaindrill");
 	kb->name = drill_xasprintf("chaindrill-%.30s", kb->release);
-	const char *chart = getenv("CHAINDRILL_CHART");
-	kb->chart = chart && *chart ? drill_xstrdup(chart) : drill_fs_data_path("deploy/helm/chaindrill");
+	kb->chart = chart_path();
 	kb->namespace_ = drill_xstrdup(spec->namespace_ ? spec->namespace_ : "default");
 	kb->blockchain_id = drill_xstrdup(spec->blockchain_id ? spec->blockchain_id : "blockchain");
 	kb->storage_class = drill_xstrdup(spec->storage_class ? spec->storage_class : "standard");
@@ -646,6 +655,25 @@ static struct drill_kube *kube_new(const struct drill_kube_flavor *fl, const cha
 	return kb;
 }
 
+/* Without $CHAINDRILL_CHART, the chart (chart_path) must exist. Checked before any cluster is made,
+ * so that a chaindrill run outside a checkout without its installed data says so at once rather
+ * than as helm's error after minutes of cluster creation. */
+static int check_chart(const char *platform)
+{
+	const char *env = getenv("CHAINDRILL_CHART");
+	if (env && *env)
+		return 0; /* the user's: a directory, an archive or a repo/chart reference */
+	char *chart = chart_path();
+	int rc = 0;
+	if (!drill_fs_is_dir(chart))
+		rc = drill_err(DRILL_EENV, "platform %s: no Helm chart: neither ./" CHART_REL " (a "
+			       "source checkout) nor share/chaindrill/" CHART_REL " beside the "
+			       "installed chaindrill exists; run from the checkout, install "
+			       "chaindrill, or set CHAINDRILL_CHART", platform);
+	free(chart);
+	return rc;
+}
+
 int drill_platform_kube_open(struct drill_platform **out, const struct drill_kube_flavor *fl,
 			     const char *workspace, const struct drill_cluster_spec *spec)
 {
@@ -653,6 +681,8 @@ int drill_platform_kube_open(struct drill_platform **out, const struct drill_kub
 	if (spec->replicas < 1)
 		return drill_err(DRILL_EINPUT, "a cluster needs at least one replica");
 	int rc = drill_platform_check_container_tools(fl->name);
+	if (!rc)
+		rc = check_chart(fl->name);
 	if (rc)
 		return rc;
 	char *ws = realpath(workspace, NULL);

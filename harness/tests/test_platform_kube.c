@@ -3,7 +3,10 @@
  * answers as the real tool would: kind writes the kubeconfig, kubectl port-forward prints where
  * it listens), and the Kubernetes API is the fake server on 127.0.0.1 (k8sfake.h) answering
  * recorded pod lists. What is checked is the exact commands each platform op issues, in order,
- * and the API waits it makes; nothing here has run against a real cluster. */
+ * and the API waits it makes; nothing here has run against a real cluster. Also where the chart
+ * helm installs is found: ./deploy/helm/chaindrill in a checkout (each test runs in a scratch
+ * directory holding one), the installed chart beside an installed binary (a link to this test in a
+ * scratch prefix, run as a child), and the error when there is neither. */
 #include "helpers.h"
 #include "k8sfake.h"
 
@@ -11,17 +14,24 @@
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/proc.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct env {
 	struct k8sfake *fake;
 	char *dir, *bin, *ws, *calls, *old_path;
+	char old_cwd[PATH_MAX];
 };
+
+#define CHART "deploy/helm/chaindrill"
 
 /* A stand-in program: logs "NAME ARGS" to calls.log, then runs `body` (sh). */
 static void stand_in(struct env *e, const char *name, const char *body)
@@ -101,6 +111,13 @@ static int setup(void **state)
 	const char *path = getenv("PATH");
 	e->old_path = drill_xstrdup(path ? path : "");
 	setenv("PATH", e->bin, 1);
+	/* The tests run in a checkout: a chart at ./deploy/helm/chaindrill. */
+	char *chart = drill_xasprintf("%s/" CHART, e->dir);
+	assert_drill_ok(drill_fs_mkdir_p(chart, 0755));
+	free(chart);
+	assert_non_null(getcwd(e->old_cwd, sizeof(e->old_cwd)));
+	assert_int_equal(chdir(e->dir), 0);
+	unsetenv("CHAINDRILL_CHART");
 	*state = e;
 	return 0;
 }
@@ -108,6 +125,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
+	assert_int_equal(chdir(e->old_cwd), 0);
 	setenv("PATH", e->old_path, 1);
 	unsetenv("KUBECONFIG");
 	k8sfake_stop(e->fake);
@@ -379,13 +397,149 @@ static void test_missing_tools(void **state)
 	expect_calls(e, "docker info --format {{.ServerVersion}}\n");
 }
 
+/* The install's pods, and the commands up to helm install, for the chart tests. */
+static void reply_install(struct env *e)
+{
+	reply_pods(e, "app.kubernetes.io/instance=t", 0, 4);
+	for (int i = 0; i < 4; i++) {
+		char *sel = drill_xasprintf("app.kubernetes.io/instance=t,chaindrill.io/replica=%d", i);
+		reply_pods(e, sel, i, 1);
+		free(sel);
+	}
+}
+
+/* The chart the `helm install` of calls.log names. */
+static char *installed_chart(struct env *e)
+{
+	char *got = NULL;
+	size_t len = 0;
+	assert_drill_ok(drill_fs_read_file(&got, &len, e->calls, 1 << 20));
+	const char *h = strstr(got, "helm install t ");
+	if (!h)
+		fail_msg("no helm install in:\n%s", got);
+	h += strlen("helm install t ");
+	char *chart = drill_xasprintf("%.*s", (int)strcspn(h, " \n"), h);
+	free(got);
+	return chart;
+}
+
+/* Child mode (CHART_PROBE_WS set): kind up and install, as an installed chaindrill would. */
+static int chart_probe(const char *ws)
+{
+	struct drill_cluster_spec s = spec();
+	struct drill_platform *p = NULL;
+	int rc = drill_platform_open(&p, "kind", ws, &s);
+	if (!rc)
+		rc = p->ops->install(p);
+	if (rc)
+		fprintf(stderr, "chart probe: %s\n", drill_err_last());
+	drill_platform_destroy(p);
+	return rc ? 1 : 0;
+}
+
+/* In a checkout, ./deploy/helm/chaindrill, as it is named there (the sequences above show the
+ * rest); with CHAINDRILL_CHART, that one. */
+static void test_chart_in_checkout(void **state)
+{
+	struct env *e = *state;
+	reply_install(e);
+	struct drill_cluster_spec s = spec();
+	struct drill_platform *p = NULL;
+	assert_drill_ok(drill_platform_open(&p, "minikube", e->ws, &s));
+	assert_drill_ok(p->ops->install(p));
+	char *chart = installed_chart(e);
+	assert_string_equal(chart, CHART);
+	free(chart);
+	drill_platform_destroy(p);
+	unlink(e->calls);
+
+	reply_install(e);
+	setenv("CHAINDRILL_CHART", "repo/chaindrill", 1);
+	int rc = drill_platform_open(&p, "kind", e->ws, &s);
+	unsetenv("CHAINDRILL_CHART");
+	assert_drill_ok(rc);
+	assert_drill_ok(p->ops->install(p));
+	chart = installed_chart(e);
+	assert_string_equal(chart, "repo/chaindrill");
+	free(chart);
+	drill_platform_destroy(p);
+}
+
+/* Outside a checkout, an installed binary (PREFIX/bin/chaindrill) finds
+ * PREFIX/share/chaindrill/deploy/helm/chaindrill: this test, hard-linked into a scratch prefix
+ * with the chart beside it, runs as such a binary from a directory without a chart. */
+static void test_chart_installed(void **state)
+{
+	struct env *e = *state;
+	char *prefix = drill_xasprintf("%s/prefix", e->dir);
+	char *bindir = drill_xasprintf("%s/bin", prefix);
+	char *exe = drill_xasprintf("%s/chaindrill", bindir);
+	char *chart = drill_xasprintf("%s/share/chaindrill/" CHART, prefix);
+	assert_drill_ok(drill_fs_mkdir_p(bindir, 0755));
+	assert_drill_ok(drill_fs_mkdir_p(chart, 0755));
+	if (link(drill_proc_self_exe(), exe) != 0)
+		fail_msg("link %s %s: %s (the scratch directory must be on the build's filesystem)",
+			 drill_proc_self_exe(), exe, strerror(errno));
+	reply_install(e);
+	assert_int_equal(chdir(e->ws), 0); /* no ./deploy here */
+	setenv("CHART_PROBE_WS", e->ws, 1);
+	char *argv[] = {exe, NULL};
+	char *log = drill_xasprintf("%s/probe.log", e->dir);
+	pid_t pid;
+	int status = -1;
+	assert_drill_ok(drill_proc_spawn(&pid, argv, log));
+	assert_drill_ok(drill_proc_wait(pid, 60000, &status));
+	unsetenv("CHART_PROBE_WS");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char *text = NULL;
+		size_t len = 0;
+		drill_fs_read_file(&text, &len, log, 1 << 16);
+		fail_msg("the installed binary failed (%s): %s", drill_proc_status_str(status),
+			 text ? text : "");
+	}
+	char *got = installed_chart(e), *want = drill_xasprintf("%s/../share/chaindrill/" CHART, bindir);
+	assert_string_equal(got, want);
+	assert_true(drill_fs_is_dir(got));
+	free(got);
+	free(want);
+	free(log);
+	free(chart);
+	free(exe);
+	free(bindir);
+	free(prefix);
+}
+
+/* Neither a checkout's chart nor an installed one: an environment error saying where it looked
+ * and what to do, before any cluster is made. */
+static void test_no_chart(void **state)
+{
+	struct env *e = *state;
+	assert_int_equal(chdir(e->ws), 0); /* and this test's binary has no share/ beside it */
+	struct drill_cluster_spec s = spec();
+	struct drill_platform *p = NULL;
+	assert_int_equal(drill_platform_open(&p, "kind", e->ws, &s), DRILL_EENV);
+	assert_null(p);
+	assert_string_equal(drill_err_last(),
+			    "platform kind: no Helm chart: neither ./deploy/helm/chaindrill (a "
+			    "source checkout) nor share/chaindrill/deploy/helm/chaindrill beside the "
+			    "installed chaindrill exists; run from the checkout, install chaindrill, "
+			    "or set CHAINDRILL_CHART");
+	expect_calls(e, "docker info --format {{.ServerVersion}}\n");
+}
+
 int main(void)
 {
+	const char *probe = getenv("CHART_PROBE_WS");
+	if (probe)
+		return chart_probe(probe);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_kind_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_minikube_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failing_tool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_tools, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chart_in_checkout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chart_installed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_chart, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,10 +8,11 @@
 cd "$SCRATCH"
 scenario="$SOURCE/tests/e2e/data/mismatch.yaml"
 n=0
+chart=$SOURCE/deploy/helm/chaindrill # the tests run outside the checkout
 run_platform() { # run_platform EXIT NAME PATH PLATFORM
 	n=$((n + 1))
-	expect_exit "$1" "$2" -- env PATH="$3" "$CHAINDRILL" run "$scenario" --platform "$4" \
-		--workspace "$SCRATCH/ws$n" --report-dir "$SCRATCH/r$n" --keep
+	expect_exit "$1" "$2" -- env PATH="$3" CHAINDRILL_CHART="$chart" "$CHAINDRILL" run "$scenario" \
+		--platform "$4" --workspace "$SCRATCH/ws$n" --report-dir "$SCRATCH/r$n" --keep
 }
 # stand_in NAME EXIT: a program that logs "NAME ARGS..." to $SCRATCH/calls.log and exits EXIT
 stand_in() {
@@ -58,6 +59,13 @@ expect_grep '^docker info --format \{\{\.ServerVersion\}\}$' "$SCRATCH/calls.log
 # exits 3 naming it, and deletes the cluster it made. (The whole command sequence of each platform
 # op against a fake API server is tested in harness/tests/test_platform_kube.c.)
 stand_in docker 0
+: >"$SCRATCH/calls.log"
+# Outside a checkout, with no chart installed beside the binary: exit 3 before any cluster is made.
+chart= # empty: unset
+run_platform 3 "kind without a chart exits 3" "$SCRATCH/bin" kind
+expect_grep "no Helm chart: neither \./deploy/helm/chaindrill .* or set CHAINDRILL_CHART" "$SCRATCH/out" "it says where it looked and what to do"
+if grep -q "^kind create" "$SCRATCH/calls.log"; then fail "no cluster is made without a chart" "$(cat "$SCRATCH/calls.log")"; else pass "no cluster is made without a chart"; fi
+chart=$SOURCE/deploy/helm/chaindrill
 : >"$SCRATCH/calls.log"
 run_platform 3 "kind whose cluster has no kubeconfig exits 3" "$SCRATCH/bin" kind
 expect_grep "the cluster's kubeconfig" "$SCRATCH/out" "it names the kubeconfig"
