@@ -148,12 +148,11 @@ int drill_block_build(uint8_t **out, size_t *out_len, struct drill_block *b,
 	struct drill_u256 root, t;
 	drill_u256_from_le(&root, parent_root);
 	for (uint32_t i = 0; i < b->n; i++) {
-		const struct drill_kv *e = &b->kv[i];
-		uint8_t term[DRILL_HASH_LEN];
+		struct drill_kv *e = &b->kv[i];
 		drill_u256_from_le(&t, e->prev_term);
 		drill_u256_sub(&root, &t);
-		drill_term(term, e->key, e->klen, e->val, e->vlen);
-		drill_u256_from_le(&t, term);
+		drill_term(e->term, e->key, e->klen, e->val, e->vlen);
+		drill_u256_from_le(&t, e->term);
 		drill_u256_add(&root, &t);
 	}
 	drill_u256_to_le(b->root, &root);

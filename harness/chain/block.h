@@ -23,6 +23,8 @@ struct drill_kv {
 	const uint8_t *val;
 	uint32_t vlen;
 	uint8_t prev_term[DRILL_HASH_LEN]; /* term(k, old value), zeros if k was absent */
+	uint8_t term[DRILL_HASH_LEN];      /* term(k, val): set by drill_block_build (not encoded),
+					    * the next update of k's prev_term */
 };
 
 struct drill_block {
@@ -50,7 +52,8 @@ int drill_block_decode(struct drill_block *b, struct drill_kv **kv_array, size_t
 
 /* Build the next block: given the parent's digest and root (zeros for block 1), the id, time and
  * the updates (keys, values and prev_terms filled in by the caller), compute the new root
- * (root − Σ prev_term + Σ term(k, v)), encode and digest it. *out is malloc'd, caller frees. */
+ * (root − Σ prev_term + Σ term(k, v)), encode and digest it; each update's term is left in
+ * kv[i].term. *out is malloc'd, caller frees. */
 int drill_block_build(uint8_t **out, size_t *out_len, struct drill_block *b,
 		      const uint8_t parent_digest[DRILL_HASH_LEN],
 		      const uint8_t parent_root[DRILL_HASH_LEN]);

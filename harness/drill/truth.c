@@ -77,12 +77,16 @@ static void generate(struct drill_truth *t, uint32_t epoch, uint64_t sn)
 	}
 }
 
-/* Remember the new value's term of every key the request updated. */
-static void apply_terms(struct drill_truth *t)
+/* Remember the new value's term of every key the request updated (in order: a key updated twice
+ * keeps its last). `built`: drill_block_build computed them already (kv[i].term). */
+static void apply_terms(struct drill_truth *t, int built)
 {
-	for (uint32_t i = 0; i < t->w.keys_per_block; i++)
-		drill_term(t->terms + t->idx[i] * DRILL_HASH_LEN, t->kv[i].key, t->kv[i].klen,
-			   t->kv[i].val, t->kv[i].vlen);
+	for (uint32_t i = 0; i < t->w.keys_per_block; i++) {
+		struct drill_kv *kv = &t->kv[i];
+		if (!built)
+			drill_term(kv->term, kv->key, kv->klen, kv->val, kv->vlen);
+		memcpy(t->terms + t->idx[i] * DRILL_HASH_LEN, kv->term, DRILL_HASH_LEN);
+	}
 }
 
 int drill_truth_write(struct drill_truth *t, uint64_t sn, uint64_t ts_ms, struct drill_buf *batch)
@@ -99,7 +103,7 @@ int drill_truth_write(struct drill_truth *t, uint64_t sn, uint64_t ts_ms, struct
 	free(enc);
 	if (rc)
 		return rc;
-	apply_terms(t);
+	apply_terms(t, 1);
 
 	uint8_t rec[REC_LEN] = {0};
 	drill_put_be64(rec, sn);
@@ -168,7 +172,7 @@ int drill_truth_rollback(struct drill_truth *t, uint64_t id)
 		if (rc)
 			return rc;
 		generate(t, rec.epoch, rec.sn);
-		apply_terms(t);
+		apply_terms(t, 0);
 		if (b == id) {
 			memcpy(t->digest, rec.digest, DRILL_HASH_LEN);
 			memcpy(t->root, rec.root, DRILL_HASH_LEN);

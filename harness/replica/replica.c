@@ -8,6 +8,7 @@
 #include "replica/ckpt.h"
 #include "replica/client.h"
 #include "replica/proto.h"
+#include "replica/terms.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -41,6 +42,8 @@
 #define CKPT_TMP_PREFIX ".tmp-"
 #define CKPT_KEY_PREFIX "ckpt/"
 #define PEERS_MAX 64                    /* --peer options */
+#define TERMS_CACHE_BITS 17             /* 128 Ki keys' terms, at most ~10 MiB (replica/terms.h) */
+#define TERMS_CACHE_BITS_MAX 24
 
 /* ---- the in-batch overlay ----------------------------------------------------------------
  * Requests are applied into one WriteBatch that is committed every PENDING_MAX requests, before a
@@ -135,6 +138,7 @@ struct replica {
 	/* options */
 	const char *data_dir, *port_file, *peers_dir;
 	int cold_start;
+	unsigned terms_bits; /* --terms-cache-bits */
 	uint32_t id;
 	struct sockaddr_in listen_addr; /* --listen; 127.0.0.1, port 0 (any) by default */
 	struct {
@@ -161,6 +165,7 @@ struct replica {
 	struct drill_store_batch *wb;
 	size_t pending;
 	struct overlay ov;
+	struct drill_terms *terms; /* every key's current term, as far as it holds them */
 	struct drill_kv *kv;
 	size_t kv_cap;
 };
@@ -171,13 +176,18 @@ static void term_of_value(uint8_t out[DRILL_HASH_LEN], const uint8_t *k, uint32_
 	drill_term(out, k, klen, v, (uint32_t)vlen);
 }
 
-/* term(k, current value) with the uncommitted batch applied; zeros when k is absent. */
+/* term(k, current value) with every applied request counted, the uncommitted batch too; zeros
+ * when k is absent. From the term cache (replica/terms.h), else the batch's overlay, else the
+ * database; what was read is cached. */
 static int current_term(struct replica *r, uint8_t out[DRILL_HASH_LEN], const uint8_t *k,
 			uint32_t klen)
 {
+	if (drill_terms_get(r->terms, k, klen, out))
+		return 0;
 	const struct ov_ent *e = ov_get(&r->ov, k, klen);
 	if (e) {
 		term_of_value(out, k, klen, e->kv + klen, e->vlen);
+		drill_terms_put(r->terms, k, klen, out);
 		return 0;
 	}
 	uint8_t *v = NULL;
@@ -185,10 +195,12 @@ static int current_term(struct replica *r, uint8_t out[DRILL_HASH_LEN], const ui
 	int rc = drill_store_get(r->db, DRILL_CF_STATE, k, klen, &v, &vlen);
 	if (rc == DRILL_ENOTFOUND) {
 		memset(out, 0, DRILL_HASH_LEN);
-		return 0;
+		rc = 0;
+	} else if (rc == 0) {
+		term_of_value(out, k, klen, v, vlen);
 	}
 	if (rc == 0)
-		term_of_value(out, k, klen, v, vlen);
+		drill_terms_put(r->terms, k, klen, out);
 	free(v);
 	return rc;
 }
@@ -257,6 +269,7 @@ static int load_state(struct replica *r)
 
 	drill_store_batch_clear(r->wb);
 	ov_clear(&r->ov);
+	drill_terms_clear(r->terms);
 	r->pending = 0;
 	r->last_block = 0;
 	memset(r->last_digest, 0, DRILL_HASH_LEN);
@@ -346,14 +359,22 @@ static int apply_write(struct replica *r, const struct drill_req *q)
 		r->kv_cap = q->n;
 	}
 	struct drill_block b = {.id = r->last_block + 1, .ts_ms = q->ts_ms, .n = q->n, .kv = r->kv};
-	/* In order, so that a key updated twice in one block sees its first new value. */
+	/* In order, so that a key updated twice in one block sees its first new value (the term
+	 * cache learns the block's terms only once it is built). */
 	for (uint32_t i = 0; i < q->n && !rc; i++) {
 		struct drill_kv *kv = &r->kv[i];
 		kv->key = q->u[i].key;
 		kv->klen = q->u[i].klen;
 		kv->val = q->u[i].val;
 		kv->vlen = q->u[i].vlen;
-		rc = current_term(r, kv->prev_term, kv->key, kv->klen);
+		const struct drill_kv *same = NULL;
+		for (uint32_t j = 0; j < i; j++)
+			if (r->kv[j].klen == kv->klen && !memcmp(r->kv[j].key, kv->key, kv->klen))
+				same = &r->kv[j];
+		if (same)
+			term_of_value(kv->prev_term, kv->key, kv->klen, same->val, same->vlen);
+		else
+			rc = current_term(r, kv->prev_term, kv->key, kv->klen);
 		if (!rc)
 			ov_put(&r->ov, kv->key, kv->klen, kv->val, kv->vlen);
 	}
@@ -361,6 +382,8 @@ static int apply_write(struct replica *r, const struct drill_req *q)
 		rc = drill_block_build(&enc, &enc_len, &b, r->last_digest, r->root);
 	if (rc)
 		return drill_err_wrap(rc, "block %" PRIu64, b.id);
+	for (uint32_t i = 0; i < q->n; i++) /* in order: a key updated twice keeps its last */
+		drill_terms_put(r->terms, r->kv[i].key, r->kv[i].klen, r->kv[i].term);
 	drill_store_batch_put_block(r->wb, b.id, enc, enc_len);
 	for (uint32_t i = 0; i < q->n; i++)
 		drill_store_batch_put(r->wb, DRILL_CF_STATE, q->u[i].key, q->u[i].klen, q->u[i].val,
@@ -1176,6 +1199,7 @@ static int transfer_block(struct replica *r, const uint8_t *buf, size_t len)
 		drill_root_sub(root, t);
 		drill_term(t, kv->key, kv->klen, kv->val, kv->vlen);
 		drill_root_add(root, t);
+		drill_terms_put(r->terms, kv->key, kv->klen, t);
 		ov_put(&r->ov, kv->key, kv->klen, kv->val, kv->vlen);
 		drill_store_batch_put(r->wb, DRILL_CF_STATE, kv->key, kv->klen, kv->val, kv->vlen);
 	}
@@ -1288,7 +1312,7 @@ static const char usage_text[] =
 	"usage: chaindrill replica --data DIR --id I [--port-file FILE] [--peers-dir DIR]\n"
 	"         [--listen ADDR:PORT] [--peer ID=URL]... [--checkpoints-enabled 0|1]\n"
 	"         [--number-of-checkpoints N] [--checkpoint-interval S] [--checkpoint-window W]\n"
-	"         [--cold-start] [-v]\n\n"
+	"         [--cold-start] [--terms-cache-bits N] [-v]\n\n"
 	"The replica daemon: a RocksDB chain behind an HTTP API. Platforms start it; people rarely\n"
 	"do. It runs until SIGTERM or SIGINT: then it commits, flushes its memtables into SST files\n"
 	"and closes the database. SIGUSR1 stops it the same way without the flush (the memtables\n"
@@ -1311,6 +1335,9 @@ static const char usage_text[] =
 	"  --cold-start       the whole cluster starts at once: do not wait for a peer to catch up\n"
 	"                     from before being ready; catch up when ordered past the local\n"
 	"                     sequence number instead\n"
+	"  --terms-cache-bits N       keep the terms of up to 2^N keys' values in memory (0..24,\n"
+	"                     default 17: ~10 MiB at most), so that an update need not read the\n"
+	"                     key's old value back; a key not kept is read from the database\n"
 	"  -v, --verbose      more output (twice: debug)\n"
 	"  -h, --help         this help\n\n"
 	"Exit codes: 0 stopped by a signal, 1 failed while running, 2 usage or input error.\n\n"
@@ -1383,6 +1410,7 @@ static int parse_args(struct replica *r, int argc, char **argv)
 		{"checkpoint-interval", required_argument, NULL, 's'},
 		{"checkpoint-window", required_argument, NULL, 'w'},
 		{"cold-start", no_argument, NULL, 'c'},
+		{"terms-cache-bits", required_argument, NULL, 't'},
 		{"listen", required_argument, NULL, 'l'},
 		{"peer", required_argument, NULL, 'r'},
 		{"verbose", no_argument, NULL, 'v'},
@@ -1393,6 +1421,7 @@ static int parse_args(struct replica *r, int argc, char **argv)
 	int have_id = 0, c;
 	r->cfg = (struct drill_ckpt_config){.enabled = 1, .keep = 5, .interval_s = 3600,
 					    .window = 30000};
+	r->terms_bits = TERMS_CACHE_BITS;
 	r->listen_addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = 0};
 	r->listen_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	optind = 1;
@@ -1443,6 +1472,12 @@ static int parse_args(struct replica *r, int argc, char **argv)
 				return drill_err(DRILL_EINPUT, "--checkpoint-window: want a count");
 			r->cfg.window = v;
 			break;
+		case 't':
+			if (parse_u64(optarg, TERMS_CACHE_BITS_MAX, &v))
+				return drill_err(DRILL_EINPUT, "--terms-cache-bits: want 0..%d",
+						 TERMS_CACHE_BITS_MAX);
+			r->terms_bits = (unsigned)v;
+			break;
 		default:
 			return drill_err(DRILL_EINPUT, "unknown or incomplete option '%s'",
 					 argv[optind - 1]);
@@ -1473,6 +1508,7 @@ int drill_replica_main(int argc, char **argv)
 		exit_code = 2;
 		goto cleanup;
 	}
+	r.terms = drill_terms_new(r.terms_bits);
 	char prefix[32];
 	snprintf(prefix, sizeof(prefix), "replica-%u", r.id);
 	drill_log_set_prefix(prefix);
@@ -1545,6 +1581,7 @@ cleanup:
 		drill_store_close(r.db);
 	}
 	drill_store_batch_free(r.wb);
+	drill_terms_free(r.terms);
 	ov_free(&r.ov);
 	free(r.kv);
 	free(r.ckpts);

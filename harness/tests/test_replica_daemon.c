@@ -718,6 +718,41 @@ static void test_stop_signals(void **state)
 	free(dir);
 }
 
+/* The term cache (replica/terms.h) never changes a root: with one slot (every key evicts the
+ * last) and with four, keys updated twice in a block and again across batches, a restart with a
+ * cold cache, and a bad size refused. */
+static void test_terms_cache(void **state)
+{
+	(void)state;
+	char *dir = drill_test_scratch("terms-cache");
+	const char *sizes[] = {"0", "2"};
+	for (int k = 0; k < 2; k++) {
+		char *d = drill_xasprintf("%s/bits-%s", dir, sizes[k]);
+		assert_drill_ok(drill_fs_mkdir_p(d, 0755));
+		struct replica_proc a = {0};
+		struct model m = {0};
+		struct replica_proc *only_a[] = {&a};
+		spawn(&a, d, 0, d, "--checkpoints-enabled", "0", "--cold-start",
+		      "--terms-cache-bits", sizes[k], NULL);
+		wait_ready(&a);
+		order(only_a, 1, &m, 1, 1500, "a"); /* two batches of the replica's 1024 */
+		assert_state(&a, 1500, &m);
+		stop(&a);
+		spawn(&a, d, 0, d, "--checkpoints-enabled", "0", "--terms-cache-bits", sizes[k], NULL);
+		wait_ready(&a);
+		order(only_a, 1, &m, 1501, 1800, "b");
+		assert_state(&a, 1800, &m);
+		stop(&a);
+		proc_free(&a);
+		free(d);
+	}
+	struct replica_proc c = {0};
+	spawn(&c, dir, 9, dir, "--terms-cache-bits", "25", NULL);
+	assert_int_equal(wait_exit(&c), 2);
+	proc_free(&c);
+	free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "replica")) {
@@ -737,6 +772,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_disk_pressure, teardown),
 		cmocka_unit_test_teardown(test_listen_and_peer_urls, teardown),
 		cmocka_unit_test_teardown(test_stop_signals, teardown),
+		cmocka_unit_test_teardown(test_terms_cache, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
