@@ -112,7 +112,7 @@ int drill_fault_param_u64(uint64_t *out, const struct drill_param *p,
 int drill_fault_param_replica(const struct drill_param *p, const struct drill_step *st,
 			      const struct drill_scenario *sc)
 {
-	uint64_t v;
+	uint64_t v = 0; /* gcc -O3 cannot see that a failed parse never reads it */
 	char got[96];
 	if (!p)
 		return drill_err(DRILL_EINPUT, "%s:%d:%d: fault: %s needs `replica` 0..%d", sc->path,
