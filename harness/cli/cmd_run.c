@@ -186,7 +186,7 @@ static pid_t start_child(struct job *j, const struct drill_run_opts *base)
 	int rc = drill_run_supervised(&rep, j->sc, &o);
 	if (rep)
 		json_dump_file(rep, j->report_tmp, JSON_COMPACT);
-	_exit(rc == 0 ? 0 : -rc);
+	drill_proc_child_exit(rc == 0 ? 0 : -rc);
 }
 
 int drill_cmd_run(int argc, char **argv)

@@ -16,6 +16,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/proc.h"
 #include "util/progress.h"
 
 #include <errno.h>
@@ -174,7 +175,7 @@ static pid_t start_child(struct job *j, const struct drill_run_opts *base)
 	int rc = drill_run(&rep, j->sc, &o);
 	if (rep)
 		json_dump_file(rep, j->report_tmp, JSON_COMPACT);
-	_exit(rc == 0 ? 0 : -rc);
+	drill_proc_child_exit(rc == 0 ? 0 : -rc);
 }
 
 /* Run the selected jobs, `jobs` at a time (in this process when 1). An environment error (the

@@ -99,7 +99,7 @@ int drill_run_supervised(json_t **report, const struct drill_scenario *sc,
 		json_decref(rep);
 		close(fds[1]);
 		fflush(NULL);
-		_exit(rc == 0 ? 0 : (-rc) & 0x7f);
+		drill_proc_child_exit(rc == 0 ? 0 : (-rc) & 0x7f);
 	}
 	close(fds[1]);
 	json_t *first = read_report(fds[0]);

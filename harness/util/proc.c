@@ -283,3 +283,15 @@ const char *drill_proc_status_str(int status)
 		snprintf(buf, sizeof(buf), "wait status 0x%x", status);
 	return buf;
 }
+
+#ifdef CHAINDRILL_COVERAGE
+void __gcov_dump(void); /* libgcov */
+#endif
+
+void drill_proc_child_exit(int code)
+{
+#ifdef CHAINDRILL_COVERAGE
+	__gcov_dump();
+#endif
+	_exit(code);
+}

@@ -47,6 +47,11 @@ int drill_proc_running(pid_t pid, int *status);
 /* The running executable's path (/proc/self/exe), for spawning `chaindrill replica`. */
 const char *drill_proc_self_exe(void);
 
+/* _exit(code), for a forked child that ran harness code (a campaign's job, the supervised
+ * drill): _exit keeps the parent's atexit handlers and stdio buffers from running twice. In a
+ * coverage build it first writes the child's gcov counters, which _exit would drop. */
+_Noreturn void drill_proc_child_exit(int code);
+
 /* Describe a wait status: "exited with code 3", "killed by signal 9". Static buffer. */
 const char *drill_proc_status_str(int status);
 
