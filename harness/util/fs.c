@@ -342,6 +342,23 @@ int drill_fs_guard_allows(const char *path)
 	return ok;
 }
 
+int drill_fs_each_entry(DIR *d, const char *what, const char *shown,
+			int (*fn)(const char *name, void *arg), void *arg)
+{
+	for (;;) {
+		errno = 0;
+		struct dirent *e = readdir(d);
+		if (!e)
+			return errno ? drill_err(DRILL_EFAIL, "%s %s: %s", what, shown, strerror(errno))
+				     : 0;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		int rc = fn(e->d_name, arg);
+		if (rc)
+			return rc;
+	}
+}
+
 /* --- Deletion walk ------------------------------------------------------------------------------ */
 
 static int rm_contents_fd(int dfd, const char *shown);
@@ -371,6 +388,20 @@ static int rm_at(int dfd, const char *name, const char *shown)
 	return 0;
 }
 
+struct rm_dir {
+	int dfd;
+	const char *shown;
+};
+
+static int rm_entry(const char *name, void *arg)
+{
+	struct rm_dir *r = arg;
+	char *sub = drill_xasprintf("%s/%s", r->shown, name);
+	int rc = rm_at(r->dfd, name, sub);
+	free(sub);
+	return rc;
+}
+
 /* Remove every entry of the directory open on dfd; takes ownership of dfd. */
 static int rm_contents_fd(int dfd, const char *shown)
 {
@@ -380,23 +411,8 @@ static int rm_contents_fd(int dfd, const char *shown)
 		close(dfd);
 		return rc;
 	}
-	int rc = 0;
-	for (;;) {
-		errno = 0;
-		struct dirent *e = readdir(d);
-		if (!e) {
-			if (errno)
-				rc = drill_err(DRILL_EFAIL, "remove %s: %s", shown, strerror(errno));
-			break;
-		}
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		char *sub = drill_xasprintf("%s/%s", shown, e->d_name);
-		rc = rm_at(dirfd(d), e->d_name, sub);
-		free(sub);
-		if (rc)
-			break;
-	}
+	int rc = drill_fs_each_entry(d, "remove", shown, rm_entry,
+				     &(struct rm_dir){dirfd(d), shown});
 	closedir(d);
 	return rc;
 }
@@ -721,28 +737,27 @@ static int copy_special(struct copy_ctx *c, const char *src, const char *dst,
 
 static int copy_entry(struct copy_ctx *c, const char *src, const char *dst);
 
+struct copy_dir {
+	struct copy_ctx *c;
+	const char *src, *dst;
+};
+
+static int copy_dir_entry(const char *name, void *arg)
+{
+	struct copy_dir *cd = arg;
+	char *s = drill_xasprintf("%s/%s", cd->src, name);
+	char *t = drill_xasprintf("%s/%s", cd->dst, name);
+	int rc = copy_entry(cd->c, s, t);
+	free(s);
+	free(t);
+	return rc;
+}
+
 /* Copy the entries of directory src, open as d (closed here), into directory dst. */
 static int copy_dir_entries(struct copy_ctx *c, DIR *d, const char *src, const char *dst)
 {
-	int rc = 0;
-	for (;;) {
-		errno = 0;
-		struct dirent *e = readdir(d);
-		if (!e) {
-			if (errno)
-				rc = drill_err(DRILL_EFAIL, "copy %s: %s", src, strerror(errno));
-			break;
-		}
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		char *s = drill_xasprintf("%s/%s", src, e->d_name);
-		char *t = drill_xasprintf("%s/%s", dst, e->d_name);
-		rc = copy_entry(c, s, t);
-		free(s);
-		free(t);
-		if (rc)
-			break;
-	}
+	int rc = drill_fs_each_entry(d, "copy", src, copy_dir_entry,
+				     &(struct copy_dir){c, src, dst});
 	closedir(d);
 	return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef DRILL_UTIL_FS_H
 #define DRILL_UTIL_FS_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -28,6 +29,12 @@ char *drill_fs_resolve_beside(const char *file, const char *rel);
 int drill_fs_read_file(char **out, size_t *len, const char *path, size_t limit);
 /* Write via "<path>.tmp.<pid>", fsync, rename: readers see the old or the new file, never half. */
 int drill_fs_write_atomic(const char *path, const void *data, size_t len);
+
+/* Call fn(name, arg) for every entry of the open directory d but "." and "..", in readdir order,
+ * until fn returns nonzero, which is returned. A failing readdir is DRILL_EFAIL, reported as
+ * "<what> <shown>: <reason>". d stays open. */
+int drill_fs_each_entry(DIR *d, const char *what, const char *shown,
+			int (*fn)(const char *name, void *arg), void *arg);
 
 /* --- Deletion guard -------------------------------------------------------------------------
  * The process registers the roots it may delete under (the run's workspace, a test's scratch

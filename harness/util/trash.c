@@ -101,6 +101,21 @@ static void enqueue(struct drill_trash *t, char *path)
 	pthread_mutex_unlock(&t->mu);
 }
 
+struct move {
+	int vfd, hfd;
+	const char *victim;
+};
+
+static int move_entry(const char *name, void *arg)
+{
+	struct move *m = arg;
+	if (renameat(m->vfd, name, m->hfd, name) == 0 || errno == ENOENT)
+		return 0;
+	if (errno == EXDEV)
+		return 1;
+	return drill_err(DRILL_EFAIL, "remove %s/%s: %s", m->victim, name, strerror(errno));
+}
+
 /* Move every entry of the directory open on vfd into the one open on hfd. Returns 0, 1 when the
  * two are on different filesystems (nothing more can be moved), or an error. */
 static int move_entries(int vfd, int hfd, const char *victim)
@@ -112,25 +127,8 @@ static int move_entries(int vfd, int hfd, const char *victim)
 			close(dfd);
 		return drill_err(DRILL_EFAIL, "remove the contents of %s: %s", victim, strerror(errno));
 	}
-	int rc = 0;
-	for (;;) {
-		errno = 0;
-		struct dirent *e = readdir(d);
-		if (!e) {
-			if (errno)
-				rc = drill_err(DRILL_EFAIL, "remove the contents of %s: %s", victim,
-					       strerror(errno));
-			break;
-		}
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (renameat(vfd, e->d_name, hfd, e->d_name) == 0 || errno == ENOENT)
-			continue;
-		rc = errno == EXDEV ? 1
-				    : drill_err(DRILL_EFAIL, "remove %s/%s: %s", victim, e->d_name,
-						strerror(errno));
-		break;
-	}
+	int rc = drill_fs_each_entry(d, "remove the contents of", victim, move_entry,
+				     &(struct move){vfd, hfd, victim});
 	closedir(d);
 	return rc;
 }
