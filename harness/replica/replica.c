@@ -54,6 +54,8 @@ struct ov_ent {
 	uint8_t *kv; /* key bytes then value bytes, one allocation; NULL: empty slot */
 	uint32_t klen, vlen;
 	uint64_t hash;
+	uint64_t block; /* the block being built that wrote it, whose terms the term cache does not
+			 * know yet; 0: the cache knows this value's term */
 };
 
 struct overlay {
@@ -87,7 +89,7 @@ static const struct ov_ent *ov_get(struct overlay *ov, const uint8_t *k, uint32_
 }
 
 static void ov_put(struct overlay *ov, const uint8_t *k, uint32_t klen, const uint8_t *v,
-		   uint32_t vlen)
+		   uint32_t vlen, uint64_t block)
 {
 	if (2 * (ov->n + 1) > ov->cap) {
 		size_t cap = ov->cap ? 2 * ov->cap : 256;
@@ -112,6 +114,7 @@ static void ov_put(struct overlay *ov, const uint8_t *k, uint32_t klen, const ui
 	e->klen = klen;
 	e->vlen = vlen;
 	e->hash = h;
+	e->block = block;
 }
 
 static void ov_clear(struct overlay *ov)
@@ -177,14 +180,20 @@ static void term_of_value(uint8_t out[DRILL_HASH_LEN], const uint8_t *k, uint32_
 }
 
 /* term(k, current value) with every applied request counted, the uncommitted batch too; zeros
- * when k is absent. From the term cache (replica/terms.h), else the batch's overlay, else the
- * database; what was read is cached. */
+ * when k is absent. A key written earlier in `block`, the block being built (0: none), has its
+ * value in the batch's overlay and a term the term cache (replica/terms.h) learns only once the
+ * block is built; any other comes from the cache, else the overlay, else the database; what was
+ * read is cached. */
 static int current_term(struct replica *r, uint8_t out[DRILL_HASH_LEN], const uint8_t *k,
-			uint32_t klen)
+			uint32_t klen, uint64_t block)
 {
+	const struct ov_ent *e = ov_get(&r->ov, k, klen);
+	if (e && block && e->block == block) {
+		term_of_value(out, k, klen, e->kv + klen, e->vlen);
+		return 0;
+	}
 	if (drill_terms_get(r->terms, k, klen, out))
 		return 0;
-	const struct ov_ent *e = ov_get(&r->ov, k, klen);
 	if (e) {
 		term_of_value(out, k, klen, e->kv + klen, e->vlen);
 		drill_terms_put(r->terms, k, klen, out);
@@ -359,24 +368,16 @@ static int apply_write(struct replica *r, const struct drill_req *q)
 		r->kv_cap = q->n;
 	}
 	struct drill_block b = {.id = r->last_block + 1, .ts_ms = q->ts_ms, .n = q->n, .kv = r->kv};
-	/* In order, so that a key updated twice in one block sees its first new value (the term
-	 * cache learns the block's terms only once it is built). */
+	/* In order, so that a key updated twice in one block sees its first new value. */
 	for (uint32_t i = 0; i < q->n && !rc; i++) {
 		struct drill_kv *kv = &r->kv[i];
 		kv->key = q->u[i].key;
 		kv->klen = q->u[i].klen;
 		kv->val = q->u[i].val;
 		kv->vlen = q->u[i].vlen;
-		const struct drill_kv *same = NULL;
-		for (uint32_t j = 0; j < i; j++)
-			if (r->kv[j].klen == kv->klen && !memcmp(r->kv[j].key, kv->key, kv->klen))
-				same = &r->kv[j];
-		if (same)
-			term_of_value(kv->prev_term, kv->key, kv->klen, same->val, same->vlen);
-		else
-			rc = current_term(r, kv->prev_term, kv->key, kv->klen);
+		rc = current_term(r, kv->prev_term, kv->key, kv->klen, b.id);
 		if (!rc)
-			ov_put(&r->ov, kv->key, kv->klen, kv->val, kv->vlen);
+			ov_put(&r->ov, kv->key, kv->klen, kv->val, kv->vlen, b.id);
 	}
 	if (!rc)
 		rc = drill_block_build(&enc, &enc_len, &b, r->last_digest, r->root);
@@ -1189,7 +1190,7 @@ static int transfer_block(struct replica *r, const uint8_t *buf, size_t len)
 	memcpy(root, r->root, DRILL_HASH_LEN);
 	for (uint32_t i = 0; i < b.n; i++) {
 		const struct drill_kv *kv = &b.kv[i];
-		rc = current_term(r, t, kv->key, kv->klen);
+		rc = current_term(r, t, kv->key, kv->klen, 0); /* the cache learns each term at once */
 		if (rc)
 			return rc;
 		if (memcmp(t, kv->prev_term, DRILL_HASH_LEN) != 0)
@@ -1200,7 +1201,7 @@ static int transfer_block(struct replica *r, const uint8_t *buf, size_t len)
 		drill_term(t, kv->key, kv->klen, kv->val, kv->vlen);
 		drill_root_add(root, t);
 		drill_terms_put(r->terms, kv->key, kv->klen, t);
-		ov_put(&r->ov, kv->key, kv->klen, kv->val, kv->vlen);
+		ov_put(&r->ov, kv->key, kv->klen, kv->val, kv->vlen, 0);
 		drill_store_batch_put(r->wb, DRILL_CF_STATE, kv->key, kv->klen, kv->val, kv->vlen);
 	}
 	if (memcmp(root, b.root, DRILL_HASH_LEN) != 0)
