@@ -85,6 +85,20 @@ bench_die() {
 	exit 1
 }
 
+# bench_sized_scenario OUT SRC WINDOW BLOCKS...: the bench scenario SRC at the figure's sizes:
+# its checkpointWindow set to WINDOW and its write steps' block counts, in order, to BLOCKS.
+bench_sized_scenario() {
+	local out=$1 src=$2 window=$3
+	shift 3
+	awk -v window="$window" -v blocks="$*" '
+		BEGIN { n = split(blocks, b, " ") }
+		{ sub(/checkpointWindow: [0-9]+/, "checkpointWindow: " window) }
+		/write: \{blocks: [0-9]+\}/ && k < n { sub(/write: \{blocks: [0-9]+\}/, "write: {blocks: " b[++k] "}") }
+		{ print }
+		END { if (k < n) { print "bench: " FILENAME ": fewer write steps than sizes" > "/dev/stderr"; exit 1 } }' \
+		"$src" >"$out" || bench_die "cannot size $src"
+}
+
 # --- Chains written through chaindrill's real path ---------------------------------------------
 # A drill of 4 replicas (the smallest cluster a scenario allows) with replicas 1..3 stopped first,
 # so one replica process commits every block the driver orders, as in a drill's write step. The

@@ -16,9 +16,7 @@ source "$SOURCE/bench/lib.sh"
 blocks=16000 window=4000 rounds=3
 if [ "$BENCH_SMOKE" = 1 ]; then blocks=300 window=100 rounds=1; fi
 scenario=$BENCH_WORK/volumes.yaml
-sed -e "s/write: {blocks: [0-9]*}/write: {blocks: $blocks}/" \
-	-e "s/checkpointWindow: [0-9]*/checkpointWindow: $window/" \
-	"$SOURCE/bench/scenarios/volumes.yaml" >"$scenario"
+bench_sized_scenario "$scenario" "$SOURCE/bench/scenarios/volumes.yaml" "$window" "$blocks"
 "$CHAINDRILL" run "$scenario" --workspace "$BENCH_WORK/ws" --report-dir "$BENCH_WORK/report" \
 	--keep -q >/dev/null || bench_die "copy: the drill that makes the volume set failed"
 ws=$BENCH_WORK/ws/bench-volumes

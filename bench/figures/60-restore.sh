@@ -28,10 +28,7 @@ command -v ldb >/dev/null || bench_die "restore: ldb not found (Debian package r
 blocks=16000 window=4000 after=3000
 if [ "$BENCH_SMOKE" = 1 ]; then blocks=300 window=100 after=100; fi
 scenario=$BENCH_WORK/restore.yaml
-sed -e "s/write: {blocks: 16000}/write: {blocks: $blocks}/" \
-	-e "s/write: {blocks: 3000}/write: {blocks: $after}/" \
-	-e "s/checkpointWindow: [0-9]*/checkpointWindow: $window/" \
-	"$SOURCE/bench/scenarios/restore.yaml" >"$scenario"
+bench_sized_scenario "$scenario" "$SOURCE/bench/scenarios/restore.yaml" "$window" "$blocks" "$after"
 # The reference's volumes: the same drill up to its restore, replicas stopped (as after scale-down).
 sed -e '/^  - restore:/d' -e '/^  - validate:/d' "$scenario" >"$BENCH_WORK/before-restore.yaml"
 "$CHAINDRILL" run "$BENCH_WORK/before-restore.yaml" --workspace "$BENCH_WORK/ws-ref" \

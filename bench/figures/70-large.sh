@@ -15,10 +15,7 @@ source "$SOURCE/bench/lib.sh"
 blocks=1000000 window=250000 after=2000
 if [ "$BENCH_SMOKE" = 1 ]; then blocks=400 window=100 after=50; fi
 scenario=$BENCH_WORK/large.yaml
-sed -e "s/write: {blocks: 1000000}/write: {blocks: $blocks}/" \
-	-e "s/write: {blocks: 2000}/write: {blocks: $after}/" \
-	-e "s/checkpointWindow: [0-9]*/checkpointWindow: $window/" \
-	"$SOURCE/bench/scenarios/large.yaml" >"$scenario"
+bench_sized_scenario "$scenario" "$SOURCE/bench/scenarios/large.yaml" "$window" "$blocks" "$after"
 
 # Replicas' VmHWM, summed per sample; the largest sum wins. Stops when told to (the stop file).
 sample_replicas() {
