@@ -772,7 +772,7 @@ static int step_needs_install(const struct drill_step *st)
 
 /* --- Verdict ----------------------------------------------------------------------------------- */
 
-/* Stop the replicas, verify every volume (DESIGN.md §5), and compare with the truth. */
+/* Stop the replicas, verify every volume (docs/design.md §5), and compare with the truth. */
 /* The checkpoints a replica holds at the end, for the report (null if they cannot be listed). */
 static json_t *end_checkpoints(const char *data_dir)
 {

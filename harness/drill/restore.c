@@ -1,4 +1,4 @@
-/* drill/restore.c — the runbook's restore flow, step by step (reference/vmbc-backup-restore.md).
+/* drill/restore.c — the runbook's restore flow, step by step (docs/runbook.md).
  *
  *   1. scale-down         helm upgrade --reuse-values --set global.replicaCount=0, then wait
  *                         until no replica runs (kubectl get pods shows none). On the local

@@ -9,9 +9,9 @@
  *                             rocksdbdata into it as `cp -a` does (for hostpath-copy this rewrites
  *                             what restore-volumes put there; for ebs-sim it is the only copy)
  *   cleanup-restored-volumes  the vendor's finish_restore, where it has one
- *   check-volumes             every restored rocksdbdata verified read-only (DESIGN.md §5) before
- *                             anything starts: a live copy is only usable if every replica holds
- *                             the same chain to the same height. Snapshots taken at different
+ *   check-volumes             every restored rocksdbdata verified read-only (docs/design.md §5)
+ *                             before anything starts: a live copy is only usable if every replica
+ *                             holds the same chain to the same height. Snapshots taken at different
  *                             moments (torn-live-snapshot) leave replicas at different heights, or
  *                             a database that does not open; the restore then fails here, naming
  *                             each replica's height, and the cluster stays down

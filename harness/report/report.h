@@ -1,5 +1,5 @@
 /* report/report.h — what a run leaves for people and CI: reports/<run-id>/report.json and
- * junit.xml (DESIGN.md §6; the format is documented in docs/reports.md).
+ * junit.xml (docs/design.md §6; the format is documented in docs/reports.md).
  *
  * The drill engine builds one JSON object per scenario as it goes; a run is
  *   {"schema": "chaindrill-report/1", "runId", "startedAt", "chaindrillVersion", "outcome",

@@ -1,4 +1,4 @@
-/* tests/test_replica_ckpt.c — the checkpoint rules of DESIGN.md §3 (replica/ckpt.h). */
+/* tests/test_replica_ckpt.c — the checkpoint rules of docs/design.md §3 (replica/ckpt.h). */
 #include "helpers.h"
 
 #include "replica/ckpt.h"

@@ -246,7 +246,7 @@ static void test_defaults(void **state)
 	drill_scenario_free(s);
 }
 
-/* The sketch of DESIGN.md §3, flow style and comments included. */
+/* The sketch of docs/design.md §3, flow style and comments included. */
 static void test_design_sketch(void **state)
 {
 	(void)state;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The command-line contract (DESIGN.md §2): exit codes, error format, reports, workspace safety.
+# The command-line contract (docs/design.md §2): exit codes, error format, reports, workspace
+# safety.
 . "$SOURCE/tests/e2e/lib/testlib.sh"
 cd "$SCRATCH"
 expect_exit 2 "no command is a usage error" -- "$CHAINDRILL"
