@@ -2,7 +2,7 @@
 # tests/e2e/lib/testlib.sh tested on itself (git's t0000-basic): small sample scripts are run as
 # ctest runs an e2e script, and their whole output and exit code compared with what they must be —
 # numbering, "ok N # skip what (missing PREREQ: ...)", "1..N", the closing line, exit 0 / 1 / 77,
-# prerequisites (lazy, evaluated once, negated, listed, TESTLIB_MISSING), a body's variables kept,
+# prerequisites (lazy, evaluated once, negated, listed, guarding a group, TESTLIB_MISSING), a body's variables kept,
 # a failing body shown, the scratch directory kept only on failure. Last, ctest itself: every e2e
 # and pkg test counts exit 77 as skipped.
 . "$SOURCE/tests/e2e/lib/testlib.sh"
@@ -49,6 +49,11 @@ test_expect_success '!NEVER' 'needs !NEVER' 'true'
 test_expect_success '!ALWAYS' 'needs !ALWAYS' 'false'
 test_expect_success ALWAYS,NEVER 'needs ALWAYS,NEVER' 'false'
 if test_have_prereq NEVER; then pass "checked by hand"; else test_skip "checked by hand" "$test_missing_prereq"; fi
+if test_when ALWAYS "a group that runs"; then pass "in the group that runs"; fi
+if test_when '!ALWAYS' "a group that does not run"; then pass "never"; fi
+test_expect_success 'test_expect_code' '
+	test_expect_code 3 sh -c "echo out; exit 3" >/dev/null && ! test_expect_code 3 true
+'
 finish
 EOF
 test_expect_success 'a case whose prerequisite is missing is "ok N # skip", with the reason; exit 0' '
@@ -59,8 +64,11 @@ test_expect_success 'a case whose prerequisite is missing is "ok N # skip", with
 	ok 4 # skip needs !ALWAYS (missing !ALWAYS: here a thing every machine has)
 	ok 5 # skip needs ALWAYS,NEVER (missing NEVER: a thing this machine never has)
 	ok 6 # skip checked by hand (missing NEVER: a thing this machine never has)
-	1..6
-	2 passed, 0 failed, 4 skipped
+	ok 7 - in the group that runs
+	ok 8 # skip a group that does not run (missing !ALWAYS: here a thing every machine has)
+	ok 9 - test_expect_code
+	1..9
+	4 passed, 0 failed, 5 skipped
 	EOF
 '
 
@@ -99,6 +107,7 @@ test_expect_success 'two' '
 '
 test_expect_success NEVER 'three' 'false'
 fail "four" "a reason" "on two lines"
+test_expect_success 'five' 'test_expect_code 2 sh -c "echo hidden; exit 1" >/dev/null'
 finish
 EOF
 test_expect_success 'a failing case: "not ok N", the body and its output shown, exit 1' '
@@ -114,8 +123,13 @@ test_expect_success 'a failing case: "not ok N", the body and its output shown, 
 	not ok 4 - four
 	#   a reason
 	#   on two lines
-	1..4
-	1 passed, 2 failed, 1 skipped
+	not ok 5 - five
+	#   the body exited 1:
+	#   test_expect_code 2 sh -c "echo hidden; exit 1" >/dev/null
+	#   its output (last 20 lines):
+	#   exit 1, expected 2: sh -c echo hidden; exit 1
+	1..5
+	1 passed, 3 failed, 1 skipped
 	scratch kept in $SCRATCH/failing/scratch
 	EOF
 '

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/e2e/lib/testlib.sh — the skeleton every e2e script shares (in the manner of git's t/): a
 # fresh scratch directory ($SCRATCH, kept on failure), numbered cases that say what differed, cases
 # that need something this machine may lack declared with a prerequisite and reported skipped with
@@ -8,6 +9,8 @@
 #   pass/fail/expect_exit/expect_grep/expect_jq   one case each, checked where they stand
 #   test_lazy_prereq NAME 'script' 'what it means'; test_set_prereq NAME; test_have_prereq A,!B
 #   test_cmp expected actual                      in a body: the files are equal, else their diff
+#   test_expect_code CODE cmd...                  in a body: cmd exits CODE
+#   test_when PREREQS 'what'                      guards a group of pass/fail/expect_* checks
 #   test_skip 'what' 'why'                        a case that cannot be checked here
 #   skip_all 'why'                                nothing in the script can run here: exit 77
 #   finish                                        the closing lines; exit 1 on a failure, 77 when
@@ -100,13 +103,13 @@ test_have_prereq() {
 # The prerequisites scripts share. A script may define its own beside them.
 test_lazy_prereq ROOT '[ "$(id -u)" -eq 0 ]' "running as root"
 test_lazy_prereq NOT_ROOT '[ "$(id -u)" -ne 0 ]' \
-	"running as a user other than root (root reads and writes through file modes)"
-test_lazy_prereq HELM 'command -v helm' "helm is on PATH (https://helm.sh)"
+	"running as a user other than root; root reads and writes through file modes"
+test_lazy_prereq HELM 'command -v helm' "helm is on PATH"
 test_lazy_prereq DOCKER 'timeout 30 docker info' "a Docker engine answers \`docker info\`"
 test_lazy_prereq BOOKWORM 'grep -qx "VERSION_CODENAME=bookworm" /etc/os-release &&
 	command -v apt-cache && command -v dpkg' "Debian bookworm, with apt-cache and dpkg"
 test_lazy_prereq CHROMIUM 'command -v chromium && command -v chromedriver' \
-	"chromium and chromedriver are on PATH (Debian chromium, chromium-driver)"
+	"chromium and chromedriver are on PATH, Debian chromium and chromium-driver"
 
 # --- one case per block ---------------------------------------------------------------------------
 # test_expect_success [PREREQS] WHAT BODY: without PREREQS, the case is skipped; else BODY runs in
@@ -121,7 +124,7 @@ test_expect_success() {
 		return 0
 	fi
 	test_in_body=$1
-	{ eval "$2"; } >"$SCRATCH/case.out" 2>&1 </dev/null
+	{ eval "$2"; } >"$SCRATCH/case.out" 2>&1 7>&1 </dev/null
 	local rc=$?
 	test_in_body=""
 	if [ "$rc" -eq 0 ]; then pass "$1"; else
@@ -132,6 +135,26 @@ test_expect_success() {
 
 # test_cmp EXPECTED ACTUAL: the two files are the same (else the difference, for a body's output)
 test_cmp() { diff -u "$1" "$2"; }
+# test_expect_code CODE CMD...: CMD exits CODE; else says so in the case's output, even when the
+# body sends CMD's own output elsewhere
+test_expect_code() {
+	local want=$1; shift
+	"$@"
+	local got=$?
+	[ "$got" -eq "$want" ] && return 0
+	if [ -n "$test_in_body" ]; then echo "exit $got, expected $want: $*" >&7
+	else echo "exit $got, expected $want: $*" >&2; fi
+	return 1
+}
+
+# test_when PREREQS WHAT: true when PREREQS hold; else WHAT (a group of checks written with
+# pass/fail/expect_*) is reported as one skipped case, and false. For scripts whose checks predate
+# test_expect_success:  if test_when DOCKER 'the docker checks'; then expect_exit ...; fi
+test_when() {
+	test_have_prereq "$1" && return 0
+	test_skip "$2" "$test_missing_prereq"
+	return 1
+}
 
 # --- one case per line, as the scripts have always written them ----------------------------------
 # expect_exit CODE NAME -- CMD...: run CMD, capture stdout/stderr in $SCRATCH/out,err
