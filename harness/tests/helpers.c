@@ -24,6 +24,18 @@ char *drill_test_scratch(const char *name)
 	return dir;
 }
 
+void drill_test_skip_(const char *test_case, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("# skip %s: ", test_case);
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	fflush(stdout);
+	skip();
+}
+
 const char *drill_test_bin(void)
 {
 	const char *bin = getenv("CHAINDRILL_BIN");

@@ -12,6 +12,13 @@
  * unset), emptied first, registered with the deletion guard. Returns a malloc'd path. */
 char *drill_test_scratch(const char *name);
 
+/* Skip the running test case, saying why: prints "# skip CASE: why" (CASE: the calling function,
+ * the name cmocka_unit_test gives the case; scripts/test.sh lists these lines) and calls cmocka's
+ * skip(), which does not return. Use it instead of a bare skip(). */
+#define drill_test_skip(...) drill_test_skip_(__func__, __VA_ARGS__)
+void drill_test_skip_(const char *test_case, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Path of the chaindrill binary under test ($CHAINDRILL_BIN). */
 const char *drill_test_bin(void);
 
