@@ -24,9 +24,9 @@ rm -rf "$SCRATCH" && mkdir -p "$SCRATCH"
 test_count=0 passed=0 failed=0 skipped=0
 test_in_body=""    # the case whose body is running (its pass/fail would count twice)
 test_missing_prereq="" # why the last test_have_prereq was false
-exec 8>&1 9>&2     # the script's own stdout/stderr, for messages from inside a body
+exec {test_stderr}>&2 # the script's own stderr (fd 10 or above), for a bug found inside a body
 
-test_bug() { echo "testlib: BUG: $*" >&9; exit 1; }
+test_bug() { echo "testlib: BUG: $*" >&"$test_stderr"; exit 1; }
 
 pass() {
 	[ -z "$test_in_body" ] || test_bug "pass inside the body of '$test_in_body'"
@@ -135,8 +135,8 @@ test_expect_success() {
 
 # test_cmp EXPECTED ACTUAL: the two files are the same (else the difference, for a body's output)
 test_cmp() { diff -u "$1" "$2"; }
-# test_expect_code CODE CMD...: CMD exits CODE; else says so in the case's output, even when the
-# body sends CMD's own output elsewhere
+# test_expect_code CODE CMD...: CMD exits CODE; else says so in the case's output (fd 7 in a body),
+# even when the body sends CMD's own output elsewhere
 test_expect_code() {
 	local want=$1; shift
 	"$@"
