@@ -755,5 +755,5 @@ int main(void)
 		cmocka_unit_test(err_failed_step_kind),
 		cmocka_unit_test(err_failed_step_absent),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return drill_test_run(tests, group_setup, group_teardown);
 }

@@ -256,5 +256,5 @@ int main(void)
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_other_filesystem),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

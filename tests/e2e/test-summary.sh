@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # scripts/test.sh's closing lines (scripts/test-summary.py) on what ctest really writes: a small
-# CMake project whose tests pass, fail, skip some cases (testlib, a cmocka unit test) or skip
-# everything (testlib's skip_all, a bare exit 77), run by ctest with the flags scripts/test.sh
+# CMake project whose tests pass, fail, skip some cases (testlib, cmocka unit tests) or skip
+# everything (testlib's skip_all, a unit test's drill_test_run, a bare exit 77), run by ctest with the flags scripts/test.sh
 # gives it; the summary must count each tier's tests, list every skip with its reason, and end
 # with the total. A tier whose JUnit is missing counts as a failure.
 . "$SOURCE/tests/e2e/lib/testlib.sh"
 cd "$SCRATCH" || exit 1
 unit=$(dirname "$CHAINDRILL")/harness/tests/test_scenario_load
-test_lazy_prereq UNIT "[ -x '$unit' ]" "the unit tests are built (harness/tests/test_scenario_load)"
+testhelp=$(dirname "$CHAINDRILL")/harness/tests/test_testhelp
+test_lazy_prereq UNIT "[ -x '$unit' ] && [ -x '$testhelp' ]" \
+	"the unit tests are built (harness/tests/test_scenario_load, test_testhelp)"
 test_lazy_prereq PYTHON3 'command -v python3' "python3 is on PATH"
 
 mkdir -p mini
@@ -28,10 +30,12 @@ foreach(name some-skipped all-skipped failing)
 endforeach()
 add_test(NAME e2e.bare-77 COMMAND sh -c "echo skipped: needs a thing; exit 77")
 set_tests_properties(e2e.bare-77 PROPERTIES SKIP_RETURN_CODE 77)
-if(EXISTS $unit)
+if(EXISTS $unit AND EXISTS $testhelp)
   add_test(NAME unit.test_scenario_load COMMAND env -u CHAINDRILL_SOURCE $unit)
-  set_tests_properties(unit.test_scenario_load PROPERTIES ENVIRONMENT
-    "CHAINDRILL_SCRATCH=$SCRATCH/mini/scratch-unit")
+  add_test(NAME unit.all-skipped COMMAND $testhelp --sample-all-skipped)
+  add_test(NAME unit.one-skipped COMMAND $testhelp --sample-one-skipped)
+  set_tests_properties(unit.test_scenario_load unit.all-skipped unit.one-skipped PROPERTIES
+    SKIP_RETURN_CODE 77 ENVIRONMENT "CHAINDRILL_SCRATCH=$SCRATCH/mini/scratch-unit")
 endif()
 EOF
 
@@ -43,7 +47,7 @@ test_expect_success 'a small project with passing, failing and skipping tests ru
 test_expect_success PYTHON3,UNIT 'the summary: each tier counted, every skip with its reason, the total last' '
 	python3 "$SOURCE/scripts/test-summary.py" mini/=mini.xml gone/=gone.xml >summary &&
 	cat >expected <<-EOF &&
-	mini/: 2 passed, 1 failed, 2 skipped (and 2 case(s) skipped in tests that passed)
+	mini/: 3 passed, 1 failed, 3 skipped (and 3 case(s) skipped in tests that passed)
 	gone/: 0 passed, 1 failed, 0 skipped
 	skipped in mini/:
 	  e2e.some-skipped: passed, 1 case(s) skipped
@@ -54,8 +58,13 @@ test_expect_success PYTHON3,UNIT 'the summary: each tier counted, every skip wit
 	    skipped: needs a thing
 	  unit.test_scenario_load: passed, 1 case(s) skipped
 	    test_catalogue: CHAINDRILL_SOURCE is unset: run it through ctest
+	  unit.all-skipped: skipped
+	    sample_skip_one: sample: the first reason
+	    sample_skip_two: sample: the second reason
+	  unit.one-skipped: passed, 1 case(s) skipped
+	    sample_skip_one: sample: the first reason
 	gone/: no JUnit from ctest ([Errno 2] No such file or directory: '"'gone.xml'"')
-	total: 2 passed, 2 failed, 2 skipped
+	total: 3 passed, 2 failed, 3 skipped
 	EOF
 	test_cmp expected summary
 '

@@ -3,8 +3,8 @@
 # ctest runs an e2e script, and their whole output and exit code compared with what they must be —
 # numbering, "ok N # skip what (missing PREREQ: ...)", "1..N", the closing line, exit 0 / 1 / 77,
 # prerequisites (lazy, evaluated once, negated, listed, guarding a group, TESTLIB_MISSING), a body's variables kept,
-# a failing body shown, the scratch directory kept only on failure. Last, ctest itself: every e2e
-# and pkg test counts exit 77 as skipped.
+# a failing body shown, the scratch directory kept only on failure. Last, ctest itself: every e2e,
+# pkg and unit test counts exit 77 as skipped.
 . "$SOURCE/tests/e2e/lib/testlib.sh"
 cd "$SCRATCH" || exit 1
 
@@ -204,9 +204,9 @@ test_expect_success 'an unknown prerequisite is a bug of the script' '
 
 # --- ctest: exit 77 is "skipped" for every e2e and pkg test ----------------------------------------
 test_lazy_prereq JQ 'command -v jq' "jq is on PATH"
-test_expect_success JQ 'every e2e. and pkg. test of this build has SKIP_RETURN_CODE 77' '
+test_expect_success JQ 'every e2e., pkg., unit. and valgrind.test_ test has SKIP_RETURN_CODE 77' '
 	ctest --test-dir "$(dirname "$CHAINDRILL")" --show-only=json-v1 >tests.json &&
-	jq -r ".tests[] | select(.name | test(\"^(e2e|pkg)[.]\")) |
+	jq -r ".tests[] | select(.name | test(\"^(e2e|pkg|unit)[.]|^valgrind[.]test_\")) |
 		select([.properties[]? | select(.name == \"SKIP_RETURN_CODE\") | .value] != [77]) | .name" \
 		tests.json >without-skip &&
 	[ "$(jq "[.tests[] | select(.name | test(\"^e2e[.]\"))] | length" tests.json)" -gt 20 ] &&
