@@ -133,5 +133,5 @@ int main(void)
 		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_low_disk),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

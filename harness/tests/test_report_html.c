@@ -251,5 +251,5 @@ int main(void)
 		cmocka_unit_test(index_skips_broken_reports),
 		cmocka_unit_test(index_of_missing_root),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

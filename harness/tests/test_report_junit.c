@@ -99,5 +99,5 @@ int main(void)
 		cmocka_unit_test(escaping),
 		cmocka_unit_test(writes_both_files),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

@@ -123,5 +123,5 @@ int main(void)
 		cmocka_unit_test(suites),
 		cmocka_unit_test(write_both),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

@@ -29,6 +29,8 @@ expect_grep "^chaindrill [0-9]" "$SCRATCH/out" "it prints the version"
 if command -v man >/dev/null; then
 	expect_exit 0 "man -w finds chaindrill(1) under the prefix" -- env MANPATH="$prefix/share/man" man -w chaindrill
 	expect_grep "^$prefix/share/man/man1/chaindrill.1.gz$" "$SCRATCH/out" "man -w names the installed page"
+else
+	fail "man is installed (man-db, scripts/packages.txt [test])"
 fi
 if zcat "$prefix/share/man/man1/chaindrill.1.gz" | cmp -s - "$SOURCE/docs/chaindrill.1"; then
 	pass "the installed man page is docs/chaindrill.1"; else fail "the installed man page is docs/chaindrill.1"; fi
