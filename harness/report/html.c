@@ -261,8 +261,8 @@ static void scenario_index(struct drill_buf *b, json_t *scs)
 {
 	if (json_array_size(scs) < 2)
 		return;
-	drill_html_put(b, "<nav><table><tr><th>scenario</th><th>outcome</th><th>verdict</th>"
-			  "<th class=\"num\">wall</th></tr>");
+	drill_html_put(b, "<nav><table><tr><th>scenario</th><th>outcome</th><th>restore</th>"
+			  "<th>verdict</th><th class=\"num\">wall</th></tr>");
 	size_t i;
 	json_t *sc;
 	json_array_foreach(scs, i, sc) {
@@ -270,6 +270,11 @@ static void scenario_index(struct drill_buf *b, json_t *scs)
 		drill_html_text(b, drill_html_jstr(json_object_get(sc, "scenario"), "name", "?"));
 		drill_html_put(b, "</a></td><td>");
 		badge(b, drill_html_outcome(sc));
+		struct drill_report_headline h;
+		drill_report_headline_parts(&h, sc);
+		drill_html_putf(b, "</td><td class=\"restore%s\">",
+				h.restore == DRILL_RESTORE_FAILED ? " failed" : "");
+		drill_html_text(b, h.restore_text);
 		drill_html_put(b, "</td><td>");
 		drill_html_text(b, drill_html_jstr(json_object_get(sc, "observed"), "verdict", "—"));
 		drill_html_putf(b, "</td><td class=\"num\">%.1f s</td></tr>",
@@ -533,6 +538,8 @@ static void restore_legend(struct drill_buf *b, json_t *st)
 		drill_html_put(b, i ? " → " : " ");
 		drill_html_text(b, drill_html_jstr(sub, "name", "?"));
 		drill_html_putf(b, " %.2f s", json_number_value(json_object_get(sub, "wallSeconds")));
+		if (!strcmp(drill_html_jstr(sub, "status", "ok"), "failed"))
+			drill_html_put(b, " <span class=\"mismatch\">(failed)</span>");
 	}
 	drill_html_put(b, "</p>\n");
 }
