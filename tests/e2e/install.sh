@@ -37,7 +37,7 @@ if zcat "$prefix/share/man/man1/chaindrill.1.gz" | cmp -s - "$SOURCE/docs/chaind
 
 expect_exit 0 "installed: validate every installed scenario" -- "$cd_bin" validate -q "$data"/scenarios/*.yaml
 expect_exit 0 "installed: the quickstart drill" -- "$cd_bin" run "$data/scenarios/0001-quickstart.yaml" --workspace ws --report-dir r
-expect_grep "quickstart: consistent — as expected" "$SCRATCH/out" "its verdict"
+expect_grep "quickstart: restore ok \(block 6000\); verdict consistent on the restored volumes — as expected" "$SCRATCH/out" "its headline: the restore, then the verdict"
 expect_exit 0 "installed: the exec drill finds the installed reference plugin" -- "$cd_bin" run "$data/scenarios/6201-exec-reference-plugin.yaml" --workspace ws --report-dir r2
 # --plan names the installed chart, not ./deploy/helm/chaindrill (there is none here).
 expect_exit 0 "installed: run --plan --platform kind" -- "$cd_bin" run "$data/scenarios/0001-quickstart.yaml" --plan --platform kind

@@ -49,8 +49,8 @@ xpath r-ok/junit.xml 'contains(//system-out, "file: ")' true "matched run: syste
 expect_exit 1 "a differed run" -- "$CHAINDRILL" run "$SOURCE/tests/e2e/data/mismatch.yaml" \
 	--workspace ws-diff --report-dir r-diff
 valid r-diff/junit.xml "differed run: junit.xml validates"
-xpath r-diff/junit.xml 'string(//failure/@message)' "agreedBlock: expected 31, observed 30" \
-	"differed run: the failure message says what differed"
+xpath r-diff/junit.xml 'string(//failure/@message)' "no restore; verdict consistent on the replicas' volumes — agreedBlock: expected 31, observed 30" \
+	"differed run: the failure message leads with the headline, then says what differed"
 xpath r-diff/junit.xml '/testsuites/@failures' ' failures="1"' "differed run: failures=1"
 
 # kind without a Docker engine: the scenario could not run (an <error>). Where an engine answers,
