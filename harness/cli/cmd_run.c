@@ -41,7 +41,9 @@ static const char usage_text[] =
 	"  --platform P       local (default), kind or minikube; overrides the scenario's\n"
 	"  --workspace DIR    where drills keep volumes, backups and logs (default .chaindrill/work);\n"
 	"                     each scenario uses DIR/<name>, removed when its outcome matched\n"
-	"  --report-dir DIR   where report.json and junit.xml go (default reports/<run-id>)\n"
+	"  --report-dir DIR   where report.json and junit.xml go (default reports/<run-id>); when\n"
+	"                     this run creates DIR, the index beside it (DIR/../index.html) is\n"
+	"                     rebuilt, else the `report index` command that would is printed\n"
 	"  --seed N           overrides every scenario's seed\n"
 	"  -j, --jobs N       run up to N drills at once (1..64, default 1)\n"
 	"  --keep             keep every workspace, even when the outcome matched\n"
@@ -64,9 +66,10 @@ struct job {
 	struct drill_campaign_drill cd; /* campaign mode */
 };
 
-/* Campaign mode: write drill k's scenario beside the workspaces and load it like any file. */
-static int campaign_job(struct job *j, const char *dir, uint64_t seed, size_t k, size_t n,
-			enum drill_campaign_only only)
+/* Campaign mode: write drill k's scenario beside the workspaces (in dir, under wsbase) and load
+ * it like any file. */
+static int campaign_job(struct job *j, const char *dir, const char *wsbase, const char *platform,
+			uint64_t seed, size_t k, size_t n, enum drill_campaign_only only)
 {
 	drill_campaign_make(&j->cd, seed, k, only);
 	char *path = drill_xasprintf("%s/drill-%zu.yaml", dir, k);
@@ -78,10 +81,29 @@ static int campaign_job(struct job *j, const char *dir, uint64_t seed, size_t k,
 	if (rc)
 		drill_err_wrap(rc, "campaign %" PRIu64 " drill %zu (a generator bug)", seed, k);
 	free(path);
-	j->rerun = drill_xasprintf("chaindrill run --campaign %zu --seed %" PRIu64 "%s%s --drill %zu",
-				   n, seed, only ? " --only " : "", only ? drill_campaign_only_name(only) : "",
-				   k);
+	char *ws = drill_cli_abs_word(wsbase);
+	j->rerun = drill_xasprintf("%s run --campaign %zu --seed %" PRIu64 "%s%s --drill %zu%s%s "
+				   "--workspace %s", drill_cli_self_word(), n, seed,
+				   only ? " --only " : "", only ? drill_campaign_only_name(only) : "",
+				   k, platform ? " --platform " : "", platform ? platform : "", ws);
+	free(ws);
 	return rc;
+}
+
+/* The one-line command that reruns a scenario's drill with the same seed and platform, in the
+ * same workspace (--workspace is the base the drill's own directory is made in, so the rerun
+ * does not nest), from any directory: every path absolute and shell-quoted. */
+static char *rerun_command(const struct drill_scenario *sc, const struct drill_run_opts *o,
+			   const char *wsbase)
+{
+	char *file = drill_cli_abs_word(sc->path), *ws = drill_cli_abs_word(wsbase);
+	char *cmd = drill_xasprintf("%s run %s --seed %" PRIu64 "%s%s --workspace %s",
+				    drill_cli_self_word(), file, o->has_seed ? o->seed : sc->seed,
+				    o->platform ? " --platform " : "", o->platform ? o->platform : "",
+				    ws);
+	free(file);
+	free(ws);
+	return cmd;
 }
 
 /* The human summary of one drill (also kept in the report as "summary"). */
@@ -290,8 +312,9 @@ int drill_cmd_run(int argc, char **argv)
 		char *dir = drill_xasprintf("%s/campaign-%" PRIu64, wsbase, campaign_seed);
 		int rc = drill_fs_mkdir_p(dir, 0755);
 		for (size_t i = 0; i < n && !rc; i++)
-			rc = campaign_job(&js[i], dir, campaign_seed, has_drill ? (size_t)only_drill : i,
-					  (size_t)campaign, (enum drill_campaign_only)only);
+			rc = campaign_job(&js[i], dir, wsbase, platform, campaign_seed,
+					  has_drill ? (size_t)only_drill : i, (size_t)campaign,
+					  (enum drill_campaign_only)only);
 		free(dir);
 		if (rc) {
 			fprintf(stderr, "chaindrill: %s\n", drill_err_last());
@@ -330,12 +353,8 @@ int drill_cmd_run(int argc, char **argv)
 			}
 		js[i].workspace = drill_xasprintf("%s/%s", wsbase, name);
 		js[i].report_tmp = drill_xasprintf("%s/.%s.report.json", wsbase, name);
-		uint64_t seed = opts.has_seed ? opts.seed : js[i].sc->seed;
 		if (!js[i].rerun)
-			js[i].rerun = drill_xasprintf("chaindrill run %s --seed %" PRIu64 "%s%s "
-						      "--workspace %s", js[i].sc->path, seed,
-						      platform ? " --platform " : "",
-						      platform ? platform : "", js[i].workspace);
+			js[i].rerun = rerun_command(js[i].sc, &opts, wsbase);
 		free(name);
 	}
 
@@ -430,6 +449,7 @@ int drill_cmd_run(int argc, char **argv)
 	json_object_set_new(run, "outcome", json_string(exit_code == 0 ? "matched" :
 							exit_code == 1 ? "differed" : "error"));
 	json_object_set_new(run, "scenarios", arr);
+	int created = !drill_fs_exists(out_dir);
 	if (drill_report_write(out_dir, run) != 0) {
 		fprintf(stderr, "chaindrill: report: %s\n", drill_err_last());
 		if (!exit_code)
@@ -437,9 +457,10 @@ int drill_cmd_run(int argc, char **argv)
 	} else {
 		printf("report: %s/report.json\njunit:  %s/junit.xml\nhtml:   %s/report.html\n",
 		       out_dir, out_dir, out_dir);
-		/* --report-dir DIR is a place of the user's: nothing beside it is written. */
 		if (!report_dir)
 			drill_cli_report_index("reports");
+		else
+			drill_cli_report_index_beside(report_dir, created);
 	}
 	json_decref(run);
 	free(run_id);

@@ -28,25 +28,29 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define SET_REL "scenarios/vendor-check"
+
 static const char usage_text[] =
 	"usage: chaindrill vendor-check VENDOR.yaml [--set DIR] [--only SCENARIO] [--workspace DIR]\n"
 	"                               [--report-dir DIR] [--jobs N] [--keep] [-v] [-q]\n\n"
 	"Runs the standard scenario set against a storage vendor and reports pass/fail per declared\n"
 	"capability (docs/vendor-check.md).\n\n"
 	"Options:\n"
-	"  --set DIR          the standard set: DIR/manifest.yaml (default scenarios/vendor-check,\n"
-	"                     else the installed share/chaindrill/scenarios/vendor-check)\n"
+	"  --set DIR          the standard set: DIR/manifest.yaml (default ./scenarios/vendor-check\n"
+	"                     in a checkout, else the installed share/chaindrill/scenarios/\n"
+	"                     vendor-check beside the binary; neither: exit 3)\n"
 	"  --only NAME        run only the scenario of that name (the rerun of one failure)\n"
 	"  --workspace DIR    where drills run (default .chaindrill/work/vendor-check/<vendor>);\n"
 	"                     each scenario uses DIR/<name>, removed when its outcome matched\n"
-	"  --report-dir DIR   where report.json and junit.xml go (default reports/<run-id>)\n"
+	"  --report-dir DIR   where report.json and junit.xml go (default reports/<run-id>); the\n"
+	"                     index beside it is rebuilt as `run` does (chaindrill help run)\n"
 	"  -j, --jobs N       run up to N drills at once (1..64, default 1)\n"
 	"  --keep             keep every workspace, even when the outcome matched\n"
 	"  -v, --verbose      more output (twice: debug)\n"
 	"  -q, --quiet        only errors and the per-capability result\n"
 	"  -h, --help         this help\n\n"
 	"Exit codes: 0 every declared capability passed, 1 one failed, 2 usage or input error,\n"
-	"3 environment error.\n\n"
+	"3 environment error (no standard set found, the vendor's program missing).\n\n"
 	"Example:\n"
 	"  chaindrill vendor-check fixtures/vendors/ebs-sim.yaml --jobs 2\n";
 
@@ -299,8 +303,18 @@ int drill_cmd_vendor_check(int argc, char **argv)
 		return 2;
 	}
 	const char *def_path = argv[optind];
-	if (!set_dir)
-		set_dir = set_default = drill_fs_data_path("scenarios/vendor-check");
+	if (!set_dir) {
+		/* Found as the Helm chart is (drill_fs_data_path): the checkout's, else the installed. */
+		set_dir = set_default = drill_fs_data_path(SET_REL);
+		if (!drill_fs_is_dir(set_dir)) {
+			rc = drill_err(DRILL_EENV, "vendor-check: no standard scenario set: neither ./"
+				       SET_REL " (a source checkout) nor share/chaindrill/" SET_REL
+				       " beside the installed chaindrill exists; run from the "
+				       "checkout, install chaindrill, or give --set DIR (the "
+				       "directory of the set's manifest.yaml)");
+			goto fail;
+		}
+	}
 
 	/* Everything is loaded and checked before anything runs. */
 	manifest_path = drill_xasprintf("%s/manifest.yaml", set_dir);
@@ -360,13 +374,19 @@ int drill_cmd_vendor_check(int argc, char **argv)
 		rc = drill_err_wrap(DRILL_EINPUT, "workspace");
 		goto fail;
 	}
+	/* Each rerun works pasted anywhere: every path absolute and shell-quoted (cli/common.h). */
+	char *w_def = drill_cli_abs_word(def_path), *w_set = drill_cli_abs_word(set_dir);
+	char *w_ws = drill_cli_abs_word(wsbase);
 	for (size_t i = 0; i < n; i++) {
 		js[i].workspace = drill_xasprintf("%s/%s", wsbase, js[i].sc->name);
 		js[i].report_tmp = drill_xasprintf("%s/.%s.report.json", wsbase, js[i].sc->name);
-		js[i].rerun = drill_xasprintf("chaindrill vendor-check %s --set %s --only %s "
-					      "--workspace %s", def_path, set_dir, js[i].sc->name,
-					      wsbase);
+		js[i].rerun = drill_xasprintf("%s vendor-check %s --set %s --only %s --workspace %s",
+					      drill_cli_self_word(), w_def, w_set, js[i].sc->name,
+					      w_ws);
 	}
+	free(w_def);
+	free(w_set);
+	free(w_ws);
 
 	printf("vendor-check: %s (driver %s) — %s\n", def->name, def->driver, def->path);
 	fflush(stdout);
@@ -497,6 +517,7 @@ int drill_cmd_vendor_check(int argc, char **argv)
 	if (any_env)
 		fprintf(stderr, "chaindrill: vendor-check: %s: environment error: %s\n", def->name,
 			env_msg ? env_msg : "see the report");
+	int created = !drill_fs_exists(out_dir);
 	if (drill_report_vc_write(out_dir, vc) != 0) {
 		fprintf(stderr, "chaindrill: report: %s\n", drill_err_last());
 		if (!exit_code)
@@ -507,6 +528,8 @@ int drill_cmd_vendor_check(int argc, char **argv)
 		       exit_code == 1 ? "FAILED" : "ERROR", out_dir, out_dir);
 		if (!report_dir)
 			drill_cli_report_index("reports");
+		else
+			drill_cli_report_index_beside(report_dir, created);
 	}
 	json_decref(vc);
 	free(run_id);
