@@ -6,7 +6,6 @@
 #include "drill/campaign.h"
 #include "drill/drill.h"
 #include "drill/plan.h"
-#include "faults/faults.h"
 #include "report/report.h"
 #include "scenario/scenario.h"
 #include "util/bytes.h"
@@ -77,7 +76,7 @@ static int campaign_job(struct job *j, const char *dir, const char *wsbase, cons
 	if (!rc)
 		rc = drill_scenario_load(&j->sc, path);
 	if (!rc)
-		rc = drill_faults_check_scenario(j->sc);
+		rc = drill_check_scenario(j->sc);
 	if (rc)
 		drill_err_wrap(rc, "campaign %" PRIu64 " drill %zu (a generator bug)", seed, k);
 	free(path);
@@ -325,7 +324,7 @@ int drill_cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < n && !campaign; i++) {
 		int rc = drill_scenario_load(&js[i].sc, argv[optind + (int)i]);
 		if (!rc)
-			rc = drill_faults_check_scenario(js[i].sc);
+			rc = drill_check_scenario(js[i].sc);
 		if (rc) {
 			fprintf(stderr, "chaindrill: %s\n", drill_err_last());
 			exit_code = drill_err_exit_code(rc);

@@ -8,7 +8,6 @@
 #include "cli/common.h"
 
 #include "drill/drill.h"
-#include "faults/faults.h"
 #include "report/report.h"
 #include "scenario/scenario.h"
 #include "scenario/vendor_def.h"
@@ -347,7 +346,7 @@ int drill_cmd_vendor_check(int argc, char **argv)
 		else if (only && strcmp(only, js[i].sc->name))
 			js[i].selected = 0, js[i].skip_reason = "not selected by --only";
 		/* A declared capability's scenarios must suit this vendor (zones, fault kinds). */
-		if (js[i].selected && (rc = drill_faults_check_scenario(js[i].sc)) != 0) {
+		if (js[i].selected && (rc = drill_check_scenario(js[i].sc)) != 0) {
 			char *msg = drill_xstrdup(drill_err_last());
 			rc = drill_err(rc, "%s (with the storage and zones of %s)", msg, def->path);
 			free(msg);

@@ -35,6 +35,12 @@ struct drill_run_opts {
  * for an unusable workspace, DRILL_EFAIL when interrupted. */
 int drill_run(json_t **report, const struct drill_scenario *sc, const struct drill_run_opts *o);
 
+/* Everything `run` resolves by name in a loaded scenario, checked as `run` resolves it (the
+ * same functions): the storage vendor (storage/storage.h), then every fault kind and its
+ * parameters (faults/faults.h). `validate`, `run`, `up` and `vendor-check` call it before
+ * anything runs. 0 or DRILL_EINPUT with "FILE:LINE:COL: ...". */
+int drill_check_scenario(const struct drill_scenario *sc);
+
 /* drill_run, but a scenario with a `driver-crash` fault runs in a child process: when the fault
  * kills that child (SIGKILL mid-copy, leaving <ws>/driver-crash.json), the drill is run again in
  * the same workspace, which must recover what the dead driver left (recoveredInterruptedRun).

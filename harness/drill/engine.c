@@ -55,6 +55,20 @@ static int check_interrupted(void)
 	return drill_interrupted ? drill_err(DRILL_EFAIL, "interrupted by a signal") : 0;
 }
 
+int drill_check_scenario(const struct drill_scenario *sc)
+{
+	if (drill_vendor_check_name(sc->vendor) != 0) {
+		char *msg = drill_xstrdup(drill_err_last());
+		int rc = sc->vendor_line > 0
+				 ? drill_err(DRILL_EINPUT, "%s:%d:%d: storage.vendor: %s", sc->path,
+					     sc->vendor_line, sc->vendor_col, msg)
+				 : drill_err(DRILL_EINPUT, "%s: storage.vendor: %s", sc->path, msg);
+		free(msg);
+		return rc;
+	}
+	return drill_faults_check_scenario(sc);
+}
+
 static char *hex32(const uint8_t *d)
 {
 	char *s = drill_xmalloc(2 * DRILL_HASH_LEN + 1);
