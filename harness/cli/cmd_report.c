@@ -41,13 +41,15 @@ int drill_cli_report_index(const char *root)
 /* Whether root/index.html is absent or chaindrill's own index (which may be rewritten). */
 static int index_is_ours(const char *root)
 {
-	char *path = drill_xasprintf("%s/index.html", root), *text = NULL;
-	size_t len = 0;
+	char *path = drill_xasprintf("%s/index.html", root), head[4096];
 	int ours = !drill_fs_exists(path);
-	if (!ours && drill_fs_read_file(&text, &len, path, 1 << 12) == 0)
-		ours = strstr(text, "<title>chaindrill") != NULL;
-	drill_err_clear();
-	free(text);
+	FILE *f = ours ? NULL : fopen(path, "r");
+	if (f) { /* the page's head names it */
+		size_t n = fread(head, 1, sizeof(head) - 1, f);
+		head[n] = '\0';
+		ours = strstr(head, "<title>chaindrill") != NULL;
+		fclose(f);
+	}
 	free(path);
 	return ours;
 }

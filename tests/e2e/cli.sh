@@ -69,6 +69,8 @@ mkdir -p "$SCRATCH/idx/mine"
 expect_exit 1 "a run into an existing --report-dir" -- "$CHAINDRILL" run "$mk" --workspace "$SCRATCH/wsi" --report-dir "$SCRATCH/idx/mine"
 expect_grep "^index:  not updated: $SCRATCH/idx/mine existed before this run; \`chaindrill report index $SCRATCH/idx\`" "$SCRATCH/out" "it prints the report index command instead"
 if ! grep -q "mine/report.html" "$SCRATCH/idx/index.html"; then pass "the index beside it is untouched"; else fail "the index beside it is untouched"; fi
+expect_exit 1 "another run into a new --report-dir beside chaindrill's index" -- "$CHAINDRILL" run "$mk" --workspace "$SCRATCH/wsi" --report-dir "$SCRATCH/idx/r2"
+expect_grep "^index:  $SCRATCH/idx/index.html \(3 runs\)$" "$SCRATCH/out" "it rebuilds chaindrill's index, whatever its size"
 mkdir -p "$SCRATCH/site" && echo '<html>my page</html>' >"$SCRATCH/site/index.html"
 expect_exit 1 "a run into a new --report-dir beside someone's index.html" -- "$CHAINDRILL" run "$mk" --workspace "$SCRATCH/wsi" --report-dir "$SCRATCH/site/r"
 expect_grep "^index:  not updated: $SCRATCH/site/index.html is not chaindrill's" "$SCRATCH/out" "it says why"
