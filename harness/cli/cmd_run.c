@@ -50,7 +50,9 @@ static const char usage_text[] =
 	"  -q, --quiet        only errors and one line per drill\n"
 	"  -h, --help         this help\n\n"
 	"Exit codes: 0 every outcome matched, 1 some differed, 2 usage or input error,\n"
-	"3 environment error (a missing tool, no cluster).\n\n"
+	"3 environment error (a missing tool, no cluster), 130 interrupted by Ctrl-C (SIGINT),\n"
+	"143 by SIGTERM: the drill stops at its next step, its replicas are stopped and the\n"
+	"reports say \"interrupted\" (docs/reports.md).\n\n"
 	"Example:\n"
 	"  chaindrill run scenarios/0001-quickstart.yaml --seed 7 --keep\n";
 
@@ -129,8 +131,19 @@ static void write_summary(FILE *out, json_t *rep, int quiet)
 	const char *err = json_string_value(json_object_get(rep, "error"));
 	int matched = json_is_true(json_object_get(rep, "matched"));
 	double secs = json_number_value(json_object_get(rep, "wallSeconds"));
+	if (json_is_true(json_object_get(rep, "skipped"))) {
+		fprintf(out, "%s: NOT RUN: %s\n", name,
+			json_string_value(json_object_get(rep, "reason")));
+		return;
+	}
 	if (err) {
-		fprintf(out, "%s: ERROR (%.1f s): %s\n", name, secs, err);
+		fprintf(out, "%s: %s (%.1f s): %s\n", name,
+			json_is_true(json_object_get(rep, "interrupted")) ? "INTERRUPTED" : "ERROR",
+			secs, err);
+		if (json_is_true(json_object_get(rep, "workspaceKept")))
+			fprintf(out, "  workspace kept: %s\n  rerun: %s\n",
+				json_string_value(json_object_get(rep, "workspace")),
+				json_string_value(json_object_get(rep, "rerun")));
 		return;
 	}
 	char *headline = drill_report_headline(rep);
@@ -381,6 +394,7 @@ int drill_cmd_run(int argc, char **argv)
 		}
 	} else {
 		size_t next = 0, running = 0, done = 0;
+		int forwarded = 0;
 		while (done < n) {
 			while (running < (size_t)jobs && next < n && !drill_interrupted) {
 				js[next].pid = start_child(&js[next], &opts);
@@ -389,6 +403,12 @@ int drill_cmd_run(int argc, char **argv)
 			}
 			int status;
 			pid_t pid = wait(&status);
+			if (pid < 0 && errno == EINTR && drill_interrupted && !forwarded) {
+				/* a signal sent to us alone (not Ctrl-C's process group) */
+				for (size_t i = 0; i < n; i++)
+					drill_interrupt_forward(js[i].pid);
+				forwarded = 1;
+			}
 			if (pid < 0) {
 				if (errno == EINTR)
 					continue;
@@ -417,6 +437,17 @@ int drill_cmd_run(int argc, char **argv)
 	int any_env = 0, any_input = 0, any_diff = 0;
 	size_t n_matched = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (!js[i].report && drill_interrupted) { /* never started */
+			char *why = drill_xasprintf("the run was interrupted by %s before it started",
+						    drill_interrupt_name());
+			js[i].report = json_pack("{s:{s:s,s:s},s:b,s:b,s:b,s:s,s:f,s:s}", "scenario",
+						 "name", js[i].sc->name, "path", js[i].sc->path,
+						 "matched", 0, "skipped", 1, "interrupted", 1,
+						 "reason", why, "wallSeconds", 0.0, "rerun",
+						 js[i].rerun);
+			free(why);
+			print_summary(js[i].report, quiet);
+		}
 		if (!js[i].report) {
 			any_diff = 1;
 			continue;
@@ -433,20 +464,27 @@ int drill_cmd_run(int argc, char **argv)
 		any_input |= js[i].rc == DRILL_EINPUT;
 		any_diff |= !json_is_true(json_object_get(js[i].report, "matched"));
 	}
-	exit_code = any_env ? 3 : any_input ? 2 : any_diff || drill_interrupted ? 1 : 0;
+	/* Interrupted (Ctrl-C, SIGTERM): 128 + the signal, as a shell reports it, so CI tells a
+	 * cancelled job from a drill whose outcome differed. */
+	exit_code = drill_interrupted ? drill_interrupt_exit_code() : any_env ? 3 : any_input ? 2 :
+		    any_diff ? 1 : 0;
 	if (campaign) {
 		printf("campaign %" PRIu64 ": %zu drills, %zu matched, %zu differed\n", campaign_seed, n,
 		       n_matched, n - n_matched);
 		for (size_t i = 0; i < n; i++)
 			if (!js[i].report || !json_is_true(json_object_get(js[i].report, "matched")))
-				printf("  %s (%s) differs; reproduce: %s\n", js[i].cd.name,
-				       js[i].cd.fault, js[i].rerun);
+				printf("  %s (%s) %s; reproduce: %s\n", js[i].cd.name, js[i].cd.fault,
+				       json_is_true(json_object_get(js[i].report, "interrupted"))
+					       ? "interrupted" : "differs", js[i].rerun);
 		json_object_set_new(run, "campaign",
 				    json_pack("{s:I,s:I,s:I}", "seed", (json_int_t)campaign_seed,
 					      "drills", (json_int_t)n, "matched", (json_int_t)n_matched));
 	}
-	json_object_set_new(run, "outcome", json_string(exit_code == 0 ? "matched" :
+	json_object_set_new(run, "outcome", json_string(drill_interrupted ? "interrupted" :
+							exit_code == 0 ? "matched" :
 							exit_code == 1 ? "differed" : "error"));
+	if (drill_interrupted)
+		json_object_set_new(run, "interrupted", json_string(drill_interrupt_name()));
 	json_object_set_new(run, "scenarios", arr);
 	int created = !drill_fs_exists(out_dir);
 	if (drill_report_write(out_dir, run) != 0) {
@@ -461,6 +499,9 @@ int drill_cmd_run(int argc, char **argv)
 		else
 			drill_cli_report_index_beside(report_dir, created);
 	}
+	if (drill_interrupted)
+		fprintf(stderr, "chaindrill: run: interrupted by %s; replicas stopped, exit %d\n",
+			drill_interrupt_name(), exit_code);
 	json_decref(run);
 	free(run_id);
 	free(out_dir);

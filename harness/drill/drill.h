@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct drill_run_opts {
 	const char *workspace;   /* this scenario's workspace directory (created if absent) */
@@ -59,8 +60,14 @@ int drill_workspace_clean(const char *ws, json_t **record);
 
 /* Set by SIGINT/SIGTERM once drill_signals_install() ran; the engine stops at the next step
  * boundary or batch, tears the cluster down and reports the run as interrupted. */
-extern volatile sig_atomic_t drill_interrupted;
+extern volatile sig_atomic_t drill_interrupted; /* the signal's number, 0 until one came */
 void drill_signals_install(void);
+/* Once interrupted: "SIGINT" or "SIGTERM"; the exit code of an interrupted command, 128 + the
+ * signal (130, 143; 0 when not interrupted); passing the signal on to a child that runs a drill
+ * (--jobs, the supervised drill), which then stops and reports as this process does. */
+const char *drill_interrupt_name(void);
+int drill_interrupt_exit_code(void);
+void drill_interrupt_forward(pid_t pid);
 
 /* --- The operator's commands on a running cluster (concop db-checkpoint) ---------------------- */
 

@@ -35,8 +35,24 @@ volatile sig_atomic_t drill_interrupted;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	drill_interrupted = 1;
+	drill_interrupted = sig;
+}
+
+const char *drill_interrupt_name(void)
+{
+	return drill_interrupted == SIGINT ? "SIGINT" : drill_interrupted == SIGTERM ? "SIGTERM"
+										      : "a signal";
+}
+
+int drill_interrupt_exit_code(void)
+{
+	return drill_interrupted ? 128 + (int)drill_interrupted : 0;
+}
+
+void drill_interrupt_forward(pid_t pid)
+{
+	if (drill_interrupted && pid > 0)
+		kill(pid, (int)drill_interrupted);
 }
 
 void drill_signals_install(void)
@@ -52,7 +68,8 @@ void drill_signals_install(void)
 
 static int check_interrupted(void)
 {
-	return drill_interrupted ? drill_err(DRILL_EFAIL, "interrupted by a signal") : 0;
+	return drill_interrupted ? drill_err(DRILL_EFAIL, "interrupted by %s", drill_interrupt_name())
+				 : 0;
 }
 
 int drill_check_scenario(const struct drill_scenario *sc)
@@ -1197,7 +1214,7 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 		goto finish;
 	}
 	if (drill_interrupted) {
-		rc = drill_err(DRILL_EFAIL, "interrupted by a signal");
+		rc = check_interrupted();
 		goto finish;
 	}
 	rc = final_verify(&d, rep, observed);
@@ -1219,7 +1236,13 @@ finish:
 				json_object_set(observed, keys[k], v);
 		}
 	}
-	if (rc && !o->hold) {
+	if (rc && !o->hold && drill_interrupted) {
+		/* Stopped by Ctrl-C or SIGTERM before its verdict: not an outcome (docs/reports.md). */
+		check_interrupted();
+		json_object_set_new(rep, "interrupted", json_true());
+		json_object_set_new(rep, "error", json_string(drill_err_last()));
+		json_object_set_new(rep, "errorKind", json_string("interrupted"));
+	} else if (rc && !o->hold) {
 		json_object_set_new(rep, "error", json_string(drill_err_last()));
 		json_object_set_new(rep, "errorKind",
 				    json_string(rc == DRILL_EENV ? "environment" :
