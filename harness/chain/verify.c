@@ -954,6 +954,7 @@ static void iso_finish(struct iso_child *c, int status)
 	memset(out, 0, sizeof(*out));
 	out->path = drill_xstrdup(c->job->path);
 	out->status = DRILL_REPLICA_CORRUPT;
+	out->reader_died = 1;
 	out->expected_id = -1;
 	out->replica_id = -1;
 	if (drill_verify_resolve(&out->db_path, c->job->path) == 0)

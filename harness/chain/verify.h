@@ -38,6 +38,7 @@ struct drill_replica_result {
 	long replica_id;     /* replica.id from the database, -1 if absent */
 	uint64_t blocks_checked;
 	uint64_t bytes_checked;
+	int reader_died;     /* the child process reading it died (corrupt; error says how) */
 };
 
 struct drill_verify_result {
