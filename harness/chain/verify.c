@@ -1050,6 +1050,92 @@ void drill_verify_replica_isolated(struct drill_replica_result *out, const char 
 	iso_run(&job, 1, 1);
 }
 
+/* The child of drill_isolated: fn's code (i32) and message through res_fd. */
+static _Noreturn void run_child(int (*fn)(void *arg), void *arg, int res_fd, int err_fd,
+				pid_t parent)
+{
+	drill_proc_die_with_parent(parent);
+	res_fd = child_fds(res_fd, err_fd);
+	verify_progress = NULL;
+	int rc = fn(arg);
+	const char *msg = rc ? drill_err_last() : "";
+	uint8_t head[4];
+	drill_put_be32(head, (uint32_t)rc);
+	int bad = write_all(res_fd, head, 4) || write_all(res_fd, msg, strlen(msg));
+	drill_proc_child_exit(bad ? 125 : 0);
+}
+
+int drill_isolated(int (*fn)(void *arg), void *arg, const char *what)
+{
+	int res[2], err[2];
+	if (pipe2(res, O_CLOEXEC) != 0)
+		return drill_err(DRILL_EFAIL, "pipe: %s", strerror(errno));
+	if (pipe2(err, O_CLOEXEC) != 0) {
+		int e = errno;
+		close(res[0]);
+		close(res[1]);
+		return drill_err(DRILL_EFAIL, "pipe: %s", strerror(e));
+	}
+	pid_t parent = getpid();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(res[0]);
+		close(res[1]);
+		close(err[0]);
+		close(err[1]);
+		return drill_err(DRILL_EFAIL, "fork: %s", strerror(e));
+	}
+	if (pid == 0) {
+		close(res[0]);
+		close(err[0]);
+		run_child(fn, arg, res[1], err[1], parent);
+	}
+	close(res[1]);
+	close(err[1]);
+	/* A child that has not died has at most ERR_LEN bytes of message: read its stderr until EOF
+	 * (bounded), then the result, which is small enough to sit in the pipe meanwhile. */
+	struct iso_child c;
+	memset(&c, 0, sizeof(c));
+	c.err_fd = err[0];
+	c.res_fd = -1;
+	while (c.err_fd >= 0)
+		iso_read(&c, 1);
+	c.err[c.err_len] = '\0';
+	struct drill_buf b;
+	drill_buf_init(&b, 4 + ERR_LEN);
+	for (;;) {
+		uint8_t buf[1024];
+		ssize_t n = read(res[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || drill_buf_append(&b, buf, (size_t)n) != 0)
+			break;
+	}
+	close(res[0]);
+	int status = 0;
+	if (drill_proc_wait(pid, -1, &status) != 0)
+		status = 0x7f00;
+	int rc;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && b.len >= 4) {
+		rc = (int)(int32_t)drill_get_be32(b.data);
+		if (rc)
+			rc = drill_err(rc, "%.*s", (int)(b.len - 4), (const char *)b.data + 4);
+	} else {
+		char line[ERR_LEN - 200];
+		telling_line(line, sizeof(line), c.err);
+		const char *how = WIFEXITED(status) && WEXITSTATUS(status) == 0
+				  ? "ended without a result" : drill_proc_status_str(status);
+		if (line[0])
+			rc = drill_err(DRILL_ECORRUPT, "%s (the process %s while %s)", line, how, what);
+		else
+			rc = drill_err(DRILL_ECORRUPT, "%s while %s", how, what);
+	}
+	drill_buf_free(&b);
+	return rc;
+}
+
 /* --- Checkpoints --------------------------------------------------------------------------- */
 
 int drill_verify_checkpoints(struct drill_checkpoint_result **out, size_t *n, const char *db_path)
