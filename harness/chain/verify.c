@@ -657,6 +657,49 @@ static int child_fds(int keep, int err_fd)
 	return keep;
 }
 
+/* Fork a reader: a channel to it (a pipe it writes, or with `sock` a socket pair) and a pipe for
+ * its stdout and stderr. In the parent: returns the child's pid, *chan and *err are our read ends.
+ * In the child: returns 0 with *chan and *err its ends, stdout and stderr on *err, no other
+ * descriptor kept (child_fds), and its death bound to ours.
+ * An error (nothing forked): < 0, with the message set. */
+static pid_t fork_reader(int *chan, int *err, int sock)
+{
+	int c[2], e[2];
+	if (sock ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c) : pipe2(c, O_CLOEXEC))
+		return drill_err(DRILL_EFAIL, "%s: %s", sock ? "socketpair" : "pipe", strerror(errno));
+	if (pipe2(e, O_CLOEXEC) != 0) {
+		int no = errno;
+		close(c[0]);
+		close(c[1]);
+		return drill_err(DRILL_EFAIL, "pipe: %s", strerror(no));
+	}
+	pid_t parent = getpid();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int no = errno;
+		close(c[0]);
+		close(c[1]);
+		close(e[0]);
+		close(e[1]);
+		return drill_err(DRILL_EFAIL, "fork: %s", strerror(no));
+	}
+	if (pid == 0) {
+		close(c[0]);
+		close(e[0]);
+		drill_proc_die_with_parent(parent);
+		*chan = child_fds(c[1], e[1]);
+		*err = -1;
+		verify_progress = NULL;
+		return 0;
+	}
+	close(c[1]);
+	close(e[1]);
+	*chan = c[0];
+	*err = e[0];
+	return pid;
+}
+
 static void report_progress(char type, uint64_t n)
 {
 	uint8_t rec[9];
@@ -755,11 +798,9 @@ struct iso_job {
 };
 
 /* The child: verify, send the result, exit. Never returns. */
-static _Noreturn void iso_child(const struct iso_job *job, int res_fd, int err_fd, pid_t parent)
+static _Noreturn void iso_child(const struct iso_job *job, int res_fd)
 {
-	drill_proc_die_with_parent(parent);
-	verify_progress = NULL;
-	report_fd = child_fds(res_fd, err_fd);
+	report_fd = res_fd;
 	struct drill_replica_result r;
 	if (job->ckpt)
 		verify_checkpoint_db(&r, job->path, job->ckpt_id);
@@ -795,39 +836,15 @@ struct iso_child {
 
 static int iso_start(struct iso_child *c, struct iso_job *job)
 {
-	int res[2], err[2];
 	memset(c, 0, sizeof(*c));
 	c->job = job;
 	c->res_fd = c->err_fd = -1;
-	if (pipe2(res, O_CLOEXEC) != 0)
-		return drill_err(DRILL_EFAIL, "pipe: %s", strerror(errno));
-	if (pipe2(err, O_CLOEXEC) != 0) {
-		int e = errno;
-		close(res[0]);
-		close(res[1]);
-		return drill_err(DRILL_EFAIL, "pipe: %s", strerror(e));
-	}
-	pid_t parent = getpid();
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(res[0]);
-		close(res[1]);
-		close(err[0]);
-		close(err[1]);
-		return drill_err(DRILL_EFAIL, "fork: %s", strerror(e));
-	}
-	if (pid == 0) {
-		close(res[0]);
-		close(err[0]);
-		iso_child(job, res[1], err[1], parent);
-	}
-	close(res[1]);
-	close(err[1]);
+	pid_t pid = fork_reader(&c->res_fd, &c->err_fd, 0);
+	if (pid < 0)
+		return (int)pid;
+	if (pid == 0)
+		iso_child(job, c->res_fd);
 	c->pid = pid;
-	c->res_fd = res[0];
-	c->err_fd = err[0];
 	drill_buf_init(&c->res, RESULT_MAX);
 	return 0;
 }
@@ -1051,12 +1068,8 @@ void drill_verify_replica_isolated(struct drill_replica_result *out, const char 
 }
 
 /* The child of drill_isolated: fn's code (i32) and message through res_fd. */
-static _Noreturn void run_child(int (*fn)(void *arg), void *arg, int res_fd, int err_fd,
-				pid_t parent)
+static _Noreturn void run_child(int (*fn)(void *arg), void *arg, int res_fd)
 {
-	drill_proc_die_with_parent(parent);
-	res_fd = child_fds(res_fd, err_fd);
-	verify_progress = NULL;
 	int rc = fn(arg);
 	const char *msg = rc ? drill_err_last() : "";
 	uint8_t head[4];
@@ -1067,38 +1080,17 @@ static _Noreturn void run_child(int (*fn)(void *arg), void *arg, int res_fd, int
 
 int drill_isolated(int (*fn)(void *arg), void *arg, const char *what)
 {
-	int res[2], err[2];
-	if (pipe2(res, O_CLOEXEC) != 0)
-		return drill_err(DRILL_EFAIL, "pipe: %s", strerror(errno));
-	if (pipe2(err, O_CLOEXEC) != 0) {
-		int e = errno;
-		close(res[0]);
-		close(res[1]);
-		return drill_err(DRILL_EFAIL, "pipe: %s", strerror(e));
-	}
-	pid_t parent = getpid();
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(res[0]);
-		close(res[1]);
-		close(err[0]);
-		close(err[1]);
-		return drill_err(DRILL_EFAIL, "fork: %s", strerror(e));
-	}
-	if (pid == 0) {
-		close(res[0]);
-		close(err[0]);
-		run_child(fn, arg, res[1], err[1], parent);
-	}
-	close(res[1]);
-	close(err[1]);
+	int res, err;
+	pid_t pid = fork_reader(&res, &err, 0);
+	if (pid < 0)
+		return (int)pid;
+	if (pid == 0)
+		run_child(fn, arg, res);
 	/* A child that has not died has at most ERR_LEN bytes of message: read its stderr until EOF
 	 * (bounded), then the result, which is small enough to sit in the pipe meanwhile. */
 	struct iso_child c;
 	memset(&c, 0, sizeof(c));
-	c.err_fd = err[0];
+	c.err_fd = err;
 	c.res_fd = -1;
 	while (c.err_fd >= 0)
 		iso_read(&c, 1);
@@ -1107,13 +1099,13 @@ int drill_isolated(int (*fn)(void *arg), void *arg, const char *what)
 	drill_buf_init(&b, 4 + ERR_LEN);
 	for (;;) {
 		uint8_t buf[1024];
-		ssize_t n = read(res[0], buf, sizeof(buf));
+		ssize_t n = read(res, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0 || drill_buf_append(&b, buf, (size_t)n) != 0)
 			break;
 	}
-	close(res[0]);
+	close(res);
 	int status = 0;
 	if (drill_proc_wait(pid, -1, &status) != 0)
 		status = 0x7f00;
@@ -1383,10 +1375,8 @@ struct digest_server {
 	char *why; /* why it died (malloc'd), once dead */
 };
 
-static _Noreturn void serve_digests(const char *db, int sock, int err_fd, pid_t parent)
+static _Noreturn void serve_digests(const char *db, int sock)
 {
-	drill_proc_die_with_parent(parent);
-	sock = child_fds(sock, err_fd);
 	struct drill_store *s = NULL;
 	struct drill_kv *kv = NULL;
 	size_t kv_cap = 0;
@@ -1416,36 +1406,12 @@ static _Noreturn void serve_digests(const char *db, int sock, int err_fd, pid_t 
 
 static int server_start(struct digest_server *sv, const char *db)
 {
-	int sp[2], err[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0)
-		return drill_err(DRILL_EFAIL, "socketpair: %s", strerror(errno));
-	if (pipe2(err, O_CLOEXEC) != 0) {
-		int e = errno;
-		close(sp[0]);
-		close(sp[1]);
-		return drill_err(DRILL_EFAIL, "pipe: %s", strerror(e));
-	}
-	pid_t parent = getpid();
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(sp[0]);
-		close(sp[1]);
-		close(err[0]);
-		close(err[1]);
-		return drill_err(DRILL_EFAIL, "fork: %s", strerror(e));
-	}
-	if (pid == 0) {
-		close(sp[0]);
-		close(err[0]);
-		serve_digests(db, sp[1], err[1], parent);
-	}
-	close(sp[1]);
-	close(err[1]);
+	pid_t pid = fork_reader(&sv->sock, &sv->err_fd, 1);
+	if (pid < 0)
+		return (int)pid;
+	if (pid == 0)
+		serve_digests(db, sv->sock);
 	sv->pid = pid;
-	sv->sock = sp[0];
-	sv->err_fd = err[0];
 	return 0;
 }
 
