@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -688,6 +689,12 @@ static pid_t fork_reader(int *chan, int *err, int sock)
 		close(c[0]);
 		close(e[0]);
 		drill_proc_die_with_parent(parent);
+		/* A reader that dies dies plainly: the handlers a sanitizer or libFuzzer installed in
+		 * the parent would report this death as their own finding (and libFuzzer would save
+		 * the input as a crash). A sanitizer's report of a bug of ours still comes out. */
+		static const int deadly[] = {SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+		for (size_t k = 0; k < sizeof(deadly) / sizeof(deadly[0]); k++)
+			signal(deadly[k], SIG_DFL);
 		*chan = child_fds(c[1], e[1]);
 		*err = -1;
 		verify_progress = NULL;
