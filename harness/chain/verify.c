@@ -15,10 +15,10 @@
 #include <glob.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <stdarg.h>
-#include <stdlib.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
