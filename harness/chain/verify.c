@@ -689,6 +689,7 @@ static pid_t fork_reader(int *chan, int *err, int sock)
 		close(c[0]);
 		close(e[0]);
 		drill_proc_die_with_parent(parent);
+		drill_proc_child_no_leak_check(); /* valgrind: an abort would report the copied heap */
 		/* A reader that dies dies plainly: the handlers a sanitizer or libFuzzer installed in
 		 * the parent would report this death as their own finding (and libFuzzer would save
 		 * the input as a crash). A sanitizer's report of a bug of ours still comes out. */

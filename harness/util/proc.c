@@ -294,17 +294,22 @@ void __gcov_dump(void); /* libgcov */
 #endif
 #endif
 
+void drill_proc_child_no_leak_check(void)
+{
+#ifdef HAVE_VALGRIND_H
+	if (RUNNING_ON_VALGRIND)
+		VALGRIND_MONITOR_COMMAND("v.clo --leak-check=no");
+#endif
+}
+
 void drill_proc_child_exit(int code)
 {
 #ifdef CHAINDRILL_COVERAGE
 	__gcov_dump();
 #endif
-#ifdef HAVE_VALGRIND_H
 	/* Under valgrind a forked child is leak-checked at its exit, and the parent's heap it copied
 	 * shows as lost (blocks held by the parent's stack frames are not found from the child's).
 	 * The parent's own check covers that heap: none in the child. */
-	if (RUNNING_ON_VALGRIND)
-		VALGRIND_MONITOR_COMMAND("v.clo --leak-check=no");
-#endif
+	drill_proc_child_no_leak_check();
 	_exit(code);
 }

@@ -53,6 +53,10 @@ const char *drill_proc_self_exe(void);
  * it turns off the leak check of the child, whose heap is the parent's copy. */
 _Noreturn void drill_proc_child_exit(int code);
 
+/* Under valgrind, no leak check at this (forked) process's end, however it ends: its heap is its
+ * parent's copy, which the parent's check covers. Nothing elsewhere. */
+void drill_proc_child_no_leak_check(void);
+
 /* Describe a wait status: "exited with code 3", "killed by signal 9". Static buffer. */
 const char *drill_proc_status_str(int status);
 
