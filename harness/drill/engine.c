@@ -374,8 +374,17 @@ int drill_engine_statuses(struct drill *d, struct drill_replica_status *sts)
 			continue;
 		int rc = drill_client_status(&sts[i], d->urls[i]);
 		if (rc) {
+			/* a replica that died answering (RocksDB aborting on damaged data): say how,
+			 * with the end of its log */
+			char *msg = drill_xstrdup(drill_err_last()), *why = NULL;
 			drill_engine_statuses_free(d, sts);
-			return drill_err_wrap(rc, "replica %d", i);
+			if (drill_platform_replica_failure(d->plat, i, &why) == 0)
+				rc = drill_err(DRILL_EFAIL, "replica %d: %s; %s", i, msg, why);
+			else
+				rc = drill_err(rc, "replica %d: %s", i, msg);
+			free(why);
+			free(msg);
+			return rc;
 		}
 	}
 	return 0;

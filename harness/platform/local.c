@@ -559,6 +559,22 @@ static int local_kill_replica(struct drill_platform *p, int i, int *status)
 	return save_state(p);
 }
 
+/* A replica whose process ended on its own: its wait status and the end of its log. Not forgotten
+ * here: a later stop still reports it. */
+static int local_replica_failure(struct drill_platform *p, int i, char **why)
+{
+	struct local *l = impl(p);
+	*why = NULL;
+	if (i < 0 || i >= p->spec.replicas || !l->r[i].pid || alive(l, i))
+		return DRILL_ENOTFOUND;
+	char *tail = log_tail(l, i);
+	*why = drill_xasprintf("replica-%d (pid %d) %s%s%s", i, (int)l->r[i].pid,
+			       drill_proc_status_str(l->r[i].status), *tail ? "; its log ends:\n" : "",
+			       tail);
+	free(tail);
+	return 0;
+}
+
 static int local_replica_url(struct drill_platform *p, int i, char **url)
 {
 	struct local *l = impl(p);
@@ -616,6 +632,7 @@ static const struct drill_platform_ops local_ops = {
 	.start_replica = local_start_replica,
 	.kill_replica = local_kill_replica,
 	.replica_up = local_replica_up,
+	.replica_failure = local_replica_failure,
 	.replica_url = local_replica_url,
 	.volume_root = volume_root,
 	.destroy = local_destroy,
