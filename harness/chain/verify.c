@@ -3,6 +3,8 @@
 
 #include "chain/block.h"
 #include "chain/store.h"
+#include "chain/verify_internal.h"
+#include "concord/kvbc.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/par.h"
@@ -53,6 +55,16 @@ const char *drill_replica_status_name(enum drill_replica_health s)
 	case DRILL_REPLICA_MISSING: return "missing";
 	}
 	return "unknown";
+}
+
+const char *drill_replica_format_name(enum drill_replica_format f)
+{
+	switch (f) {
+	case DRILL_FORMAT_CHAINDRILL: return DRILL_CHAIN_FORMAT;
+	case DRILL_FORMAT_CONCORD: return DRILL_KVBC_FORMAT;
+	case DRILL_FORMAT_UNKNOWN: break;
+	}
+	return NULL;
 }
 
 /* --- Locating the database ----------------------------------------------------------------- */
@@ -478,6 +490,18 @@ void drill_verify_replica(struct drill_replica_result *out, const char *path)
 	}
 	out->expected_id = expected_replica_id(out->db_path);
 
+	/* The format is told by the column families; a database whose list cannot be read is left
+	 * to the open below, which reports why. */
+	char **cfs = NULL;
+	size_t ncf = 0;
+	int concord = drill_store_list_cfs(&cfs, &ncf, out->db_path) == 0 &&
+		      drill_kvbc_detect(cfs, ncf);
+	drill_store_cfs_free(cfs, ncf);
+	if (concord) {
+		drill_verify_concord_replica(out, verify_progress);
+		goto cleanup;
+	}
+
 	rc = drill_store_open(&s, out->db_path, DRILL_STORE_READONLY);
 	if (rc == DRILL_ENOTFOUND && !holds_db_files(out->db_path)) {
 		out->status = DRILL_REPLICA_MISSING;
@@ -488,6 +512,7 @@ void drill_verify_replica(struct drill_replica_result *out, const char *path)
 		fail(out, 0, "%s", drill_err_last());
 		goto cleanup;
 	}
+	out->format = DRILL_FORMAT_CHAINDRILL;
 	if (check_meta(out, s) || check_blocks(out, s) || check_last_block(out, s) ||
 	    check_state(out, s))
 		goto cleanup;
@@ -623,11 +648,15 @@ int drill_verify_checkpoints(struct drill_checkpoint_result **out, size_t *n, co
 		else if (r.last_block != c->id)
 			ckpt_fail(c, "holds blocks up to %" PRIu64 ", expected %" PRIu64, r.last_block,
 				  c->id);
-		else
+		else if (r.format == DRILL_FORMAT_CONCORD) {
+			if (drill_verify_concord_state_hash(r.db_path, c->id) != 0)
+				ckpt_fail(c, "%s", drill_err_last());
+		} else
 			check_ckpt_self(c, &r);
 		free(r.path);
 		free(r.db_path);
 		free(r.error);
+		free(r.quirk);
 	}
 	return 0;
 }
@@ -804,6 +833,7 @@ static int verify_one(size_t i, void *arg)
 struct reader {
 	struct drill_verify_result *r;
 	struct drill_store **stores;
+	struct drill_kvbc **kvbc; /* Concord replicas: their readers (stores[i] opened with all CFs) */
 	struct drill_kv *kv;
 	size_t kv_cap;
 };
@@ -814,6 +844,8 @@ static int read_digest(void *ctx, size_t i, uint64_t h, uint8_t out[DRILL_HASH_L
 	const char *dir = rd->r->replicas[i].db_path;
 	if (!dir)
 		return -1;
+	if (rd->r->replicas[i].format == DRILL_FORMAT_CONCORD)
+		return drill_verify_concord_digest(&rd->stores[i], &rd->kvbc[i], dir, h, out);
 	if (!rd->stores[i] && drill_store_open(&rd->stores[i], dir, DRILL_STORE_READONLY) != 0)
 		return -1;
 	uint8_t *val = NULL;
@@ -849,11 +881,13 @@ int drill_verify_set(struct drill_verify_result *out, const char *const *paths, 
 	drill_progress_finish(verify_progress);
 	verify_progress = NULL;
 
-	struct reader rd = {.r = out, .stores = drill_xcalloc(n, sizeof(struct drill_store *))};
+	struct reader rd = {.r = out, .stores = drill_xcalloc(n, sizeof(struct drill_store *)),
+			    .kvbc = drill_xcalloc(n, sizeof(struct drill_kvbc *))};
 	drill_verdict_compute(out, read_digest, &rd);
 	for (size_t i = 0; i < n; i++)
-		drill_store_close(rd.stores[i]);
+		drill_verify_concord_close(rd.stores[i], rd.kvbc[i]);
 	free(rd.stores);
+	free(rd.kvbc);
 	free(rd.kv);
 	return 0;
 }
@@ -866,6 +900,7 @@ void drill_verify_result_free(struct drill_verify_result *r)
 		free(r->replicas[i].path);
 		free(r->replicas[i].db_path);
 		free(r->replicas[i].error);
+		free(r->replicas[i].quirk);
 	}
 	free(r->replicas);
 	r->replicas = NULL;
@@ -894,13 +929,32 @@ char *drill_verify_to_json(const struct drill_verify_result *r)
 		json_object_set_new(o, "status", json_string(drill_replica_status_name(x->status)));
 		json_object_set_new(o, "lastBlock", json_integer((json_int_t)x->last_block));
 		json_object_set_new(o, "digest", hex_or_null(have && x->has_digest, x->digest));
-		json_object_set_new(o, "stateRoot", hex_or_null(have && x->has_digest,
-								x->state_root));
+		int root = have && x->has_digest && x->format != DRILL_FORMAT_CONCORD;
+		json_object_set_new(o, "stateRoot", hex_or_null(root, x->state_root));
 		json_object_set_new(o, "error", x->error ? json_string(x->error) : json_null());
 		json_object_set_new(o, "errorBlock", x->error_block ?
 				    json_integer((json_int_t)x->error_block) : json_null());
 		json_object_set_new(o, "replicaId", x->replica_id >= 0 ?
 				    json_integer(x->replica_id) : json_null());
+		const char *format = drill_replica_format_name(x->format);
+		json_object_set_new(o, "format", format ? json_string(format) : json_null());
+		if (x->format == DRILL_FORMAT_CONCORD) {
+			json_object_set_new(o, "genesisBlock", json_integer((json_int_t)
+									x->genesis_block));
+			json_object_set_new(o, "stChainBlocks", json_integer((json_int_t)
+									 x->st_chain_blocks));
+			json_t *q = json_null();
+			if (x->quirk_blocks) {
+				q = json_object();
+				json_object_set_new(q, "name", json_string("update-and-delete"));
+				json_object_set_new(q, "firstBlock",
+						    json_integer((json_int_t)x->quirk_first));
+				json_object_set_new(q, "blocks",
+						    json_integer((json_int_t)x->quirk_blocks));
+				json_object_set_new(q, "detail", json_string(x->quirk));
+			}
+			json_object_set_new(o, "quirk", q);
+		}
 		json_array_append_new(reps, o);
 	}
 	json_t *root = json_object();

@@ -178,6 +178,12 @@ static void print_human(const struct opts *o, const struct drill_verify_result *
 			printf("%s: %s: %s\n", x->path, drill_replica_status_name(x->status),
 			       x->error ? x->error : "(no detail)");
 		}
+		if (x->quirk)
+			printf("  finding: %s\n", x->quirk);
+		if (x->st_chain_blocks && !o->quiet)
+			printf("  st_chain: %" PRIu64 " block%s of a state transfer in progress "
+			       "(reported, not checked)\n", x->st_chain_blocks,
+			       x->st_chain_blocks == 1 ? "" : "s");
 		if (o->verbose)
 			printf("  %" PRIu64 " blocks, %" PRIu64 " bytes checked in %s\n",
 			       (uint64_t)x->blocks_checked, (uint64_t)x->bytes_checked,
