@@ -649,7 +649,7 @@ int drill_verify_checkpoints(struct drill_checkpoint_result **out, size_t *n, co
 			ckpt_fail(c, "holds blocks up to %" PRIu64 ", expected %" PRIu64, r.last_block,
 				  c->id);
 		else if (r.format == DRILL_FORMAT_CONCORD) {
-			if (drill_verify_concord_state_hash(r.db_path, c->id) != 0)
+			if (drill_verify_concord_state_hash(r.db_path, c->id, NULL) != 0)
 				ckpt_fail(c, "%s", drill_err_last());
 		} else
 			check_ckpt_self(c, &r);

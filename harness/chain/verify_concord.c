@@ -124,7 +124,8 @@ cleanup:
 	drill_store_close(s);
 }
 
-int drill_verify_concord_state_hash(const char *db_path, uint64_t id)
+int drill_verify_concord_state_hash(const char *db_path, uint64_t id,
+				    uint8_t computed_out[DRILL_HASH_LEN])
 {
 	struct drill_store *s = NULL;
 	struct drill_kvbc *k = NULL;
@@ -137,6 +138,8 @@ int drill_verify_concord_state_hash(const char *db_path, uint64_t id)
 		drill_err_wrap(rc, "public state hash");
 		goto cleanup;
 	}
+	if (computed_out)
+		memcpy(computed_out, computed, DRILL_HASH_LEN);
 	if (block != id) {
 		rc = drill_err(DRILL_ECORRUPT, "public state hash (key 0x0106) is of block %" PRIu64
 			       ", not %" PRIu64, block, id);
@@ -150,6 +153,21 @@ int drill_verify_concord_state_hash(const char *db_path, uint64_t id)
 			       "%s... recomputed from the public keys' values", a, b);
 	}
 cleanup:
+	drill_kvbc_close(k);
+	drill_store_close(s);
+	return rc;
+}
+
+int drill_verify_concord_walk(const char *dir, struct drill_kvbc_walk *w,
+			      void (*fn)(void *ctx, uint64_t id, const uint8_t digest[32],
+					 const uint8_t parent[32]),
+			      void *ctx)
+{
+	struct drill_store *s = NULL;
+	struct drill_kvbc *k = NULL;
+	int rc = open_kvbc(&s, &k, dir);
+	if (!rc)
+		drill_kvbc_walk(k, w, fn, ctx);
 	drill_kvbc_close(k);
 	drill_store_close(s);
 	return rc;

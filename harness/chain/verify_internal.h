@@ -12,8 +12,19 @@ struct drill_progress;
  * first failure, quirk, st_chain). */
 void drill_verify_concord_replica(struct drill_replica_result *out, struct drill_progress *p);
 
-/* The public state hash of a Concord checkpoint of block id: 0, or an error with the reason. */
-int drill_verify_concord_state_hash(const char *db_path, uint64_t id);
+/* The public state hash of a Concord checkpoint of block id: 0, or an error with the reason.
+ * computed (may be NULL) receives the hash recomputed by Concord's rule. */
+int drill_verify_concord_state_hash(const char *db_path, uint64_t id,
+				    uint8_t computed[DRILL_HASH_LEN]);
+
+/* One walk over the Concord database in dir, fn called for each verified block (tests compare
+ * every digest with Concord's own). Returns 0, or the error that kept it from walking (the walk's
+ * own findings are in *w). */
+struct drill_kvbc_walk;
+int drill_verify_concord_walk(const char *dir, struct drill_kvbc_walk *w,
+			      void (*fn)(void *ctx, uint64_t id, const uint8_t digest[32],
+					 const uint8_t parent[32]),
+			      void *ctx);
 
 /* digest(h) of a Concord replica for the verdict's read-backs; *s and *k are opened on the first
  * call and kept (the caller closes them with drill_verify_concord_close). */
