@@ -209,6 +209,49 @@ void drill_kvbc_block_free(struct drill_kvbc_block *b)
 	b->ncats = b->nkeys = b->cats_cap = b->keys_cap = 0;
 }
 
+void drill_kvbc_block_encode(struct drill_cmf_writer *w, const struct drill_kvbc_block *b)
+{
+	static const uint32_t ids[] = {[DRILL_KVBC_BLOCK_MERKLE] = MSG_BLOCK_MERKLE_OUTPUT,
+				       [DRILL_KVBC_IMMUTABLE] = MSG_IMMUTABLE_OUTPUT,
+				       [DRILL_KVBC_VERSIONED] = MSG_VERSIONED_OUTPUT};
+	drill_cmf_put_raw(w, b->parent_digest, DRILL_KVBC_HASH_LEN);
+	drill_cmf_put_u64(w, b->id);
+	drill_cmf_put_u32(w, (uint32_t)b->ncats);
+	for (size_t i = 0; i < b->ncats; i++) {
+		const struct drill_kvbc_update *u = &b->cats[i];
+		drill_cmf_put_string(w, u->name.p, u->name.len);
+		drill_cmf_put_u32(w, ids[u->kind]);
+		drill_cmf_put_u32(w, (uint32_t)u->nkeys);
+		for (size_t j = 0; j < u->nkeys; j++) {
+			const struct drill_kvbc_key *k = &b->keys[u->first_key + j];
+			drill_cmf_put_string(w, k->key.p, k->key.len);
+			if (u->kind == DRILL_KVBC_IMMUTABLE) {
+				drill_cmf_put_raw(w, k->tags.p, k->tags.len);
+				continue;
+			}
+			drill_cmf_put_bool(w, k->deleted);
+			if (u->kind == DRILL_KVBC_VERSIONED)
+				drill_cmf_put_bool(w, k->stale_on_update);
+		}
+		switch (u->kind) {
+		case DRILL_KVBC_BLOCK_MERKLE:
+			drill_cmf_put_raw(w, u->root_hash, DRILL_KVBC_HASH_LEN);
+			drill_cmf_put_u64(w, u->state_root_version);
+			break;
+		case DRILL_KVBC_VERSIONED:
+			drill_cmf_put_bool(w, u->root_hash != NULL);
+			if (u->root_hash)
+				drill_cmf_put_raw(w, u->root_hash, DRILL_KVBC_HASH_LEN);
+			break;
+		case DRILL_KVBC_IMMUTABLE:
+			drill_cmf_put_bool(w, u->has_tag_roots);
+			if (u->has_tag_roots)
+				drill_cmf_put_raw(w, u->tag_roots.p, u->tag_roots.len);
+			break;
+		}
+	}
+}
+
 /* --- Rebuilding RawBlockData -------------------------------------------------------------------- */
 
 /* A key for messages: printable as it is, else hex; at most 48 bytes shown. */

@@ -64,6 +64,8 @@ struct drill_kvbc_block {
  * views `data`, which must outlive it. */
 int drill_kvbc_block_decode(struct drill_kvbc_block *b, const uint8_t *data, size_t len);
 void drill_kvbc_block_free(struct drill_kvbc_block *b); /* the arrays; NULL-safe */
+/* Append CMF(BlockData) of b to w: a decoded block encodes back to the bytes it came from. */
+void drill_kvbc_block_encode(struct drill_cmf_writer *w, const struct drill_kvbc_block *b);
 
 /* The value a key had at a version, for the RawBlockData encoder. Returns 0 with *value set (valid
  * until the next call), DRILL_ENOTFOUND when there is none (or it is a deletion), or another

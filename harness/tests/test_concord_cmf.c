@@ -315,6 +315,11 @@ static void test_block_decode(void **state)
 	assert_null(b.cats[2].root_hash);
 	assert_int_equal(b.keys[3].stale_on_update, 1);
 	assert_int_equal(b.keys[4].deleted, 1);
+	struct drill_cmf_writer again = {0}; /* and back to the same bytes */
+	drill_kvbc_block_encode(&again, &b);
+	assert_int_equal(again.len, w.len);
+	assert_memory_equal(again.data, w.data, w.len);
+	drill_cmf_writer_free(&again);
 	drill_kvbc_block_free(&b);
 	drill_cmf_writer_free(&w);
 }
