@@ -10,11 +10,27 @@
 #include "util/err.h"
 
 #include <jansson.h>
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static char *sets; /* the unpacked archive */
+
+/* Under valgrind a RocksDB open and walk takes about 30 s: there, one replica of each kind is
+ * walked (healthy live and checkpoint, the flipped one, the quirk) and the set-wide cases are left
+ * to the normal and ASan builds, which run them all. */
+static int light(const char *what)
+{
+	if (!RUNNING_ON_VALGRIND)
+		return 0;
+	print_message("under valgrind: %s left to the normal and ASan builds\n", what);
+	return 1;
+}
 
 static int unpack(void **state)
 {
@@ -101,13 +117,17 @@ static json_t *load_view(const char *set, int replica)
 static void check_set_digests(const char *set, int n, int flipped, int lagging)
 {
 	for (int i = 0; i < n; i++) {
+		if (i != flipped && (i > 0 || flipped >= 0 || lagging >= 0) &&
+		    light("a replica of this kind"))
+			continue;
 		json_t *view = load_view(set, i);
 		char *live = path_of(set, i, "rocksdbdata");
 		char *ckpt = path_of(set, i, "rocksdbdata/checkpoints/150");
 		uint64_t last = i == lagging ? 180 : 200;
 		/* the flipped byte hides blocks 98.. of replica 1: the 97 before it still match */
 		expect_view(live, view, "live_db", i == flipped ? 97 : last, i == flipped);
-		expect_view(ckpt, view, "checkpoint", i == flipped ? 97 : 150, i == flipped);
+		if (i != flipped || !light("the flipped replica's checkpoint"))
+			expect_view(ckpt, view, "checkpoint", i == flipped ? 97 : 150, i == flipped);
 		if (i != flipped) {
 			uint8_t h[DRILL_HASH_LEN];
 			char hex[65];
@@ -177,6 +197,8 @@ static void verify_set(struct drill_verify_result *r, const char *set, int n)
 
 static void test_verdict_healthy4(void **state)
 {
+	if (light("test_verdict_healthy4"))
+		return;
 	struct drill_verify_result r;
 	verify_set(&r, "healthy4", 4);
 	assert_int_equal(r.verdict, DRILL_VERDICT_CONSISTENT);
@@ -191,6 +213,8 @@ static void test_verdict_healthy4(void **state)
 
 static void test_verdict_sstflip4(void **state)
 {
+	if (light("test_verdict_sstflip4"))
+		return;
 	struct drill_verify_result r;
 	verify_set(&r, "sstflip4", 4);
 	assert_int_equal(r.verdict, DRILL_VERDICT_RECOVERABLE);
@@ -208,6 +232,8 @@ static void test_verdict_sstflip4(void **state)
 
 static void test_verdict_lagging4(void **state)
 {
+	if (light("test_verdict_lagging4"))
+		return;
 	struct drill_verify_result r;
 	verify_set(&r, "lagging4", 4);
 	assert_int_equal(r.verdict, DRILL_VERDICT_RECOVERABLE);
@@ -241,6 +267,8 @@ static void test_verdict_quirk1(void **state)
 
 static void test_checkpoints(void **state)
 {
+	if (light("test_checkpoints"))
+		return;
 	const char *names[] = {"healthy4", "sstflip4"};
 	for (int s = 0; s < 2; s++) {
 		for (int i = 0; i < 4; i++) {
