@@ -881,8 +881,65 @@ static const struct category *category_named(struct drill_kvbc *k, const char *n
 	return NULL;
 }
 
-int drill_kvbc_public_state_hash(struct drill_kvbc *k, uint64_t *block,
-				 uint8_t stored[DRILL_KVBC_HASH_LEN],
+static int proto_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; shift < 64; shift += 7) {
+		if (*p == end)
+			return -1;
+		uint8_t b = *(*p)++;
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return 0;
+	}
+	return -1;
+}
+
+int drill_kvbc_value_from_proto(struct drill_cmf_span *out, const uint8_t *in, size_t len)
+{
+	const uint8_t *p = in, *end = in + len;
+	out->p = in;
+	out->len = 0;
+	while (p < end) {
+		uint64_t key, n;
+		if (proto_varint(&p, end, &key) || (key >> 3) == 0)
+			goto bad;
+		switch (key & 7) {
+		case 0:
+			if (proto_varint(&p, end, &n))
+				goto bad;
+			break;
+		case 1:
+			if (end - p < 8)
+				goto bad;
+			p += 8;
+			break;
+		case 5:
+			if (end - p < 4)
+				goto bad;
+			p += 4;
+			break;
+		case 2:
+			if (proto_varint(&p, end, &n) || n > (uint64_t)(end - p))
+				goto bad;
+			if (key >> 3 == 2) { /* optional bytes value: the last one counts */
+				out->p = p;
+				out->len = (uint32_t)n;
+			}
+			p += n;
+			break;
+		default: /* groups and unknown wire types */
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	return drill_err(DRILL_ECORRUPT, "not a protobuf ValueWithTrids (at byte %zu of %zu)",
+			 (size_t)(p - in), len);
+}
+
+int drill_kvbc_public_state_hash(struct drill_kvbc *k, enum drill_kvbc_value_rule rule,
+				 uint64_t *block, uint8_t stored[DRILL_KVBC_HASH_LEN],
 				 uint8_t computed[DRILL_KVBC_HASH_LEN])
 {
 	uint8_t *keys = NULL;
@@ -933,6 +990,13 @@ int drill_kvbc_public_state_hash(struct drill_kvbc *k, uint64_t *block,
 				       "has no latest value in category '%s'%s%s", shown,
 				       PUBLIC_VALUES_CATEGORY, rc == DRILL_ENOTFOUND ? "" : ": ",
 				       rc == DRILL_ENOTFOUND ? "" : drill_err_last());
+			goto cleanup;
+		}
+		if (rule == DRILL_KVBC_VALUE_TRIDS_PROTO && (rc = drill_kvbc_value_from_proto(
+								      &v, v.p, v.len)) != 0) {
+			char shown[112];
+			show_key(shown, &key);
+			drill_err_wrap(rc, "public key %s", shown);
 			goto cleanup;
 		}
 		EVP_MD_CTX *c = EVP_MD_CTX_new();

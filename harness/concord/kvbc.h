@@ -145,13 +145,23 @@ int drill_kvbc_walk(struct drill_kvbc *k, struct drill_kvbc_walk *out, drill_kvb
 /* digest(id) recomputed from storage: 0, DRILL_ENOTFOUND or another error. */
 int drill_kvbc_block_digest(struct drill_kvbc *k, uint64_t id, uint8_t out[DRILL_KVBC_HASH_LEN]);
 
+/* How a replica turns a stored value into the one its public state hash covers (Concord's
+ * "state snapshot value converter"): as it is, or the `value` field (2) of a protobuf
+ * ValueWithTrids {repeated bytes trid = 1; optional bytes value = 2; ...} — the replica's default
+ * for application (DAML) values. */
+enum drill_kvbc_value_rule { DRILL_KVBC_VALUE_AS_STORED, DRILL_KVBC_VALUE_TRIDS_PROTO };
+
+/* The `value` of a protobuf ValueWithTrids: 0 with *out viewing `in` (empty when absent), or
+ * DRILL_ECORRUPT when in is not such a message. */
+int drill_kvbc_value_from_proto(struct drill_cmf_span *out, const uint8_t *in, size_t len);
+
 /* The public state hash of a checkpoint: the stored StateHash at key 0x0106 of `default`
  * ({u64 block, 32 bytes}) and the hash recomputed by Concord's rule: h = SHA3-256(""), then for
  * each key of PublicStateKeys (key 0x33 of concord_internal, latest version), in its order,
- * h = SHA3-256(h ‖ SHA3-256(key) ‖ latest value of key in the block_merkle category). 0,
+ * h = SHA3-256(h ‖ SHA3-256(key) ‖ rule(latest value of key in execution_provable)). 0,
  * DRILL_ENOTFOUND (no stored hash) or DRILL_ECORRUPT with the reason. */
-int drill_kvbc_public_state_hash(struct drill_kvbc *k, uint64_t *block,
-				 uint8_t stored[DRILL_KVBC_HASH_LEN],
+int drill_kvbc_public_state_hash(struct drill_kvbc *k, enum drill_kvbc_value_rule rule,
+				 uint64_t *block, uint8_t stored[DRILL_KVBC_HASH_LEN],
 				 uint8_t computed[DRILL_KVBC_HASH_LEN]);
 
 #endif

@@ -454,6 +454,26 @@ static void test_block_refusals(void **state)
 	drill_cmf_writer_free(&w);
 }
 
+/* ValueWithTrids {repeated bytes trid = 1; optional bytes value = 2; Timestamp expires_after = 3} */
+static void test_value_from_proto(void **state)
+{
+	static const uint8_t msg[] = {0x0a, 2, 't', '1', 0x12, 3, 'a', 'b', 'c', 0x1a, 2, 0x08, 5,
+				      0x20, 0x96, 0x01, 0x2d, 1, 2, 3, 4, 0x29, 1, 2, 3, 4, 5, 6,
+				      7, 8};
+	static const uint8_t no_value[] = {0x0a, 1, 'x'};
+	static const uint8_t truncated[] = {0x12, 5, 'a'};
+	static const uint8_t group[] = {0x13};
+	struct drill_cmf_span v;
+	assert_drill_ok(drill_kvbc_value_from_proto(&v, msg, sizeof(msg)));
+	assert_int_equal(v.len, 3);
+	assert_memory_equal(v.p, "abc", 3);
+	assert_drill_ok(drill_kvbc_value_from_proto(&v, no_value, sizeof(no_value)));
+	assert_int_equal(v.len, 0);
+	expect_refused(drill_kvbc_value_from_proto(&v, truncated, sizeof(truncated)),
+		       "not a protobuf ValueWithTrids (at byte 2 of 3)");
+	expect_refused(drill_kvbc_value_from_proto(&v, group, sizeof(group)), "ValueWithTrids");
+}
+
 static void test_detect(void **state)
 {
 	char *concord[] = {"default", "blocks", "st_chain", "cat_id_type", "x_ver_values"};
@@ -477,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_raw_encode),
 		cmocka_unit_test(test_block_truncated_and_trailing),
 		cmocka_unit_test(test_block_refusals),
+		cmocka_unit_test(test_value_from_proto),
 		cmocka_unit_test(test_detect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
