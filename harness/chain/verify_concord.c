@@ -168,10 +168,15 @@ cleanup:
 	return rc;
 }
 
+int drill_verify_concord_open(struct drill_store **s, struct drill_kvbc **k, const char *dir)
+{
+	*s = NULL;
+	*k = NULL;
+	return open_kvbc(s, k, dir);
+}
+
 int drill_verify_concord_walk(const char *dir, struct drill_kvbc_walk *w,
-			      void (*fn)(void *ctx, uint64_t id, const uint8_t digest[32],
-					 const uint8_t parent[32]),
-			      void *ctx)
+			      drill_kvbc_block_fn fn, void *ctx)
 {
 	struct drill_store *s = NULL;
 	struct drill_kvbc *k = NULL;

@@ -3,6 +3,7 @@
 #define DRILL_CHAIN_VERIFY_INTERNAL_H
 
 #include "chain/verify.h"
+#include "concord/kvbc.h"
 
 struct drill_store;
 struct drill_kvbc;
@@ -17,14 +18,15 @@ void drill_verify_concord_replica(struct drill_replica_result *out, struct drill
 int drill_verify_concord_state_hash(const char *db_path, uint64_t id,
 				    uint8_t computed[DRILL_HASH_LEN]);
 
+/* Open the Concord database in dir read-only with its reader (*s, *k; close with
+ * drill_verify_concord_close). 0 or the error. */
+int drill_verify_concord_open(struct drill_store **s, struct drill_kvbc **k, const char *dir);
+
 /* One walk over the Concord database in dir, fn called for each verified block (tests compare
  * every digest with Concord's own). Returns 0, or the error that kept it from walking (the walk's
  * own findings are in *w). */
-struct drill_kvbc_walk;
 int drill_verify_concord_walk(const char *dir, struct drill_kvbc_walk *w,
-			      void (*fn)(void *ctx, uint64_t id, const uint8_t digest[32],
-					 const uint8_t parent[32]),
-			      void *ctx);
+			      drill_kvbc_block_fn fn, void *ctx);
 
 /* digest(h) of a Concord replica for the verdict's read-backs; *s and *k are opened on the first
  * call and kept (the caller closes them with drill_verify_concord_close). */

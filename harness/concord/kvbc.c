@@ -419,11 +419,33 @@ void drill_kvbc_digest(uint8_t out[DRILL_KVBC_HASH_LEN], uint64_t id, const uint
 	SHA256_Final(out, &c);
 }
 
-static void sha3(uint8_t out[DRILL_KVBC_HASH_LEN], const void *p, size_t len)
+/* SHA3-256 with the algorithm fetched once and one context reused: OpenSSL's one-shot EVP_Digest
+ * looks the algorithm up on every call, which showed in the concord-verify profile (a block_merkle
+ * key is hashed for every value read). */
+struct sha3 {
+	EVP_MD *md;
+	EVP_MD_CTX *ctx;
+};
+
+static void sha3_parts(struct sha3 *h, uint8_t out[DRILL_KVBC_HASH_LEN], const void *a,
+		       size_t alen, const void *b, size_t blen)
 {
 	unsigned int n = 0;
-	if (EVP_Digest(p, len, out, &n, EVP_sha3_256(), NULL) != 1 || n != DRILL_KVBC_HASH_LEN)
+	if (!h->md && !(h->md = EVP_MD_fetch(NULL, "SHA3-256", NULL)))
 		abort(); /* OpenSSL fails only without memory */
+	if (!h->ctx && !(h->ctx = EVP_MD_CTX_new()))
+		abort();
+	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
+	    (alen && EVP_DigestUpdate(h->ctx, a, alen) != 1) ||
+	    (blen && EVP_DigestUpdate(h->ctx, b, blen) != 1) ||
+	    EVP_DigestFinal_ex(h->ctx, out, &n) != 1 || n != DRILL_KVBC_HASH_LEN)
+		abort();
+}
+
+static void sha3_free(struct sha3 *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
 }
 
 /* --- The database -------------------------------------------------------------------------- */
@@ -462,6 +484,7 @@ struct drill_kvbc {
 	const struct drill_kvbc_block *cur; /* the block being encoded (k->map is its) */
 	struct drill_cmf_span quirk_key; /* the first key of a quirk (views prev) */
 	const struct drill_kvbc_update *quirk_cat;
+	struct sha3 sha3;
 };
 
 static int find_cf(struct drill_kvbc *k, const char *cat, const char *suffix)
@@ -559,6 +582,7 @@ void drill_kvbc_close(struct drill_kvbc *k)
 	free(k->blk);
 	drill_kvbc_block_free(&k->block);
 	drill_kvbc_block_free(&k->prev);
+	sha3_free(&k->sha3);
 	free(k);
 }
 
@@ -621,7 +645,8 @@ static int get_value(void *ctx, const struct drill_kvbc_update *u, const struct 
 		drill_cmf_put_u64(&k->key, version);
 		break;
 	case DRILL_KVBC_BLOCK_MERKLE: /* VersionedKey {KeyHash = SHA3-256(key), u64 version} */
-		sha3(drill_cmf_reserve(&k->key, DRILL_KVBC_HASH_LEN), key->key.p, key->key.len);
+		sha3_parts(&k->sha3, drill_cmf_reserve(&k->key, DRILL_KVBC_HASH_LEN), key->key.p,
+			   key->key.len, NULL, 0);
 		k->key.len += DRILL_KVBC_HASH_LEN;
 		drill_cmf_put_u64(&k->key, version);
 		break;
@@ -804,7 +829,7 @@ int drill_kvbc_walk(struct drill_kvbc *k, struct drill_kvbc_walk *w, drill_kvbc_
 			break;
 		}
 		if (fn)
-			fn(ctx, id, d, parent);
+			fn(ctx, id, d, parent, k->raw.data, k->raw.len);
 		memcpy(prev, d, DRILL_KVBC_HASH_LEN);
 		memcpy(w->digest, d, DRILL_KVBC_HASH_LEN);
 		w->has_digest = 1;
@@ -859,7 +884,8 @@ static int latest_value(struct drill_kvbc *k, const struct category *c, const ui
 	if (c->kind == DRILL_KVBC_VERSIONED) {
 		drill_cmf_put_string(&k->key, key, (uint32_t)klen);
 	} else {
-		sha3(drill_cmf_reserve(&k->key, DRILL_KVBC_HASH_LEN), key, klen);
+		sha3_parts(&k->sha3, drill_cmf_reserve(&k->key, DRILL_KVBC_HASH_LEN), key, klen,
+			   NULL, 0);
 		k->key.len += DRILL_KVBC_HASH_LEN;
 	}
 	drill_cmf_put_u64(&k->key, tagged);
@@ -961,7 +987,7 @@ int drill_kvbc_public_state_hash(struct drill_kvbc *k, enum drill_kvbc_value_rul
 		return drill_err_wrap(r.failed, "public state hash (key 0x0106)");
 	memcpy(stored, h, DRILL_KVBC_HASH_LEN);
 
-	sha3(computed, "", 0);
+	sha3_parts(&k->sha3, computed, NULL, 0, NULL, 0);
 	const struct category *kc = category_named(k, PUBLIC_KEYS_CATEGORY, DRILL_KVBC_VERSIONED);
 	const struct category *vc = category_named(k, PUBLIC_VALUES_CATEGORY,
 						   DRILL_KVBC_BLOCK_MERKLE);
@@ -999,16 +1025,9 @@ int drill_kvbc_public_state_hash(struct drill_kvbc *k, enum drill_kvbc_value_rul
 			drill_err_wrap(rc, "public key %s", shown);
 			goto cleanup;
 		}
-		EVP_MD_CTX *c = EVP_MD_CTX_new();
 		memcpy(buf, computed, DRILL_KVBC_HASH_LEN);
-		sha3(buf + DRILL_KVBC_HASH_LEN, key.p, key.len);
-		unsigned int outlen = 0;
-		if (!c || EVP_DigestInit_ex(c, EVP_sha3_256(), NULL) != 1 ||
-		    EVP_DigestUpdate(c, buf, sizeof(buf)) != 1 ||
-		    (v.len && EVP_DigestUpdate(c, v.p, v.len) != 1) ||
-		    EVP_DigestFinal_ex(c, computed, &outlen) != 1)
-			abort(); /* OpenSSL fails only without memory */
-		EVP_MD_CTX_free(c);
+		sha3_parts(&k->sha3, buf + DRILL_KVBC_HASH_LEN, key.p, key.len, NULL, 0);
+		sha3_parts(&k->sha3, computed, buf, sizeof(buf), v.p, v.len);
 	}
 	if (drill_cmf_end(&r, "PublicStateKeys"))
 		rc = drill_err_wrap(r.failed, "public state keys");

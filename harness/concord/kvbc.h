@@ -133,9 +133,10 @@ struct drill_kvbc_walk {
 	uint64_t st_blocks, st_first, st_last; /* st_chain: blocks of a state transfer in progress */
 };
 
-/* Called for each block whose link verified, in order (NULL: no calls). */
+/* Called for each block whose link verified, in order (NULL: no calls), with CMF(RawBlockData)
+ * as hashed (valid during the call). */
 typedef void (*drill_kvbc_block_fn)(void *ctx, uint64_t id, const uint8_t digest[32],
-				    const uint8_t parent[32]);
+				    const uint8_t parent[32], const uint8_t *raw, size_t raw_len);
 
 /* Walk `blocks` from its first key to its last with checksum-verifying reads. Always fills *out;
  * returns out->failed. */

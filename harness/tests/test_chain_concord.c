@@ -66,7 +66,8 @@ struct view_check {
 	uint64_t first_bad;
 };
 
-static void check_block(void *ctx, uint64_t id, const uint8_t digest[32], const uint8_t parent[32])
+static void check_block(void *ctx, uint64_t id, const uint8_t digest[32], const uint8_t parent[32],
+			const uint8_t *raw, size_t raw_len)
 {
 	struct view_check *v = ctx;
 	char d[65], p[65];
@@ -75,12 +76,14 @@ static void check_block(void *ctx, uint64_t id, const uint8_t digest[32], const 
 	json_t *b = json_array_get(v->blocks, (size_t)(id - 1));
 	const char *vd = json_string_value(json_object_get(b, "digest"));
 	const char *vp = json_string_value(json_object_get(b, "parent_digest"));
+	json_int_t size = json_integer_value(json_object_get(b, "raw_block_size"));
 	if ((uint64_t)json_integer_value(json_object_get(b, "id")) != id || !vd || !vp ||
-	    strcmp(vd, d) || strcmp(vp, p)) {
+	    strcmp(vd, d) || strcmp(vp, p) || size != (json_int_t)raw_len) {
 		if (!v->first_bad)
 			v->first_bad = id;
-		print_error("block %llu: digest %s parent %s, Concord's view %s parent %s\n",
-			    (unsigned long long)id, d, p, vd ? vd : "?", vp ? vp : "?");
+		print_error("block %llu: digest %s parent %s (%zu raw bytes), Concord's view %s "
+			    "parent %s (%lld)\n", (unsigned long long)id, d, p, raw_len,
+			    vd ? vd : "?", vp ? vp : "?", (long long)size);
 	}
 	v->seen++;
 }
