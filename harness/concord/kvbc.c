@@ -359,6 +359,31 @@ static int encode_category(struct drill_cmf_writer *w, const struct drill_kvbc_b
 	return 0;
 }
 
+/* One of RawBlockData's three root-hash maps: category name → the root (block_merkle, versioned)
+ * or the tag roots' map (immutable, copied verbatim), for the categories of `kind` that have one. */
+static void put_root_hashes(struct drill_cmf_writer *w, const struct drill_kvbc_block *b,
+			    enum drill_kvbc_kind kind)
+{
+	uint32_t n = 0;
+	size_t slot = count_slot(w);
+	for (size_t i = 0; i < b->ncats; i++) {
+		const struct drill_kvbc_update *u = &b->cats[i];
+		if (u->kind != kind)
+			continue;
+		if (kind == DRILL_KVBC_IMMUTABLE && !u->has_tag_roots)
+			continue;
+		if (kind != DRILL_KVBC_IMMUTABLE && !u->root_hash)
+			continue;
+		drill_cmf_put_string(w, u->name.p, u->name.len);
+		if (kind == DRILL_KVBC_IMMUTABLE)
+			drill_cmf_put_raw(w, u->tag_roots.p, u->tag_roots.len);
+		else
+			drill_cmf_put_raw(w, u->root_hash, DRILL_KVBC_HASH_LEN);
+		n++;
+	}
+	count_patch(w, slot, n);
+}
+
 int drill_kvbc_raw_encode(struct drill_cmf_writer *w, const struct drill_kvbc_block *b,
 			  drill_kvbc_value_fn get, void *ctx, int as_submitted, size_t *quirk_keys)
 {
@@ -369,39 +394,9 @@ int drill_kvbc_raw_encode(struct drill_cmf_writer *w, const struct drill_kvbc_bl
 		if (rc)
 			return rc;
 	}
-	uint32_t n = 0; /* block_merkle_root_hash */
-	size_t slot = count_slot(w);
-	for (size_t i = 0; i < b->ncats; i++) {
-		const struct drill_kvbc_update *u = &b->cats[i];
-		if (u->kind != DRILL_KVBC_BLOCK_MERKLE)
-			continue;
-		drill_cmf_put_string(w, u->name.p, u->name.len);
-		drill_cmf_put_raw(w, u->root_hash, DRILL_KVBC_HASH_LEN);
-		n++;
-	}
-	count_patch(w, slot, n);
-	n = 0; /* versioned_root_hash */
-	slot = count_slot(w);
-	for (size_t i = 0; i < b->ncats; i++) {
-		const struct drill_kvbc_update *u = &b->cats[i];
-		if (u->kind != DRILL_KVBC_VERSIONED || !u->root_hash)
-			continue;
-		drill_cmf_put_string(w, u->name.p, u->name.len);
-		drill_cmf_put_raw(w, u->root_hash, DRILL_KVBC_HASH_LEN);
-		n++;
-	}
-	count_patch(w, slot, n);
-	n = 0; /* immutable_root_hashes */
-	slot = count_slot(w);
-	for (size_t i = 0; i < b->ncats; i++) {
-		const struct drill_kvbc_update *u = &b->cats[i];
-		if (u->kind != DRILL_KVBC_IMMUTABLE || !u->has_tag_roots)
-			continue;
-		drill_cmf_put_string(w, u->name.p, u->name.len);
-		drill_cmf_put_raw(w, u->tag_roots.p, u->tag_roots.len);
-		n++;
-	}
-	count_patch(w, slot, n);
+	put_root_hashes(w, b, DRILL_KVBC_BLOCK_MERKLE); /* block_merkle_root_hash */
+	put_root_hashes(w, b, DRILL_KVBC_VERSIONED);    /* versioned_root_hash */
+	put_root_hashes(w, b, DRILL_KVBC_IMMUTABLE);    /* immutable_root_hashes */
 	return 0;
 }
 
