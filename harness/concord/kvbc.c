@@ -302,7 +302,8 @@ static int encode_category(struct drill_cmf_writer *w, const struct drill_kvbc_b
 			   const struct drill_kvbc_update *u, drill_kvbc_value_fn get, void *ctx,
 			   int as_submitted, size_t *quirk_keys)
 {
-	const struct drill_kvbc_key *keys = b->keys + u->first_key;
+	/* b->keys is NULL when no category of the block has a key: no pointer arithmetic on it */
+	const struct drill_kvbc_key *keys = u->nkeys ? &b->keys[u->first_key] : NULL;
 	struct drill_cmf_span v;
 	uint32_t n = 0;
 	static const uint32_t ids[] = {[DRILL_KVBC_BLOCK_MERKLE] = MSG_BLOCK_MERKLE_INPUT,
