@@ -192,8 +192,10 @@ int drill_store_list_cfs(char ***names, size_t *n, const char *dir)
 	size_t len = 0;
 	char **list = rocksdb_list_column_families(o, dir, &len, &err);
 	rocksdb_options_destroy(o);
-	if (err)
+	if (err) { /* the (empty) list is allocated even then */
+		rocksdb_list_column_families_destroy(list, len);
 		return rocks_err(err, "list column families of", dir);
+	}
 	*names = drill_xcalloc(len ? len : 1, sizeof(**names));
 	for (size_t i = 0; i < len; i++)
 		(*names)[i] = drill_xstrdup(list[i]);
