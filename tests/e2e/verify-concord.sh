@@ -108,4 +108,24 @@ ldbq --column_family=execution_private_ver_values put --hex 0x00000003762D300000
 expect_exit 1 "a changed value: corrupt" -- "$CHAINDRILL" verify --json "$db"
 expect_jq "$out" '.replicas[0] | .status == "corrupt" and .errorBlock == 21 and .lastBlock == 20 and
 	(.error | test("^block 21: digest mismatch"))' "a changed value: found at block 21's parent link"
+
+copy # a state transfer in progress: blocks 201 and 202 in st_chain are reported, not damage
+ldbq --column_family=blocks get --hex 0x00000000000000C8
+v=$(sed 's/^0x//' "$SCRATCH/ldb.out")
+ldbq --column_family=st_chain put --hex 0x00000000000000C9 "0x$v"
+ldbq --column_family=st_chain put --hex 0x00000000000000CA "0x$v"
+expect_exit 0 "st_chain blocks: still ok" -- "$CHAINDRILL" verify --json "$db"
+expect_jq "$out" '.replicas[0] | .status == "ok" and .lastBlock == 200 and .stChainBlocks == 2' \
+	"st_chain blocks: counted, the chain ok at 200"
+expect_exit 0 "st_chain blocks: human output" -- "$CHAINDRILL" verify "$db"
+expect_grep "^  st_chain: 2 blocks of a state transfer in progress \(reported, not checked\)$" "$out" \
+	"st_chain blocks: the st_chain line"
+
+copy # pruned: blocks 1 and 2 gone, the chain starts at 3 (its parent digest cannot be checked)
+ldbq --column_family=blocks delete --hex 0x0000000000000001
+ldbq --column_family=blocks delete --hex 0x0000000000000002
+expect_exit 0 "a pruned chain: ok" -- "$CHAINDRILL" verify --json "$db"
+expect_jq "$out" '.replicas[0] | .status == "ok" and .genesisBlock == 3 and .lastBlock == 200 and
+	.digest == "f0e6c2f10a14f45f1c9a62ccc64af3539d7af764fa33e0fc817c814fdbdbf27e"' \
+	"a pruned chain: genesis block 3, the same digest at 200"
 finish
