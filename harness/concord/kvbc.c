@@ -514,9 +514,9 @@ static int load_categories(struct drill_kvbc *k, int cf)
 		c->name = drill_xasprintf("%.*s", (int)klen, (const char *)key);
 		c->kind = (enum drill_kvbc_kind)val[0];
 		switch (c->kind) {
-		case DRILL_KVBC_VERSIONED:
+		case DRILL_KVBC_VERSIONED: /* the message names the first family missing */
 			c->cf_values = find_cf(k, c->name, "_ver_values");
-			c->cf_latest = find_cf(k, c->name, "_ver_latest");
+			c->cf_latest = c->cf_values < 0 ? -1 : find_cf(k, c->name, "_ver_latest");
 			break;
 		case DRILL_KVBC_IMMUTABLE:
 			c->cf_values = find_cf(k, c->name, "_immutable");
@@ -524,7 +524,8 @@ static int load_categories(struct drill_kvbc *k, int cf)
 			break;
 		case DRILL_KVBC_BLOCK_MERKLE:
 			c->cf_values = find_cf(k, "block_merkle", "_keys");
-			c->cf_latest = find_cf(k, "block_merkle", "_latest_key_version");
+			c->cf_latest = c->cf_values < 0 ? -1 :
+				find_cf(k, "block_merkle", "_latest_key_version");
 			break;
 		}
 		if (c->cf_values < 0 || (c->kind != DRILL_KVBC_IMMUTABLE && c->cf_latest < 0)) {
