@@ -1,5 +1,5 @@
 /* scenario/scenario.c — loads a scenario file and validates it into a drill_scenario
- * (DESIGN.md §3).
+ * (docs/design.md §3).
  *
  * Two passes. First the file becomes a tree of nodes that keep their position (ytree.h: libyaml's
  * event API; anchors, aliases, tags and a second document are rejected). Then the tree is checked
@@ -287,6 +287,11 @@ static int load_storage(struct yloader *ld, const struct ynode *root, struct dri
 	if (rc || !m)
 		return rc;
 	ytree_push_key(ld, "storage");
+	const struct ynode *vn = ytree_get(m, "vendor", NULL);
+	if (vn) {
+		s->vendor_line = vn->line;
+		s->vendor_col = vn->col;
+	}
 	rc = ytree_field_str(ld, m, "vendor", "a vendor name ([a-z0-9-]+)", valid_slug, &s->vendor);
 	if (!rc)
 		rc = ytree_field_str(ld, m, "program", "a program path", valid_nonempty,

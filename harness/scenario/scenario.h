@@ -1,4 +1,5 @@
-/* scenario/scenario.h — a drill scenario (DESIGN.md §3, contract), loaded from YAML and validated.
+/* scenario/scenario.h — a drill scenario (docs/design.md §3, contract), loaded from YAML and
+ * validated.
  *
  * Loading never returns a half-valid scenario: any problem is an error with the file, line and
  * column of the offending node, e.g. "scenarios/x.yaml:12:5: cluster.replicas: must be 3f+1 with
@@ -88,6 +89,7 @@ struct drill_scenario {
 	uint64_t block_interval_ms; /* 100 */
 	/* storage */
 	char *vendor;               /* hostpath-copy */
+	int vendor_line, vendor_col; /* where storage.vendor is written (0: not written) */
 	char *vendor_program;       /* storage.program (exec): as written, relative to the file's directory */
 	uint32_t vendor_timeout_s;  /* storage.timeoutSeconds: 60, range 1..3600 */
 	char *vendor_snapshot_class; /* storage.snapshotClass (csi-snapshot), or NULL */

@@ -57,6 +57,9 @@ struct drill_vendor_ops {
 	 * snapshots). NULL when there is nothing to clean up. */
 	int (*finish_restore)(struct drill_vendor *v, const char *name);
 	void (*destroy)(struct drill_vendor *v);
+	/* restore writes the replicas' own volumes (hostpath-copy) rather than volumes beside them:
+	 * a restore that fails in it has changed them. */
+	int restores_in_place;
 };
 
 struct drill_vendor {
@@ -70,6 +73,9 @@ struct drill_vendor {
 
 int drill_vendor_open(struct drill_vendor **out, const struct drill_vendor_config *cfg,
 		      const char *workspace, struct drill_platform *platform);
+/* 0 when drill_vendor_open knows the vendor `name`, else DRILL_EINPUT "unknown storage vendor
+ * ..." (the message drill_vendor_open gives), so `validate` refuses what `run` would. */
+int drill_vendor_check_name(const char *name);
 void drill_vendor_destroy(struct drill_vendor *v);
 
 #endif

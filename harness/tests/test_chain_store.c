@@ -575,5 +575,5 @@ int main(void)
 		cmocka_unit_test(test_batch_reuse),
 		cmocka_unit_test(test_open_all),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }
