@@ -12,6 +12,7 @@
 
 #include <rocksdb/c.h>
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -35,7 +36,9 @@ static const char *const cf_names[NUM_CF] = {"default", "blocks", "state"};
 
 struct drill_store {
 	rocksdb_t *db;
-	rocksdb_column_family_handle_t *cf[NUM_CF];
+	rocksdb_column_family_handle_t **cf; /* ncf handles, in the order of cf_names */
+	char **cf_names;                     /* the store's own copies */
+	size_t ncf;
 	rocksdb_options_t *opts, *blocks_opts; /* blocks_opts: the blocks column family's */
 	rocksdb_block_based_table_options_t *table, *blocks_table; /* each owns its filter */
 	rocksdb_cache_t *cache; /* shared by both tables */
@@ -165,6 +168,96 @@ static int make_log_dir(char **out)
 	return 0;
 }
 
+/* "no database" is decided before RocksDB runs: it would create the directory otherwise. */
+static int require_current(const char *dir)
+{
+	char *current = drill_xasprintf("%s/CURRENT", dir);
+	struct stat st;
+	int found = stat(current, &st) == 0 && S_ISREG(st.st_mode);
+	free(current);
+	if (!found)
+		return drill_err(DRILL_ENOTFOUND, "%s: no RocksDB database (no CURRENT file)", dir);
+	return 0;
+}
+
+int drill_store_list_cfs(char ***names, size_t *n, const char *dir)
+{
+	*names = NULL;
+	*n = 0;
+	int rc = require_current(dir);
+	if (rc)
+		return rc;
+	rocksdb_options_t *o = rocksdb_options_create();
+	char *err = NULL;
+	size_t len = 0;
+	char **list = rocksdb_list_column_families(o, dir, &len, &err);
+	rocksdb_options_destroy(o);
+	if (err) { /* the (empty) list is allocated even then */
+		rocksdb_list_column_families_destroy(list, len);
+		return rocks_err(err, "list column families of", dir);
+	}
+	*names = drill_xcalloc(len ? len : 1, sizeof(**names));
+	for (size_t i = 0; i < len; i++)
+		(*names)[i] = drill_xstrdup(list[i]);
+	*n = len;
+	rocksdb_list_column_families_destroy(list, len);
+	return 0;
+}
+
+void drill_store_cfs_free(char **names, size_t n)
+{
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int drill_store_open_all(struct drill_store **out, const char *dir)
+{
+	struct drill_store *s = drill_xcalloc(1, sizeof(*s));
+	const rocksdb_options_t **cf_opts = NULL;
+	char *err = NULL;
+	*out = NULL;
+	s->mode = DRILL_STORE_READONLY;
+	s->dir = drill_xstrdup(dir);
+	int rc = drill_store_list_cfs(&s->cf_names, &s->ncf, dir);
+	if (rc)
+		goto cleanup;
+	if ((rc = make_log_dir(&s->log_dir)) != 0)
+		goto cleanup;
+	set_options(s);
+	/* A foreign database is read by point lookups across many families: index and filter blocks
+	 * held by each table reader, not looked up in the block cache for every get (the
+	 * concord-verify profile). */
+	rocksdb_block_based_options_set_cache_index_and_filter_blocks(s->table, 0);
+	rocksdb_options_set_block_based_table_factory(s->opts, s->table);
+	s->cf = drill_xcalloc(s->ncf, sizeof(*s->cf));
+	cf_opts = drill_xcalloc(s->ncf, sizeof(*cf_opts));
+	for (size_t i = 0; i < s->ncf; i++)
+		cf_opts[i] = s->opts;
+	s->db = rocksdb_open_for_read_only_column_families(s->opts, dir, (int)s->ncf,
+							   (const char *const *)s->cf_names,
+							   cf_opts, s->cf, 0, &err);
+	if (err) {
+		s->db = NULL;
+		rc = rocks_err(err, "open", dir);
+		goto cleanup;
+	}
+	*out = s;
+	s = NULL;
+cleanup:
+	free(cf_opts);
+	drill_store_close(s);
+	return rc;
+}
+
+int drill_store_cf_index(const struct drill_store *s, const char *name)
+{
+	for (size_t i = 0; i < s->ncf; i++)
+		if (!strcmp(s->cf_names[i], name))
+			return (int)i;
+	return -1;
+}
+
 int drill_store_open(struct drill_store **out, const char *dir, enum drill_store_mode mode)
 {
 	struct drill_store *s = drill_xcalloc(1, sizeof(*s));
@@ -176,17 +269,9 @@ int drill_store_open(struct drill_store **out, const char *dir, enum drill_store
 	s->mode = mode;
 	s->dir = drill_xstrdup(dir);
 
-	/* Decide "no database" before RocksDB runs: it would create the directory otherwise. */
 	if (mode != DRILL_STORE_CREATE) {
-		char *current = drill_xasprintf("%s/CURRENT", dir);
-		struct stat st;
-		int found = stat(current, &st) == 0 && S_ISREG(st.st_mode);
-		free(current);
-		if (!found) {
-			rc = drill_err(DRILL_ENOTFOUND, "%s: no RocksDB database (no CURRENT file)",
-				       dir);
+		if ((rc = require_current(dir)) != 0)
 			goto cleanup;
-		}
 	} else if ((rc = mkdir_p(dir)) != 0) {
 		goto cleanup;
 	}
@@ -194,8 +279,13 @@ int drill_store_open(struct drill_store **out, const char *dir, enum drill_store
 		goto cleanup;
 
 	set_options(s);
-	for (int i = 0; i < NUM_CF; i++)
+	s->ncf = NUM_CF;
+	s->cf = drill_xcalloc(NUM_CF, sizeof(*s->cf));
+	s->cf_names = drill_xcalloc(NUM_CF, sizeof(*s->cf_names));
+	for (int i = 0; i < NUM_CF; i++) {
 		cf_opts[i] = i == DRILL_CF_BLOCKS ? s->blocks_opts : s->opts;
+		s->cf_names[i] = drill_xstrdup(cf_names[i]);
+	}
 	if (mode == DRILL_STORE_READONLY)
 		s->db = rocksdb_open_for_read_only_column_families(s->opts, dir, NUM_CF, cf_names,
 								   cf_opts, s->cf, 0, &err);
@@ -221,11 +311,15 @@ void drill_store_close(struct drill_store *s)
 	if (!s)
 		return;
 	if (s->db) {
-		for (int i = 0; i < NUM_CF; i++)
+		for (size_t i = 0; i < s->ncf; i++)
 			if (s->cf[i])
 				rocksdb_column_family_handle_destroy(s->cf[i]);
 		rocksdb_close(s->db);
 	}
+	for (size_t i = 0; s->cf_names && i < s->ncf; i++)
+		free(s->cf_names[i]);
+	free(s->cf_names);
+	free(s->cf);
 	if (s->wb)
 		rocksdb_writebatch_destroy(s->wb);
 	if (s->wopts)
@@ -259,7 +353,7 @@ int drill_store_get(struct drill_store *s, enum drill_store_cf cf, const void *k
 		return rocks_err(err, "read from", s->dir);
 	if (!ps)
 		return drill_err(DRILL_ENOTFOUND, "%s: key '%.*s' not found in %s", s->dir,
-				 (int)(klen > 64 ? 64 : klen), (const char *)key, cf_names[cf]);
+				 (int)(klen > 64 ? 64 : klen), (const char *)key, s->cf_names[cf]);
 	size_t n = 0;
 	const char *v = rocksdb_pinnableslice_value(ps, &n);
 	/* one spare byte, always NUL, so text values can be used as strings */
@@ -267,6 +361,33 @@ int drill_store_get(struct drill_store *s, enum drill_store_cf cf, const void *k
 	if (n)
 		memcpy(*val, v, n);
 	(*val)[n] = '\0';
+	*vlen = n;
+	rocksdb_pinnableslice_destroy(ps);
+	return 0;
+}
+
+int drill_store_get_buf(struct drill_store *s, int cf, const void *key, size_t klen,
+			uint8_t **buf, size_t *cap, size_t *vlen)
+{
+	char *err = NULL;
+	*vlen = 0;
+	assert(cf >= 0 && (size_t)cf < s->ncf);
+	rocksdb_pinnableslice_t *ps =
+		rocksdb_get_pinned_cf(s->db, s->ropts, s->cf[cf], key, klen, &err);
+	if (err)
+		return rocks_err(err, "read from", s->dir);
+	if (!ps)
+		return drill_err(DRILL_ENOTFOUND, "%s: key not found in %s", s->dir,
+				 s->cf_names[cf]);
+	size_t n = 0;
+	const char *v = rocksdb_pinnableslice_value(ps, &n);
+	if (*cap < n + 1) {
+		*cap = n + 1 > 2 * *cap ? n + 1 : 2 * *cap;
+		*buf = drill_xrealloc(*buf, *cap);
+	}
+	if (n)
+		memcpy(*buf, v, n);
+	(*buf)[n] = '\0';
 	*vlen = n;
 	rocksdb_pinnableslice_destroy(ps);
 	return 0;
@@ -447,6 +568,13 @@ void drill_store_batch_free(struct drill_store_batch *b)
 struct drill_store_iter *drill_store_iter_new(struct drill_store *s, enum drill_store_cf cf,
 					      const void *start, size_t start_len)
 {
+	return drill_store_iter_open(s, (int)cf, start, start_len);
+}
+
+struct drill_store_iter *drill_store_iter_open(struct drill_store *s, int cf, const void *start,
+					       size_t start_len)
+{
+	assert(cf >= 0 && (size_t)cf < s->ncf);
 	struct drill_store_iter *it = drill_xcalloc(1, sizeof(*it));
 	it->s = s;
 	it->ropts = rocksdb_readoptions_create();
@@ -530,7 +658,7 @@ int drill_store_flush(struct drill_store *s)
 		return 0;
 	rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
 	rocksdb_flushoptions_set_wait(fo, 1);
-	for (int i = 0; i < NUM_CF && rc == 0; i++) {
+	for (size_t i = 0; i < s->ncf && rc == 0; i++) {
 		rocksdb_flush_cf(s->db, fo, s->cf[i], &err);
 		if (err)
 			rc = rocks_err(err, "flush of", s->dir);

@@ -74,6 +74,25 @@ const uint8_t *drill_store_iter_value(struct drill_store_iter *it, size_t *len);
 int drill_store_iter_status(struct drill_store_iter *it);
 void drill_store_iter_free(struct drill_store_iter *it);
 
+/* Databases that are not chaindrill's (a Concord replica's): every column family, read-only.
+ * drill_store_list_cfs lists the column families of the database in dir (malloc'd copies, freed
+ * with drill_store_cfs_free); DRILL_ENOTFOUND when dir holds no database. drill_store_open_all
+ * opens dir read-only with all of them (the WAL replayed in memory, nothing written, as
+ * READONLY); the int `cf` of the functions below is drill_store_cf_index's (-1: no such family).
+ * The enum drill_store_cf values are the indexes of a store opened by drill_store_open. */
+int drill_store_list_cfs(char ***names, size_t *n, const char *dir);
+void drill_store_cfs_free(char **names, size_t n); /* NULL-safe */
+int drill_store_open_all(struct drill_store **out, const char *dir);
+int drill_store_cf_index(const struct drill_store *s, const char *name);
+/* A point read (checksums verified) into a buffer the caller keeps across reads: *buf grows to
+ * the value's size + 1 (realloc'd, the caller frees), *vlen is the value's length. 0,
+ * DRILL_ENOTFOUND, DRILL_ECORRUPT or DRILL_EFAIL. */
+int drill_store_get_buf(struct drill_store *s, int cf, const void *key, size_t klen,
+			uint8_t **buf, size_t *cap, size_t *vlen);
+/* drill_store_iter_new over the column family of index cf. */
+struct drill_store_iter *drill_store_iter_open(struct drill_store *s, int cf, const void *start,
+					       size_t start_len);
+
 /* RocksDB checkpoint (hard links where possible) of the whole database into `dir`, which must not
  * exist. The memtable is flushed first so the checkpoint holds no WAL to replay. */
 int drill_store_checkpoint(struct drill_store *s, const char *dir);

@@ -3,6 +3,8 @@
 
 #include "chain/block.h"
 #include "chain/store.h"
+#include "chain/verify_internal.h"
+#include "concord/kvbc.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -59,6 +61,16 @@ const char *drill_replica_status_name(enum drill_replica_health s)
 	case DRILL_REPLICA_MISSING: return "missing";
 	}
 	return "unknown";
+}
+
+const char *drill_replica_format_name(enum drill_replica_format f)
+{
+	switch (f) {
+	case DRILL_FORMAT_CHAINDRILL: return DRILL_CHAIN_FORMAT;
+	case DRILL_FORMAT_CONCORD: return DRILL_KVBC_FORMAT;
+	case DRILL_FORMAT_UNKNOWN: break;
+	}
+	return NULL;
 }
 
 /* --- Locating the database ----------------------------------------------------------------- */
@@ -507,6 +519,20 @@ void drill_verify_replica(struct drill_replica_result *out, const char *path)
 	out->expected_id = expected_replica_id(out->db_path);
 
 	report_phase('o');
+	/* The format is told by the column families; a database whose list cannot be read is left
+	 * to the open below, which reports why. */
+	char **cfs = NULL;
+	size_t ncf = 0;
+	int concord = drill_store_list_cfs(&cfs, &ncf, out->db_path) == 0 &&
+		      drill_kvbc_detect(cfs, ncf);
+	drill_store_cfs_free(cfs, ncf);
+	if (concord) {
+		drill_verify_concord_replica(out, NULL);
+		progress_total(out->blocks_checked);
+		progress_done(out->blocks_checked);
+		goto cleanup;
+	}
+
 	rc = drill_store_open(&s, out->db_path, DRILL_STORE_READONLY);
 	if (rc == DRILL_ENOTFOUND && !holds_db_files(out->db_path)) {
 		out->status = DRILL_REPLICA_MISSING;
@@ -518,6 +544,7 @@ void drill_verify_replica(struct drill_replica_result *out, const char *path)
 		goto cleanup;
 	}
 	report_phase('r');
+	out->format = DRILL_FORMAT_CHAINDRILL;
 	if (check_meta(out, s) || check_blocks(out, s) || check_last_block(out, s) ||
 	    check_state(out, s))
 		goto cleanup;
@@ -606,7 +633,10 @@ static void verify_checkpoint_db(struct drill_replica_result *r, const char *pat
 		return;
 	if (r->last_block != id)
 		fail(r, 0, "holds blocks up to %" PRIu64 ", expected %" PRIu64, r->last_block, id);
-	else
+	else if (r->format == DRILL_FORMAT_CONCORD) {
+		if (drill_verify_concord_state_hash(r->db_path, id, NULL) != 0)
+			fail(r, 0, "%s", drill_err_last());
+	} else
 		check_ckpt_self(r, id);
 }
 
@@ -742,18 +772,23 @@ static void put_str(struct drill_buf *b, const char *s)
  * bytes_checked u64 | digest[32] | state_root[32] | db_path, error (u32 length, ~0 for NULL). */
 static void encode_result(struct drill_buf *b, const struct drill_replica_result *r)
 {
-	uint8_t x[2] = {(uint8_t)r->status, (uint8_t)r->has_digest};
-	drill_buf_append(b, x, 2);
+	uint8_t x[3] = {(uint8_t)r->status, (uint8_t)r->has_digest, (uint8_t)r->format};
+	drill_buf_append(b, x, 3);
 	put_u64(b, r->last_block);
 	put_u64(b, r->error_block);
 	put_u64(b, (uint64_t)(int64_t)r->expected_id);
 	put_u64(b, (uint64_t)(int64_t)r->replica_id);
 	put_u64(b, r->blocks_checked);
 	put_u64(b, r->bytes_checked);
+	put_u64(b, r->genesis_block);
+	put_u64(b, r->st_chain_blocks);
+	put_u64(b, r->quirk_blocks);
+	put_u64(b, r->quirk_first);
 	drill_buf_append(b, r->digest, DRILL_HASH_LEN);
 	drill_buf_append(b, r->state_root, DRILL_HASH_LEN);
 	put_str(b, r->db_path);
 	put_str(b, r->error);
+	put_str(b, r->quirk);
 }
 
 static int get_str(char **out, const uint8_t **p, const uint8_t *end)
@@ -777,22 +812,29 @@ static int get_str(char **out, const uint8_t **p, const uint8_t *end)
 static int decode_result(struct drill_replica_result *r, const uint8_t *p, size_t len)
 {
 	const uint8_t *end = p + len;
-	if (len < 2 + 6 * 8 + 2 * DRILL_HASH_LEN || p[0] > DRILL_REPLICA_MISSING)
+	if (len < 3 + 10 * 8 + 2 * DRILL_HASH_LEN || p[0] > DRILL_REPLICA_MISSING ||
+	    p[2] > DRILL_FORMAT_CONCORD)
 		return -1;
 	r->status = (enum drill_replica_health)p[0];
 	r->has_digest = p[1] != 0;
-	p += 2;
+	r->format = (enum drill_replica_format)p[2];
+	p += 3;
 	r->last_block = drill_get_be64(p);
 	r->error_block = drill_get_be64(p + 8);
 	r->expected_id = (long)(int64_t)drill_get_be64(p + 16);
 	r->replica_id = (long)(int64_t)drill_get_be64(p + 24);
 	r->blocks_checked = drill_get_be64(p + 32);
 	r->bytes_checked = drill_get_be64(p + 40);
-	p += 48;
+	r->genesis_block = drill_get_be64(p + 48);
+	r->st_chain_blocks = drill_get_be64(p + 56);
+	r->quirk_blocks = drill_get_be64(p + 64);
+	r->quirk_first = drill_get_be64(p + 72);
+	p += 80;
 	memcpy(r->digest, p, DRILL_HASH_LEN);
 	memcpy(r->state_root, p + DRILL_HASH_LEN, DRILL_HASH_LEN);
 	p += 2 * DRILL_HASH_LEN;
-	if (get_str(&r->db_path, &p, end) || get_str(&r->error, &p, end) || p != end)
+	if (get_str(&r->db_path, &p, end) || get_str(&r->error, &p, end) ||
+	    get_str(&r->quirk, &p, end) || p != end)
 		return -1;
 	return 0;
 }
@@ -1185,6 +1227,7 @@ int drill_verify_checkpoints(struct drill_checkpoint_result **out, size_t *n, co
 		free(r[i].path);
 		free(r[i].db_path);
 		free(r[i].error);
+		free(r[i].quirk);
 	}
 	free(r);
 	free(jobs);
@@ -1383,12 +1426,14 @@ struct digest_server {
 	char *why; /* why it died (malloc'd), once dead */
 };
 
-static _Noreturn void serve_digests(const char *db, int sock)
+static _Noreturn void serve_digests(const char *db, enum drill_replica_format format, int sock)
 {
 	struct drill_store *s = NULL;
+	struct drill_kvbc *k = NULL; /* a Concord replica's reader (s opened with every CF) */
 	struct drill_kv *kv = NULL;
 	size_t kv_cap = 0;
-	int opened = drill_store_open(&s, db, DRILL_STORE_READONLY) == 0;
+	int concord = format == DRILL_FORMAT_CONCORD;
+	int opened = concord || drill_store_open(&s, db, DRILL_STORE_READONLY) == 0;
 	uint8_t req[8], resp[1 + DRILL_HASH_LEN];
 	for (;;) {
 		size_t got = 0;
@@ -1403,22 +1448,29 @@ static _Noreturn void serve_digests(const char *db, int sock)
 		if (got < sizeof(req))
 			break;
 		memset(resp, 0, sizeof(resp));
-		resp[0] = !opened || stored_digest(s, drill_get_be64(req), &kv, &kv_cap, resp + 1);
+		uint64_t h = drill_get_be64(req);
+		if (concord)
+			resp[0] = drill_verify_concord_digest(&s, &k, db, h, resp + 1) != 0;
+		else
+			resp[0] = !opened || stored_digest(s, h, &kv, &kv_cap, resp + 1);
 		if (write_all(sock, resp, sizeof(resp)) != 0)
 			break;
 	}
 	free(kv);
-	drill_store_close(s);
+	if (concord)
+		drill_verify_concord_close(s, k);
+	else
+		drill_store_close(s);
 	drill_proc_child_exit(0);
 }
 
-static int server_start(struct digest_server *sv, const char *db)
+static int server_start(struct digest_server *sv, const char *db, enum drill_replica_format format)
 {
 	pid_t pid = fork_reader(&sv->sock, &sv->err_fd, 1);
 	if (pid < 0)
 		return (int)pid;
 	if (pid == 0)
-		serve_digests(db, sv->sock);
+		serve_digests(db, format, sv->sock);
 	sv->pid = pid;
 	return 0;
 }
@@ -1469,7 +1521,7 @@ static int read_digest(void *ctx, size_t i, uint64_t h, uint8_t out[DRILL_HASH_L
 		return -1;
 	if (sv->dead)
 		return drill_err(DRILL_ECORRUPT, "%s", sv->why);
-	if (!sv->pid && server_start(sv, dir) != 0) {
+	if (!sv->pid && server_start(sv, dir, rd->r->replicas[i].format) != 0) {
 		sv->dead = 1;
 		sv->why = drill_xstrdup(drill_err_last());
 		return DRILL_ECORRUPT;
@@ -1548,6 +1600,7 @@ void drill_verify_result_free(struct drill_verify_result *r)
 		free(r->replicas[i].path);
 		free(r->replicas[i].db_path);
 		free(r->replicas[i].error);
+		free(r->replicas[i].quirk);
 	}
 	free(r->replicas);
 	r->replicas = NULL;
@@ -1576,13 +1629,32 @@ char *drill_verify_to_json(const struct drill_verify_result *r)
 		json_object_set_new(o, "status", json_string(drill_replica_status_name(x->status)));
 		json_object_set_new(o, "lastBlock", json_integer((json_int_t)x->last_block));
 		json_object_set_new(o, "digest", hex_or_null(have && x->has_digest, x->digest));
-		json_object_set_new(o, "stateRoot", hex_or_null(have && x->has_digest,
-								x->state_root));
+		int root = have && x->has_digest && x->format != DRILL_FORMAT_CONCORD;
+		json_object_set_new(o, "stateRoot", hex_or_null(root, x->state_root));
 		json_object_set_new(o, "error", x->error ? json_string(x->error) : json_null());
 		json_object_set_new(o, "errorBlock", x->error_block ?
 				    json_integer((json_int_t)x->error_block) : json_null());
 		json_object_set_new(o, "replicaId", x->replica_id >= 0 ?
 				    json_integer(x->replica_id) : json_null());
+		const char *format = drill_replica_format_name(x->format);
+		json_object_set_new(o, "format", format ? json_string(format) : json_null());
+		if (x->format == DRILL_FORMAT_CONCORD) {
+			json_object_set_new(o, "genesisBlock", json_integer((json_int_t)
+									x->genesis_block));
+			json_object_set_new(o, "stChainBlocks", json_integer((json_int_t)
+									 x->st_chain_blocks));
+			json_t *q = json_null();
+			if (x->quirk_blocks) {
+				q = json_object();
+				json_object_set_new(q, "name", json_string("update-and-delete"));
+				json_object_set_new(q, "firstBlock",
+						    json_integer((json_int_t)x->quirk_first));
+				json_object_set_new(q, "blocks",
+						    json_integer((json_int_t)x->quirk_blocks));
+				json_object_set_new(q, "detail", json_string(x->quirk));
+			}
+			json_object_set_new(o, "quirk", q);
+		}
 		json_array_append_new(reps, o);
 	}
 	json_t *root = json_object();

@@ -15,6 +15,14 @@
 #include <stdint.h>
 
 enum drill_replica_health { DRILL_REPLICA_OK, DRILL_REPLICA_CORRUPT, DRILL_REPLICA_MISSING };
+/* What kind of database a replica holds, told by its column families: chaindrill's own
+ * (default, blocks, state) or a categorized Concord one (blocks, cat_id_type, the categories';
+ * concord/kvbc.h). Unknown when there is no database to look at. */
+enum drill_replica_format {
+	DRILL_FORMAT_UNKNOWN,
+	DRILL_FORMAT_CHAINDRILL, /* "chaindrill-chain/1" */
+	DRILL_FORMAT_CONCORD,    /* "concord-categorized" */
+};
 enum drill_verdict {
 	DRILL_VERDICT_CONSISTENT,
 	DRILL_VERDICT_RECOVERABLE,
@@ -39,6 +47,17 @@ struct drill_replica_result {
 	uint64_t blocks_checked;
 	uint64_t bytes_checked;
 	int reader_died;     /* the child process reading it died (corrupt; error says how) */
+	enum drill_replica_format format;
+	/* Concord only (zero otherwise): the first block id (above 1 after pruning); blocks of a
+	 * state transfer in progress (st_chain), reported and not checked; and the writer's
+	 * update-and-delete quirk, a finding of its own (quirk_first: the first block whose parent
+	 * digest shows it; quirk: what it is, NULL when none). A replica with the quirk is corrupt:
+	 * its chain does not verify by Concord's own rule (docs/verify.md). */
+	uint64_t genesis_block;
+	uint64_t st_chain_blocks;
+	uint64_t quirk_blocks;
+	uint64_t quirk_first;
+	char *quirk;
 };
 
 struct drill_verify_result {
@@ -92,11 +111,14 @@ void drill_verdict_compute(struct drill_verify_result *r, drill_digest_at_fn dig
 const char *drill_verdict_name(enum drill_verdict v);       /* "consistent", ... */
 int drill_verdict_parse(enum drill_verdict *v, const char *name);
 const char *drill_replica_status_name(enum drill_replica_health s); /* "ok", "corrupt", "missing" */
+const char *drill_replica_format_name(enum drill_replica_format f); /* NULL for unknown */
 
 /* Checkpoints of one replica (`verify --checkpoints`): every rocksdbdata/checkpoints/<id>/ with a
  * decimal name, verified as a database of its own. A checkpoint is ok when it verifies, its last
- * block is <id>, and its default CF's `ckpt.self` JSON names <id> with the same digest and
- * stateRoot. Results are sorted by id; no checkpoints directory gives none. */
+ * block is <id>, and (chaindrill's format) its default CF's `ckpt.self` JSON names <id> with the
+ * same digest and stateRoot, or (Concord's) its public state hash (key 0x0106 of default) names
+ * block <id> and equals the one recomputed by Concord's rule. Results are sorted by id; no
+ * checkpoints directory gives none. */
 struct drill_checkpoint_result {
 	uint64_t id;
 	char *path;
@@ -107,8 +129,8 @@ int drill_verify_checkpoints(struct drill_checkpoint_result **out, size_t *n, co
 void drill_verify_checkpoints_free(struct drill_checkpoint_result *c, size_t n); /* NULL-safe */
 
 /* The JSON of docs/design.md §5: {"verdict","f","agreedBlock","agreedDigest","replicas":[{"path",
- * "status","lastBlock","digest","stateRoot","error"}]} (plus "errorBlock", "replicaId"). Returned
- * string is malloc'd. */
+ * "status","lastBlock","digest","stateRoot","error"}]} (plus "errorBlock", "replicaId", "format",
+ * and for Concord "genesisBlock", "stChainBlocks", "quirk"). Returned string is malloc'd. */
 char *drill_verify_to_json(const struct drill_verify_result *r);
 
 #endif

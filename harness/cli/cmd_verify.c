@@ -26,7 +26,9 @@ static void usage(FILE *to)
 	      "state roots,\nmetadata) and gives the verdict across them: consistent, recoverable, "
 	      "divergent or unrecoverable.\nA REPLICA_DIR is a rocksdbdata directory, a directory "
 	      "holding one, or a volume root with one\n<namespace>/<blockchainId>/replica-<i>/"
-	      "rocksdbdata below it.\n\n"
+	      "rocksdbdata below it.\nEach database is chaindrill's own (chaindrill-chain/1) or a "
+	      "real Concord replica's\n(categorized kvbc, concord-categorized), told by its column "
+	      "families.\n\n"
 	      "Options:\n"
 	      "  --json             print the verdict as JSON (docs/verify.md)\n"
 	      "  --checkpoints      also verify every rocksdbdata/checkpoints/<id>/ of each replica\n"
@@ -178,6 +180,12 @@ static void print_human(const struct opts *o, const struct drill_verify_result *
 			printf("%s: %s: %s\n", x->path, drill_replica_status_name(x->status),
 			       x->error ? x->error : "(no detail)");
 		}
+		if (x->quirk)
+			printf("  finding: %s\n", x->quirk);
+		if (x->st_chain_blocks && !o->quiet)
+			printf("  st_chain: %" PRIu64 " block%s of a state transfer in progress "
+			       "(reported, not checked)\n", x->st_chain_blocks,
+			       x->st_chain_blocks == 1 ? "" : "s");
 		if (o->verbose)
 			printf("  %" PRIu64 " blocks, %" PRIu64 " bytes checked in %s\n",
 			       (uint64_t)x->blocks_checked, (uint64_t)x->bytes_checked,

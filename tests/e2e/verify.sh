@@ -51,6 +51,7 @@ expect_jq '[.replicas[] | .status == "ok" and .lastBlock == 30 and .error == nul
 	and (.stateRoot | test("^[0-9a-f]{64}$"))] | all' "healthy --json: every replica ok"
 expect_jq '. as $r | [.replicas[].digest] | all(. == $r.agreedDigest)' "healthy --json: same digest"
 expect_jq '[.replicas[].replicaId] == [0, 1, 2, 3]' "healthy --json: replica ids"
+expect_jq '[.replicas[].format] | all(. == "chaindrill-chain/1")' "healthy --json: format"
 expect_jq 'keys_unsorted == ["verdict", "f", "agreedBlock", "agreedDigest", "replicas"]' \
 	"healthy --json: the keys of docs/design.md §5"
 expect_jq '[.replicas[0] | keys_unsorted[]] | contains(["path", "status", "lastBlock", "digest",
