@@ -9,14 +9,15 @@ installs (or that a debootstrap --variant=minbase root already has).
     their arguments (exec, command, env, nice, sudo, timeout, xargs, unshare, chroot DIR, in_root,
     ...), is a command, and so is the X of `command -v X`, `need X`-style prerequisite calls listed
     below, and the script of `sh -c '...'`/`bash -c` (scanned in turn). Python files: the first
-    element of a literal list given to subprocess.*, and shutil.which("X"). A name that is a shell
-    builtin, a function defined in any scanned file, a path or a $variable is not a command.
+    element of a literal list given to subprocess.*, and the literal name given to shutil.which.
+    A shell builtin, a function defined in any scanned file, a path or a $variable is not a
+    command.
     Each command found must be in the table; one that is not fails the test with file:line.
     Limits: commands built at run time (`$tool`, `"${cmd[@]}"`), run through eval, written into
     here-documents or files and run later, or run by the C harness (kubectl, helm, ...: tested by
     their own fakes) are not seen; a function that shadows a command hides it.
-(b) This machine. Each table entry must resolve with `command -v` (PATH with the sbin
-    directories) to a file that dpkg says belongs to the table's package, following the chain of
+(b) This machine. Each table entry must resolve with `command -v` (PATH: Debian's own
+    /usr/sbin:/usr/bin:/sbin:/bin, not /usr/local or a user's shims) to a file that dpkg says belongs to the table's package, following the chain of
     symlinks (alternatives) to the real file; and that package must be in scripts/packages.txt or
     in the table's [minbase] list.
 TAP output; exit 0 when every check passed.
