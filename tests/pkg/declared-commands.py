@@ -49,7 +49,8 @@ WRAPPERS = {"exec": 0, "command": 0, "env": 0, "nice": 0, "sudo": 0, "$sudo": 0,
 # Options of wrappers that take a value (so the value is not taken for the command).
 OPT_WITH_VALUE = {"nice": {"-n"}, "timeout": {"-s", "-k", "--signal", "--kill-after"},
                   "xargs": {"-n", "-P", "-I", "-d", "-L", "-s", "-E"}, "env": {"-u", "-C"},
-                  "ionice": {"-c", "-n"}, "sudo": {"-u", "-g"}, "stdbuf": {"-i", "-o", "-e"}}
+                  "ionice": {"-c", "-n"}, "sudo": {"-u", "-g"}, "stdbuf": {"-i", "-o", "-e"},
+                  "unshare": {"--propagation", "--setgroups", "-S", "-G", "--wd", "-R", "--root"}}
 # Project functions whose arguments name commands that must be installed.
 PREREQ_FUNCS = {"need", "require_command", "have_command"}
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.+-]*$")
