@@ -58,8 +58,11 @@ SEP = set(";|&()<>") | {";;", ";&", ";;&", "&&", "||", "|&", "&>", ">>", "<<", "
 
 
 def tracked_files():
-    out = subprocess.run(["git", "-C", SOURCE, "ls-files"], capture_output=True, text=True)
-    if out.returncode == 0 and out.stdout:
+    try:
+        out = subprocess.run(["git", "-C", SOURCE, "ls-files"], capture_output=True, text=True)
+    except OSError:
+        out = None
+    if out and out.returncode == 0 and out.stdout:
         files = out.stdout.split("\n")
     else:  # not a git checkout (a copy): walk the tree
         files = []

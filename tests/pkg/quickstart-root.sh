@@ -111,10 +111,8 @@ mkdir -p "$root/var/local/chaindrill-debs" && cp "$repo"/*.deb "$repo/Packages" 
 echo 'deb [trusted=yes] file:/var/local/chaindrill-debs ./' >"$root/etc/apt/sources.list"
 
 # The checkout as a clone has it: its tracked files, as they are in the work tree.
-mkdir -p "$root/root/chaindrill"
-if (cd "$source" && git ls-files -z | tar --null -T - --ignore-failed-read -cf - 2>/dev/null) |
-	tar -C "$root/root/chaindrill" -xf - && [ -x "$root/root/chaindrill/scripts/quickstart.sh" ]; then
-	pass "copied the $(cd "$source" && git ls-files | wc -l) tracked files into /root/chaindrill"
+if root_copy_checkout "$source" /root/chaindrill; then
+	pass "copied the checkout's $(find "$root/root/chaindrill" -type f | wc -l) tracked files into /root/chaindrill"
 else fail "copy the tracked files (git ls-files) into the root"; finish; fi
 
 start=$(date +%s)

@@ -109,3 +109,18 @@ root_packages() {
 	awk -v tier="$1" '/^#/ || /^$/ { next } /^\[.*\]$/ { s = substr($0, 2, length($0) - 2); next }
 		s == "build" || tier == "test" || s == tier { print }' "$(dirname "${BASH_SOURCE[0]}")/../../../scripts/packages.txt"
 }
+
+# root_copy_checkout SOURCE DEST: the checkout as a clone has it, into DEST of the root: its tracked
+# files (git ls-files), as they are in the work tree. A copy that is not a git checkout (this test
+# run inside bare-root.sh's root) gives all its files but the build trees, reports and workspaces.
+root_copy_checkout() {
+	mkdir -p "$root$2" || return 1
+	(
+		cd "$1" || exit 1
+		if [ -e .git ] && git ls-files -z 2>/dev/null; then :; else
+			find . \( -path './build*' -o -path './reports/*' -type d -o -path ./reports/index.html \
+				-o -path ./.chaindrill \) -prune -o \
+				\( -type f -o -type l \) -printf '%P\0'
+		fi | tar --null -T - --ignore-failed-read -cf - 2>/dev/null
+	) | tar -C "$root$2" -xf - && [ -x "$root$2/scripts/quickstart.sh" ]
+}
