@@ -2,8 +2,8 @@
  *
  * The reference of the `verify` figure: only the SHA-256 calls that verifying this chain needs —
  * per block the digest over every byte before it, per update the term of its new value, per
- * entry of the `state` column family its term (DESIGN.md §4) — over the same bytes, read from the
- * database into memory first. Only the hashing is timed: the format's own limit.
+ * entry of the `state` column family its term (docs/design.md §4) — over the same bytes, read from
+ * the database into memory first. Only the hashing is timed: the format's own limit.
  *
  * Prints "BYTES SECONDS CPU_SECONDS": BYTES counts the encoded blocks as `chaindrill verify` counts
  * them; CPU_SECONDS is this thread's CPU time over the same loop (what a loaded machine does not

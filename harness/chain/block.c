@@ -1,4 +1,4 @@
-/* chain/block.c — encode, decode and build blocks in the format of DESIGN.md §4. */
+/* chain/block.c — encode, decode and build blocks in the format of docs/design.md §4. */
 #include "chain/block.h"
 
 #include "util/bytes.h"

@@ -1,4 +1,4 @@
-/* chain/block.h — the block format of DESIGN.md §4 (contract), integers big-endian:
+/* chain/block.h — the block format of docs/design.md §4 (contract), integers big-endian:
  *
  *   "CDB1" | block_id u64 | timestamp_ms u64 | parent_digest[32] | state_root[32] | n u32 |
  *   n × (klen u32 | key | vlen u32 | value | prev_term[32]) | digest[32]

@@ -1,4 +1,4 @@
-/* chain/root.h — the state root: Σ term(k, v) mod 2^256 (DESIGN.md §4).
+/* chain/root.h — the state root: Σ term(k, v) mod 2^256 (docs/design.md §4).
  *
  * term(k, v) = SHA-256("kv" | klen u32 BE | k | v), read as a 256-bit little-endian integer. The
  * root of a state is the sum of its terms; an update subtracts the old term and adds the new one,

@@ -1,5 +1,5 @@
-/* chain/store.h — the replica's RocksDB database (DESIGN.md §4). This file pair is the only place
- * that speaks the RocksDB C API.
+/* chain/store.h — the replica's RocksDB database (docs/design.md §4). This file pair is the only
+ * place that speaks the RocksDB C API.
  *
  * Column families: "blocks" (u64 BE id → encoded block), "state" (key → latest value) and
  * "default" (metadata). Metadata keys of the contract:

@@ -730,9 +730,9 @@ static int find_agreed(struct drill_verify_result *r, drill_digest_at_fn fn, voi
 	return count_ok(r, &unused) != ok;
 }
 
-/* The quorum verdict of DESIGN.md §5. Ok replicas have verified parent links, so two of them that
- * agree at height h agree at every height below: a fork shows at the lower tip of any pair, and
- * "≥ q replicas agree at h" is monotone in h, so agreedBlock is found by bisection. A replica
+/* The quorum verdict of docs/design.md §5. Ok replicas have verified parent links, so two of them
+ * that agree at height h agree at every height below: a fork shows at the lower tip of any pair,
+ * and "≥ q replicas agree at h" is monotone in h, so agreedBlock is found by bisection. A replica
  * whose block cannot be read back for a comparison is demoted to corrupt; the fork check and the
  * bisection can both demote, so the bisection is repeated until no replica is demoted (at most n
  * times) and the verdict is decided last, on the final statuses. */

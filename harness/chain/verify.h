@@ -1,4 +1,4 @@
-/* chain/verify.h — per-replica checks and the cross-replica verdict (DESIGN.md §5, contract).
+/* chain/verify.h — per-replica checks and the cross-replica verdict (docs/design.md §5, contract).
  *
  * Per replica: ok | corrupt | missing. A replica is ok when its database opens read-only, every
  * block decodes, digests and parent links hold, ids run 1..last without gaps, each root follows
@@ -88,7 +88,7 @@ struct drill_checkpoint_result {
 int drill_verify_checkpoints(struct drill_checkpoint_result **out, size_t *n, const char *db_path);
 void drill_verify_checkpoints_free(struct drill_checkpoint_result *c, size_t n); /* NULL-safe */
 
-/* The JSON of DESIGN.md §5: {"verdict","f","agreedBlock","agreedDigest","replicas":[{"path",
+/* The JSON of docs/design.md §5: {"verdict","f","agreedBlock","agreedDigest","replicas":[{"path",
  * "status","lastBlock","digest","stateRoot","error"}]} (plus "errorBlock", "replicaId"). Returned
  * string is malloc'd. */
 char *drill_verify_to_json(const struct drill_verify_result *r);

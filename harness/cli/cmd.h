@@ -1,5 +1,5 @@
 /* cli/cmd.h — the subcommands; main.c dispatches, each lives in cli/cmd_<name>.c and returns the
- * process exit code of DESIGN.md §2. argv[0] is the subcommand's name. */
+ * process exit code of docs/design.md §2. argv[0] is the subcommand's name. */
 #ifndef DRILL_CLI_CMD_H
 #define DRILL_CLI_CMD_H
 

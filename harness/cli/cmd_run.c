@@ -112,9 +112,10 @@ static void write_summary(FILE *out, json_t *rep, int quiet)
 		fprintf(out, "%s: ERROR (%.1f s): %s\n", name, secs, err);
 		return;
 	}
-	const char *verdict = json_string_value(json_object_get(obs, "verdict"));
-	fprintf(out, "%s: %s — %s (%.1f s)\n", name, verdict ? verdict : "no verdict",
+	char *headline = drill_report_headline(rep);
+	fprintf(out, "%s: %s — %s (%.1f s)\n", name, headline,
 	       matched ? "as expected" : "DIFFERS from expected", secs);
+	free(headline);
 	if (!quiet) {
 		size_t i;
 		json_t *st;

@@ -1,6 +1,6 @@
 /* cli/cmd_verify.c — `chaindrill verify REPLICA_DIR... [--json] [--checkpoints] [-f F]`: verify
- * replica databases read-only and print the cross-replica verdict of DESIGN.md §5 (docs/verify.md).
- * A thin layer over chain/verify.h: argument checks, then printing. */
+ * replica databases read-only and print the cross-replica verdict of docs/design.md §5
+ * (docs/verify.md). A thin layer over chain/verify.h: argument checks, then printing. */
 #include "cli/cmd.h"
 
 #include "cli/common.h"
@@ -28,7 +28,7 @@ static void usage(FILE *to)
 	      "holding one, or a volume root with one\n<namespace>/<blockchainId>/replica-<i>/"
 	      "rocksdbdata below it.\n\n"
 	      "Options:\n"
-	      "  --json             print the verdict as JSON (DESIGN.md section 5)\n"
+	      "  --json             print the verdict as JSON (docs/verify.md)\n"
 	      "  --checkpoints      also verify every rocksdbdata/checkpoints/<id>/ of each replica\n"
 	      "  -f F               faults tolerated (default (n-1)/3); 2F+1 must not exceed n\n"
 	      "  -q, --quiet        only what is not ok and the verdict; no progress\n"

@@ -1,4 +1,4 @@
-/* cli/main.c — `chaindrill`: a thin dispatcher over the subcommands of DESIGN.md §2. */
+/* cli/main.c — `chaindrill`: a thin dispatcher over the subcommands of docs/design.md §2. */
 #include "cli/cmd.h"
 
 #include "util/http.h"

@@ -3,9 +3,9 @@
  * A drill installs the cluster on a platform, runs the scenario's steps (writes ordered by the
  * driver in place of consensus, operator checkpoints, storage backups, faults, the runbook's
  * restore, functional validation), then stops the replicas, verifies every replica's database
- * (DESIGN.md §5), compares what it finds with the chain the driver knows it wrote (truth.h), and
- * compares the outcome with the scenario's `expect`. Everything it does is recorded, step by step
- * with timings, in a JSON report object (docs/reports.md). */
+ * (docs/design.md §5), compares what it finds with the chain the driver knows it wrote (truth.h),
+ * and compares the outcome with the scenario's `expect`. Everything it does is recorded, step by
+ * step with timings, in a JSON report object (docs/reports.md). */
 #ifndef DRILL_DRILL_DRILL_H
 #define DRILL_DRILL_DRILL_H
 

@@ -8,6 +8,7 @@
 #include "chain/verify.h"
 #include "report/report.h"
 #include "faults/faults.h"
+#include "replica/ckpt.h"
 #include "replica/client.h"
 #include "util/bytes.h"
 #include "util/err.h"
@@ -401,7 +402,35 @@ static int check_against_truth(struct drill *d, const struct drill_replica_statu
 }
 
 /* Send one batch to every running replica and check each against the truth. */
-static int send_batch(struct drill *d, const struct drill_buf *batch)
+/* The checkpoints a write step saw its replicas take: one record per replica and checkpoint, the
+ * first time a status after a batch lists a checkpoint that holds a block of this step (ids above
+ * seen[i], which starts below the step's first block). */
+struct ckpt_seen {
+	uint64_t *seen;
+	double t0;    /* when the step began */
+	json_t *list; /* [{"replica", "id", "seqNum", "lastBlock", "atSeconds"}] */
+	uint64_t due; /* the lowest sequence number at which a replica may take its next one */
+};
+
+static void note_checkpoints(struct ckpt_seen *cs, int i, const struct drill_replica_status *st,
+			     uint64_t window)
+{
+	if (st->ckpt_last_seq + window < cs->due)
+		cs->due = st->ckpt_last_seq + window;
+	for (size_t k = 0; k < st->n_checkpoints; k++) {
+		const struct drill_ckpt_info *c = &st->checkpoints[k];
+		if (c->id <= cs->seen[i])
+			continue;
+		cs->seen[i] = c->id;
+		json_array_append_new(cs->list,
+				      json_pack("{s:i,s:I,s:I,s:I,s:f}", "replica", i, "id",
+						(json_int_t)c->id, "seqNum", (json_int_t)c->seq_num,
+						"lastBlock", (json_int_t)c->last_block, "atSeconds",
+						drill_now_s() - cs->t0));
+	}
+}
+
+static int send_batch(struct drill *d, const struct drill_buf *batch, struct ckpt_seen *cs)
 {
 	const char **urls = drill_xcalloc((size_t)d->n, sizeof(*urls));
 	int *idx = drill_xcalloc((size_t)d->n, sizeof(*idx));
@@ -421,9 +450,11 @@ static int send_batch(struct drill *d, const struct drill_buf *batch)
 	rc = drill_client_order(sts, urls, m, batch->data, batch->len);
 	if (rc)
 		goto cleanup;
+	cs->due = UINT64_MAX;
 	for (size_t k = 0; k < m; k++) {
 		all[idx[k]] = sts[k];
 		memset(&sts[k], 0, sizeof(sts[k]));
+		note_checkpoints(cs, idx[k], &all[idx[k]], d->sc->ckpt_window);
 	}
 	for (size_t k = 0; k < m && !rc; k++)
 		rc = check_against_truth(d, all, idx[k]);
@@ -451,6 +482,9 @@ int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details)
 	int lockfd = drill_order_lock(d->ws);
 	if (lockfd < 0)
 		return lockfd;
+	struct ckpt_seen cs = {drill_xcalloc((size_t)d->n, sizeof(uint64_t)), t0, json_array(), 0};
+	for (int i = 0; i < d->n; i++)
+		cs.seen[i] = first - 1;
 	char *label = drill_xasprintf("write %" PRIu64 " blocks", blocks);
 	struct drill_progress *progress = drill_progress_start(label, blocks, DRILL_PROGRESS_BLOCKS);
 	free(label);
@@ -460,8 +494,13 @@ int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details)
 			break;
 		drill_req_batch_begin(&batch);
 		uint64_t in_batch = 0, budget = drill_process_write_budget(d);
+		/* A batch ends where a replica may take a periodic checkpoint (on the BFT checkpoint
+		 * window, once checkpointWindow has passed since its last), so the status after it
+		 * shows that checkpoint before retention can prune it. */
 		while (done < blocks && in_batch < BATCH_MAX_REQUESTS && batch.len < BATCH_MAX_BYTES &&
-		       in_batch < budget) {
+		       in_batch < budget &&
+		       !(in_batch && d->sc->ckpt_enabled && d->seq % DRILL_BFT_CHECKPOINT_WINDOW == 0 &&
+			 d->seq >= cs.due)) {
 			uint64_t sn = d->seq + 1;
 			rc = drill_truth_write(d->truth, sn, sn * d->sc->block_interval_ms, &batch);
 			if (rc)
@@ -472,7 +511,7 @@ int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details)
 		}
 		drill_req_batch_end(&batch);
 		if (!rc)
-			rc = send_batch(d, &batch);
+			rc = send_batch(d, &batch, &cs);
 		if (!rc)
 			rc = drill_process_blocks_ordered(d, in_batch);
 		drill_progress_add(progress, in_batch);
@@ -486,6 +525,8 @@ int drill_engine_order_writes(struct drill *d, uint64_t blocks, json_t *details)
 	json_object_set_new(details, "replicasOrdered", json_integer(running_count(d)));
 	if (secs > 0)
 		json_object_set_new(details, "blocksPerSecond", json_real((double)blocks / secs));
+	json_object_set_new(details, "checkpointsTaken", cs.list);
+	free(cs.seen);
 	return rc;
 }
 
@@ -772,7 +813,7 @@ static int step_needs_install(const struct drill_step *st)
 
 /* --- Verdict ----------------------------------------------------------------------------------- */
 
-/* Stop the replicas, verify every volume (DESIGN.md §5), and compare with the truth. */
+/* Stop the replicas, verify every volume (docs/design.md §5), and compare with the truth. */
 /* The checkpoints a replica holds at the end, for the report (null if they cannot be listed). */
 static json_t *end_checkpoints(const char *data_dir)
 {
@@ -852,9 +893,15 @@ static int final_verify(struct drill *d, json_t *rep, json_t *observed)
 			    vr.has_agreed ? json_integer((json_int_t)vr.agreed_block) : json_null());
 	json_object_set_new(observed, "agreedStateMatchesDriver",
 			    vr.has_agreed ? json_boolean(truth_ok) : json_null());
-	int lost = json_array_size(d->data_loss) > 0 ||
-		   (tlast > 0 && (!vr.has_agreed || vr.agreed_block < tlast));
-	json_object_set_new(observed, "dataLoss", json_boolean(lost));
+	if (tlast > 0 && (!vr.has_agreed || vr.agreed_block < tlast))
+		json_array_append_new(d->data_loss,
+				      json_pack("{s:s,s:I,s:o,s:I}", "step", "verify",
+						"committedBlock", (json_int_t)tlast, "agreedBlock",
+						vr.has_agreed ? json_integer((json_int_t)vr.agreed_block)
+							      : json_null(),
+						"lostBlocks",
+						(json_int_t)(tlast - (vr.has_agreed && vr.agreed_block < tlast
+									 ? vr.agreed_block : 0))));
 
 	for (int i = 0; i < d->n; i++)
 		free(paths[i]);
@@ -1143,6 +1190,10 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 
 finish:
 	json_object_set_new(rep, "steps", d.steps);
+	/* One source of truth: observed.dataLoss says whether the list of data-loss events (blocks
+	 * an install found gone, blocks the verified cluster does not hold) has any. */
+	if (json_object_get(observed, "verdict"))
+		json_object_set_new(observed, "dataLoss", json_boolean(json_array_size(d.data_loss) > 0));
 	json_object_set_new(rep, "dataLoss", d.data_loss);
 	json_object_set_new(rep, "faults", d.faults);
 	if (d.restored) {

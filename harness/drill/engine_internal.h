@@ -79,6 +79,9 @@ char *drill_engine_step_label(const struct drill_step *st);
 /* restore.c: the runbook's restore flow; fills `details`. */
 int drill_engine_set_identity(const char *db_dir, int i); /* replica.id of a copied database */
 int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *details);
+/* A restore substep failed: recorded in `sub` as the others are, with "status": "failed" (the
+ * substep's record already there gets it), and the error wrapped with the substep's name. */
+int drill_restore_failed(json_t *sub, const char *name, double t0, int rc);
 /* restore_live.c: `checkpoint: none`, after restore-volumes: the rest of a restore that puts the
  * storage copy back as is. `sub` is the substep list, `before` the driver's last block. */
 int drill_restore_live(struct drill *d, const struct drill_step *st, json_t *details, json_t *sub,

@@ -159,7 +159,7 @@ int drill_order_checkpoint(uint64_t *ordered_sn, uint64_t *taken_sn,
 	for (uint64_t sn = at; sn <= due && !rc; sn++) {
 		r.sn = sn;
 		r.kind = sn == at ? DRILL_REQ_CKPT_CREATE : DRILL_REQ_NOOP;
-		r.ts_ms = sn * ci->block_interval_ms; /* consensus time of sn (DESIGN.md §3) */
+		r.ts_ms = sn * ci->block_interval_ms; /* consensus time of sn (docs/design.md §3) */
 		rc = drill_req_batch_add(&batch, &r);
 	}
 	drill_req_batch_end(&batch);

@@ -640,7 +640,7 @@ int drill_plan_write(FILE *out, const struct drill_scenario *sc, const char *pla
 	blank(&p);
 	line(&p, "# --- verdict");
 	helm_scale(&p, 0);
-	line(&p, "# chaindrill verifies every replica's rocksdbdata read-only (DESIGN.md §5):");
+	line(&p, "# chaindrill verifies every replica's rocksdbdata read-only (docs/design.md §5):");
 	char *list = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&list, &len);

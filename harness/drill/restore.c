@@ -1,4 +1,4 @@
-/* drill/restore.c — the runbook's restore flow, step by step (reference/vmbc-backup-restore.md).
+/* drill/restore.c — the runbook's restore flow, step by step (docs/runbook.md).
  *
  *   1. scale-down         helm upgrade --reuse-values --set global.replicaCount=0, then wait
  *                         until no replica runs (kubectl get pods shows none). On the local
@@ -53,6 +53,18 @@ static void substep(json_t *list, const char *name, double t0, json_t *info)
 		json_object_update_new(s, info);
 	json_array_append_new(list, s);
 	drill_log_info("restore: %s done (%.2f s)", name, drill_now_s() - t0);
+}
+
+int drill_restore_failed(json_t *sub, const char *name, double t0, int rc)
+{
+	json_t *last = json_array_get(sub, json_array_size(sub) ? json_array_size(sub) - 1 : 0);
+	const char *lname = json_string_value(json_object_get(last, "name"));
+	if (!lname || strcmp(lname, name)) {
+		last = json_pack("{s:s,s:f}", "name", name, "wallSeconds", drill_now_s() - t0);
+		json_array_append_new(sub, last);
+	}
+	json_object_set_new(last, "status", json_string("failed"));
+	return drill_err_wrap(rc, "%s", name);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -486,7 +498,7 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 	double t = drill_now_s();
 	rc = drill_process_restore_point(d, "scale-down"); /* kill-replica at: scale-down */
 	if (rc)
-		return drill_err_wrap(rc, "scale-down");
+		return drill_restore_failed(sub, "scale-down", t, rc);
 	if (rf->skip_scale_down) {
 		json_array_append_new(devs, json_pack("{s:s}", "skipped", "scale-down"));
 		substep(sub, "scale-down", t, json_pack("{s:b}", "skipped", 1));
@@ -498,15 +510,18 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 		rc = no_flush ? d->plat->ops->stop_for_restore(d->plat) : d->plat->ops->scale(d->plat, 0);
 		drill_engine_refresh_urls(d);
 		if (rc)
-			return drill_err_wrap(rc, "scale-down");
+			return drill_restore_failed(sub, "scale-down", t, rc);
 		substep(sub, "scale-down", t, json_pack("{s:b}", "flush", !no_flush));
 	}
 
-	/* 2. Restore every volume from the backup. */
+	/* 2. Restore every volume from the backup (a vendor that restores in place writes the
+	 * replicas' own volumes from here on). */
 	t = drill_now_s();
+	if (d->vendor->ops->restores_in_place)
+		json_object_set_new(details, "replicaVolumes", json_string("partly-restored"));
 	rc = d->vendor->ops->restore(d->vendor, st->name);
 	if (rc)
-		return drill_err_wrap(rc, "restore-volumes");
+		return drill_restore_failed(sub, "restore-volumes", t, rc);
 	substep(sub, "restore-volumes", t,
 		json_pack("{s:I}", "bytesCopied", (json_int_t)d->vendor->bytes_copied));
 	if (st->restore_live) /* checkpoint: none — the storage copy as is (restore_live.c) */
@@ -518,7 +533,7 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 	rc = choose_checkpoint(d, st, &id, info);
 	if (rc) {
 		json_decref(info);
-		return drill_err_wrap(rc, "choose-checkpoint");
+		return drill_restore_failed(sub, "choose-checkpoint", t, rc);
 	}
 	substep(sub, "choose-checkpoint", t, info);
 	json_object_set_new(details, "checkpoint", json_integer((json_int_t)id));
@@ -526,6 +541,7 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 	/* 4. Into each replica's rocksdbdata: side by side, unless an armed fault acts between the
 	 * replicas' copies (writes raced in, a copy cut short, a process-wide umask, a copy hook). */
 	t = drill_now_s();
+	json_object_set_new(details, "replicaVolumes", json_string("partly-restored"));
 	uint64_t bytes = 0, files = 0;
 	json_t *ids = json_array();
 	struct ckpt_copies cs = {d, drill_xcalloc((size_t)d->n, sizeof(*cs.c)), NULL};
@@ -562,18 +578,19 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 	free(cs.c);
 	if (rc) {
 		json_decref(ids);
-		return drill_err_wrap(rc, "copy-checkpoint");
+		return drill_restore_failed(sub, "copy-checkpoint", t, rc);
 	}
 	substep(sub, "copy-checkpoint", t,
 		json_pack("{s:I,s:I,s:o}", "bytesCopied", (json_int_t)bytes, "filesCopied",
 			  (json_int_t)files, "checkpoints", ids));
+	json_object_set_new(details, "replicaVolumes", json_string("restored"));
 
 	/* 4b. The vendor's cleanup (EKS: unmount, detach, delete the restored volumes). */
 	if (d->vendor->ops->finish_restore) {
 		t = drill_now_s();
 		rc = d->vendor->ops->finish_restore(d->vendor, st->name);
 		if (rc)
-			return drill_err_wrap(rc, "cleanup-restored-volumes");
+			return drill_restore_failed(sub, "cleanup-restored-volumes", t, rc);
 		substep(sub, "cleanup-restored-volumes", t, NULL);
 	}
 
@@ -583,7 +600,7 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 	rc = d->plat->ops->scale(d->plat, 1);
 	drill_engine_refresh_urls(d);
 	if (rc)
-		return drill_err_wrap(rc, "scale-up");
+		return drill_restore_failed(sub, "scale-up", t, rc);
 	substep(sub, "scale-up", t, NULL);
 
 	/* 6. What the cluster holds now, against what the driver wrote at block <id>. When the
@@ -602,7 +619,7 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 		rc = drill_truth_load(d->truth, saved, known);
 		if (rc) {
 			free(saved);
-			return drill_err_wrap(rc, "check-state");
+			return drill_restore_failed(sub, "check-state", t, rc);
 		}
 		json_object_set_new(details, "driverRecordFromBackup", json_true());
 		before = before > id ? before : id; /* nothing after <id> to give up */
@@ -616,7 +633,7 @@ static int restore_steps(struct drill *d, const struct drill_step *st, json_t *d
 	substep(sub, "check-state", t, json_pack("{s:o}", "replicas", per));
 	json_object_set_new(details, "stateMatchesDriver", json_boolean(matches));
 	if (rc)
-		return drill_err_wrap(rc, "check-state");
+		return drill_restore_failed(sub, "check-state", t, rc);
 
 	/* The driver carries on from the restored point: RPO is what the restore gave up. */
 	d->restored = 1;
@@ -652,6 +669,7 @@ int drill_restore_run(struct drill *d, const struct drill_step *st, json_t *deta
 	if (before)
 		drill_truth_get(d->truth, before, &rec_before);
 	json_object_set_new(details, "driverLastBlockBefore", json_integer((json_int_t)before));
+	json_object_set_new(details, "replicaVolumes", json_string("original"));
 	int rc = restore_steps(d, st, details, sub, devs, before, &rec_before, &id);
 	if (json_array_size(devs))
 		json_object_set_new(details, "deviations", devs);

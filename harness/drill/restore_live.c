@@ -9,9 +9,9 @@
  *                             rocksdbdata into it as `cp -a` does (for hostpath-copy this rewrites
  *                             what restore-volumes put there; for ebs-sim it is the only copy)
  *   cleanup-restored-volumes  the vendor's finish_restore, where it has one
- *   check-volumes             every restored rocksdbdata verified read-only (DESIGN.md §5) before
- *                             anything starts: a live copy is only usable if every replica holds
- *                             the same chain to the same height. Snapshots taken at different
+ *   check-volumes             every restored rocksdbdata verified read-only (docs/design.md §5)
+ *                             before anything starts: a live copy is only usable if every replica
+ *                             holds the same chain to the same height. Snapshots taken at different
  *                             moments (torn-live-snapshot) leave replicas at different heights, or
  *                             a database that does not open; the restore then fails here, naming
  *                             each replica's height, and the cluster stays down
@@ -139,21 +139,23 @@ int drill_restore_live(struct drill *d, const struct drill_step *st, json_t *det
 {
 	json_object_set_new(details, "checkpoint", json_string("none"));
 	double t = drill_now_s();
+	json_object_set_new(details, "replicaVolumes", json_string("partly-restored"));
 	uint64_t bytes = 0, files = 0, height = 0;
 	int rc = 0;
 	for (int i = 0; i < d->n && !rc; i++)
 		rc = copy_live(d, st, i, &bytes, &files);
 	if (rc)
-		return drill_err_wrap(rc, "copy-live-data");
+		return drill_restore_failed(sub, "copy-live-data", t, rc);
 	substep(sub, "copy-live-data", t,
 		json_pack("{s:I,s:I}", "bytesCopied", (json_int_t)bytes, "filesCopied",
 			  (json_int_t)files));
+	json_object_set_new(details, "replicaVolumes", json_string("restored"));
 
 	if (d->vendor->ops->finish_restore) {
 		t = drill_now_s();
 		rc = d->vendor->ops->finish_restore(d->vendor, st->name);
 		if (rc)
-			return drill_err_wrap(rc, "cleanup-restored-volumes");
+			return drill_restore_failed(sub, "cleanup-restored-volumes", t, rc);
 		substep(sub, "cleanup-restored-volumes", t, NULL);
 	}
 
@@ -163,7 +165,7 @@ int drill_restore_live(struct drill *d, const struct drill_step *st, json_t *det
 	json_object_set(details, "restoredVolumes", info);
 	if (rc) {
 		json_decref(info);
-		return drill_err_wrap(rc, "check-volumes");
+		return drill_restore_failed(sub, "check-volumes", t, rc);
 	}
 	substep(sub, "check-volumes", t, info);
 
@@ -172,7 +174,7 @@ int drill_restore_live(struct drill *d, const struct drill_step *st, json_t *det
 	rc = d->plat->ops->scale(d->plat, 1);
 	drill_engine_refresh_urls(d);
 	if (rc)
-		return drill_err_wrap(rc, "scale-up");
+		return drill_restore_failed(sub, "scale-up", t, rc);
 	substep(sub, "scale-up", t, NULL);
 
 	t = drill_now_s();
@@ -200,13 +202,15 @@ int drill_restore_live(struct drill *d, const struct drill_step *st, json_t *det
 	free(sts);
 	if (rc) {
 		json_decref(per);
-		return drill_err_wrap(rc, "check-state");
+		return drill_restore_failed(sub, "check-state", t, rc);
 	}
 	substep(sub, "check-state", t, json_pack("{s:o}", "replicas", per));
 	json_object_set_new(details, "stateMatchesDriver", json_boolean(matches));
 	if (!matches)
-		return drill_err(DRILL_EFAIL, "check-state: the restored replicas do not all hold "
-				 "block %" PRIu64 " as the driver wrote it", height);
+		return drill_restore_failed(sub, "check-state", t,
+					    drill_err(DRILL_EFAIL, "the restored replicas do not all "
+						      "hold block %" PRIu64 " as the driver wrote it",
+						      height));
 
 	d->restored = 1;
 	d->restored_block = height;

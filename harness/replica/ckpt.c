@@ -1,4 +1,4 @@
-/* replica/ckpt.c — the checkpoint rules of DESIGN.md §3 as pure functions (see ckpt.h). */
+/* replica/ckpt.c — the checkpoint rules of docs/design.md §3 as pure functions (see ckpt.h). */
 #include "replica/ckpt.h"
 
 uint64_t drill_ckpt_schedule(uint64_t ordered_sn)

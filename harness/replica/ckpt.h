@@ -1,4 +1,4 @@
-/* replica/ckpt.h — when a replica takes a DB checkpoint (DESIGN.md §3), as pure functions.
+/* replica/ckpt.h — when a replica takes a DB checkpoint (docs/design.md §3), as pure functions.
  *
  * Concord's DbCheckpointManager, simplified. A BFT checkpoint falls on every sequence number
  * divisible by 150. There, with the feature enabled, a replica takes a DB checkpoint if either

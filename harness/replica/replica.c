@@ -422,7 +422,7 @@ static int prune_oldest(struct replica *r, const char *why)
 	return rc;
 }
 
-/* Checkpoint flow (DESIGN.md §3, §4). At sn % 150 == 0, after the request at sn is applied:
+/* Checkpoint flow (docs/design.md §3, §4). At sn % 150 == 0, after the request at sn is applied:
  *   1. decide by ckpt.h; a schedule that is due but cannot be honoured (disabled, id exists,
  *      empty chain) is dropped so it never fires late;
  *   2. commit everything up to sn, then in one batch: ckpt/<id>, replica.ckpt_last,

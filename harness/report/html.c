@@ -74,7 +74,7 @@ static const char page_css[] =
 	"table{border-collapse:collapse;margin:6px 0;font-size:.94em}"
 	"th,td{border-bottom:1px solid var(--line);padding:5px 10px;text-align:left;vertical-align:top}"
 	"th{background:var(--soft);font-weight:600;white-space:nowrap}"
-	"td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
+	"td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
 	".muted{color:var(--muted)}"
 	".meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:10px 0}"
 	".meta dt{color:var(--muted)}.meta dd{margin:0}"
@@ -89,6 +89,8 @@ static const char page_css[] =
 	".scenario.differed{border-left-color:var(--bad)}"
 	".scenario.error{border-left-color:var(--err)}"
 	".head{display:flex;gap:12px;align-items:center;flex-wrap:wrap}"
+	".headline{font-size:1.05em;margin:8px 0 4px}.restore.failed,.restore.skipped{color:var(--bad);"
+	"font-weight:700}.restore.ok{color:var(--ok);font-weight:600}"
 	".mismatch{color:var(--bad);font-weight:600}"
 	".figures{display:flex;gap:14px;flex-wrap:wrap;margin:6px 0}"
 	".figure{border:1px solid var(--line);border-radius:6px;padding:6px 14px;min-width:150px}"
@@ -99,8 +101,14 @@ static const char page_css[] =
 	".tl-backup{fill:#1f8a82}.tl-fault{fill:#d2401e}.tl-restore{fill:#e0a030}.tl-sub1{fill:#c98512}"
 	".tl-cluster{fill:#8a96a3}.tl-failed{fill:#a3231b;stroke:#5e0f0a;stroke-width:1.5}"
 	".tl-skipped{fill:#d5dae0}.tl-grid{stroke:#e6e9ed}.tl-lane{fill:#f7f8fa}"
+	"svg text.tl-replica{font-size:8px;fill:#5b6570}"
 	"tr.replica th,tr.corrupt-replica th,table.expect th,table.matrix td+th{background:none}"
 	".badge a{color:inherit;text-decoration:none}"
+	"table.matrix th,table.matrix td{padding:4px 6px}"
+	"table.matrix tr>:first-child{position:sticky;left:0;z-index:1;background:var(--bg)}"
+	"table.matrix tr:first-child>*{background:var(--soft)}"
+	"table.matrix th.run,table.matrix th.num{font-size:.8em;text-align:center;white-space:normal}"
+	"table.matrix .badge{padding:0 5px;font-size:.75em}"
 	".scroll{overflow-x:auto}.legend{font-size:.85em;color:var(--muted);margin:4px 0 10px}"
 	".record{display:grid;grid-template-columns:max-content 1fr;gap:0 12px;margin:0}"
 	".record dt{color:var(--muted)}.record dd{margin:0;word-break:break-all}"
@@ -253,8 +261,8 @@ static void scenario_index(struct drill_buf *b, json_t *scs)
 {
 	if (json_array_size(scs) < 2)
 		return;
-	drill_html_put(b, "<nav><table><tr><th>scenario</th><th>outcome</th><th>verdict</th>"
-			  "<th class=\"num\">wall</th></tr>");
+	drill_html_put(b, "<nav><table><tr><th>scenario</th><th>outcome</th><th>restore</th>"
+			  "<th>verdict</th><th class=\"num\">wall</th></tr>");
 	size_t i;
 	json_t *sc;
 	json_array_foreach(scs, i, sc) {
@@ -262,6 +270,11 @@ static void scenario_index(struct drill_buf *b, json_t *scs)
 		drill_html_text(b, drill_html_jstr(json_object_get(sc, "scenario"), "name", "?"));
 		drill_html_put(b, "</a></td><td>");
 		badge(b, drill_html_outcome(sc));
+		struct drill_report_headline h;
+		drill_report_headline_parts(&h, sc);
+		drill_html_putf(b, "</td><td class=\"restore%s\">",
+				h.restore == DRILL_RESTORE_FAILED ? " failed" : "");
+		drill_html_text(b, h.restore_text);
 		drill_html_put(b, "</td><td>");
 		drill_html_text(b, drill_html_jstr(json_object_get(sc, "observed"), "verdict", "—"));
 		drill_html_putf(b, "</td><td class=\"num\">%.1f s</td></tr>",
@@ -336,7 +349,20 @@ static void rpo_rto(struct drill_buf *b, json_t *sc, size_t k)
 	json_t *obs = json_object_get(sc, "observed");
 	drill_html_put(b, "<h3>Recovery point and time</h3>");
 	if (!json_object_get(obs, "rtoWallSeconds") && !json_object_get(obs, "rpoBlocks")) {
-		drill_html_put(b, "<p class=\"muted rpo-rto\">No restore ran: no RPO or RTO.</p>");
+		struct drill_report_headline h;
+		drill_report_headline_parts(&h, sc);
+		drill_html_putf(b, "<p class=\"%s rpo-rto\">", h.restore == DRILL_RESTORE_FAILED ?
+				"mismatch" : "muted");
+		if (h.restore == DRILL_RESTORE_NONE) {
+			drill_html_put(b, "No restore ran: no RPO or RTO.</p>");
+			return;
+		}
+		if (h.restore == DRILL_RESTORE_OK) /* e.g. the RTO's validate never came */
+			drill_html_put(b, "The restore ran");
+		else
+			drill_html_text(b, h.restore_text);
+		drill_html_put(b, h.restore == DRILL_RESTORE_FAILED ? ": no RPO or RTO, the restore did "
+			       "not complete.</p>" : ": no RPO or RTO.</p>");
 		return;
 	}
 	char id[32], rpo[96], rto[64], rb[48];
@@ -390,9 +416,13 @@ static double tick_step(double span)
 				return nice[i] * mag;
 }
 
+/* The checkpoints lane has a row per replica for the checkpoints each took (CKPT_ROW apart). */
+#define CKPT_ROW 9.0
+
 struct tl {
 	struct drill_buf *b;
 	double scale;
+	double y[N_LANES + 1]; /* top of each lane; y[N_LANES] is the bottom of the last */
 };
 
 static void tl_title(struct tl *t, const char *label, double start, double wall, const char *extra)
@@ -411,7 +441,7 @@ static void tl_title(struct tl *t, const char *label, double start, double wall,
 static void tl_item(struct tl *t, int lane, const char *cls, long idx, const char *label,
 		    double start, double wall, const char *extra, const char *mark)
 {
-	double x = TL_X0 + start * t->scale, y = TL_TOP + lane * TL_LANE;
+	double x = TL_X0 + start * t->scale, y = t->y[lane];
 	double w = wall * t->scale;
 	if (lane == LANE_FAULT || (lane == LANE_CKPT && w < 6)) {
 		drill_html_putf(t->b, "<path class=\"tl-item tl-marker %s\" data-step=\"%ld\" "
@@ -440,7 +470,7 @@ static void tl_item(struct tl *t, int lane, const char *cls, long idx, const cha
 static void tl_restore(struct tl *t, json_t *st, long idx, double start, const char *cls)
 {
 	json_t *subs = json_object_get(json_object_get(st, "details"), "steps");
-	if (!json_array_size(subs) || strcmp(cls, "tl-restore")) {
+	if (!json_array_size(subs) || !strcmp(cls, "tl-skipped")) {
 		tl_item(t, LANE_RESTORE, cls, idx, drill_html_jstr(st, "label", "restore"), start,
 			json_number_value(json_object_get(st, "wallSeconds")),
 			drill_html_jstr(st, "error", ""), NULL);
@@ -452,9 +482,12 @@ static void tl_restore(struct tl *t, json_t *st, long idx, double start, const c
 	json_array_foreach(subs, i, sub) {
 		double w = json_number_value(json_object_get(sub, "wallSeconds"));
 		const char *name = drill_html_jstr(sub, "name", "?");
-		char *label = drill_xasprintf("step %ld: restore: %s", idx, name);
-		tl_item(t, LANE_RESTORE, i % 2 ? "tl-restore tl-sub1" : "tl-restore", -1, label, at, w,
-			NULL, NULL);
+		int failed = !strcmp(drill_html_jstr(sub, "status", "ok"), "failed");
+		char *label = drill_xasprintf("step %ld: restore: %s%s", idx, name,
+					      failed ? " (failed)" : "");
+		tl_item(t, LANE_RESTORE, failed ? "tl-restore tl-failed" : i % 2 ? "tl-restore tl-sub1" :
+			"tl-restore", -1, label, at, w, failed ? drill_html_jstr(st, "error", "") : NULL,
+			NULL);
 		free(label);
 		json_t *ck = json_object_get(sub, "checkpoint");
 		if (!strcmp(name, "choose-checkpoint") && json_is_integer(ck)) {
@@ -464,6 +497,31 @@ static void tl_restore(struct tl *t, json_t *st, long idx, double start, const c
 			free(l2);
 		}
 		at += w;
+	}
+}
+
+/* The checkpoints the replicas took while a step wrote (details.checkpointsTaken): a small
+ * diamond in the replica's row of the checkpoints lane, when it was first seen. */
+static void tl_taken(struct tl *t, json_t *st, long idx, double start)
+{
+	json_t *taken = json_object_get(json_object_get(st, "details"), "checkpointsTaken"), *c;
+	size_t i;
+	json_array_foreach(taken, i, c) {
+		json_int_t r = json_integer_value(json_object_get(c, "replica"));
+		double x = TL_X0 + (start + json_number_value(json_object_get(c, "atSeconds"))) * t->scale;
+		double y = t->y[LANE_CKPT] + 6 + (double)r * CKPT_ROW;
+		drill_html_putf(t->b, "<path class=\"tl-item tl-marker tl-checkpoint tl-taken\" "
+				"data-step=\"%ld\" data-replica=\"%lld\" data-checkpoint=\"%lld\" "
+				"data-seq=\"%lld\" d=\"M%.1f %.1f l3.5 4 l-3.5 4 l-3.5 -4 z\"><title>", idx,
+				(long long)r, (long long)json_integer_value(json_object_get(c, "id")),
+				(long long)json_integer_value(json_object_get(c, "seqNum")), x, y);
+		drill_html_putf(t->b, "replica %lld: checkpoint %lld (seqNum %lld, block %lld), taken "
+				"during step %ld (", (long long)r,
+				(long long)json_integer_value(json_object_get(c, "id")),
+				(long long)json_integer_value(json_object_get(c, "seqNum")),
+				(long long)json_integer_value(json_object_get(c, "lastBlock")), idx);
+		drill_html_text(t->b, drill_html_jstr(st, "label", "?"));
+		drill_html_put(t->b, ")</title></path>");
 	}
 }
 
@@ -480,6 +538,8 @@ static void restore_legend(struct drill_buf *b, json_t *st)
 		drill_html_put(b, i ? " → " : " ");
 		drill_html_text(b, drill_html_jstr(sub, "name", "?"));
 		drill_html_putf(b, " %.2f s", json_number_value(json_object_get(sub, "wallSeconds")));
+		if (!strcmp(drill_html_jstr(sub, "status", "ok"), "failed"))
+			drill_html_put(b, " <span class=\"mismatch\">(failed)</span>");
 	}
 	drill_html_put(b, "</p>\n");
 }
@@ -503,20 +563,31 @@ static void timeline(struct drill_buf *b, json_t *sc)
 	if (end <= 0)
 		end = 1;
 	double tick = tick_step(end), span = ceil(end / tick) * tick;
-	double height = TL_TOP + N_LANES * TL_LANE + 26;
-	struct tl t = {b, TL_W / span};
+	struct tl t = {b, TL_W / span, {TL_TOP}};
+	json_int_t n_rep = json_integer_value(json_object_get(sc, "replicas"));
+	for (int l = 0; l < N_LANES; l++) {
+		double h = TL_LANE;
+		if (l == LANE_CKPT && 12 + (double)n_rep * CKPT_ROW > h)
+			h = 12 + (double)n_rep * CKPT_ROW;
+		t.y[l + 1] = t.y[l] + h;
+	}
+	double height = t.y[N_LANES] + 26;
 	drill_html_putf(b, "<div class=\"scroll\"><svg class=\"timeline\" role=\"img\" "
 			"viewBox=\"0 0 %.0f %.0f\" xmlns=\"http://www.w3.org/2000/svg\">"
 			"<title>Steps over time, in seconds since the drill began</title>",
 			TL_X0 + TL_W + 24, height);
 	for (int l = 0; l < N_LANES; l++) {
-		double y = TL_TOP + l * TL_LANE;
+		double y = t.y[l];
 		drill_html_putf(b, "<rect class=\"tl-lane\" x=\"%.0f\" y=\"%.1f\" width=\"%.0f\" "
 				"height=\"%.0f\"/><text x=\"8\" y=\"%.1f\">%s</text>", TL_X0, y + 3, TL_W,
-				TL_LANE - 6, y + 19, lane_names[l]);
+				t.y[l + 1] - y - 6, y + 19, lane_names[l]);
 	}
+	for (json_int_t r = 0; r < n_rep && r < 64; r++) /* the replica of each checkpoint row */
+		drill_html_putf(b, "<text class=\"tl-replica\" x=\"%.0f\" y=\"%.1f\" "
+				"text-anchor=\"end\">r%lld</text>", TL_X0 - 4,
+				t.y[LANE_CKPT] + 13 + (double)r * CKPT_ROW, (long long)r);
 	for (double x = 0; x <= span + tick / 2; x += tick) {
-		double px = TL_X0 + x * t.scale, yb = TL_TOP + N_LANES * TL_LANE;
+		double px = TL_X0 + x * t.scale, yb = t.y[N_LANES];
 		drill_html_putf(b, "<line class=\"tl-grid\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" "
 				"y2=\"%.0f\"/><text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%g s</text>",
 				px, TL_TOP, px, yb, px, yb + 16, x);
@@ -529,6 +600,7 @@ static void timeline(struct drill_buf *b, json_t *sc)
 		snprintf(cls, sizeof(cls), "tl-%s", !strcmp(status, "failed") ? "failed" :
 			 !strcmp(status, "skipped") ? "skipped" : lane_of(kind) == LANE_CLUSTER ? "cluster" :
 			 kind);
+		tl_taken(&t, st, idx, start);
 		if (lane_of(kind) == LANE_RESTORE) {
 			tl_restore(&t, st, idx, start, cls);
 			continue;
@@ -621,6 +693,37 @@ static void height_cell(struct drill_buf *b, json_t *r, json_t *ckpts, const cha
 	drill_html_put(b, "</td>");
 }
 
+/* After the restore: the height check-state saw and the checkpoint the replica was restored from
+ * (copy-checkpoint); what was copied is shown even where check-state stopped before the replica,
+ * and a replica the restore never reached says so. */
+static void restored_cell(struct drill_buf *b, json_t *restore, json_t *cs, json_t *ck)
+{
+	if (cs) {
+		json_t *one = ck ? json_pack("[O]", ck) : NULL;
+		height_cell(b, cs, one, "from checkpoint");
+		json_decref(one);
+		return;
+	}
+	drill_html_put(b, "<td class=\"restored-from\">");
+	if (ck) {
+		drill_html_put(b, "<span class=\"muted\">from checkpoint</span> ");
+		value_text(b, ck);
+		drill_html_put(b, "<br><span class=\"muted\">not checked (the restore stopped before"
+			       " it)</span>");
+	} else if (!strcmp(drill_html_jstr(restore, "status", ""), "skipped")) {
+		drill_html_put(b, "<span class=\"muted\">no restore ran</span>");
+	} else {
+		const char *vols = drill_html_jstr(json_object_get(restore, "details"), "replicaVolumes",
+						   "original");
+		drill_html_put(b, !strcmp(vols, "original") ?
+			       "<span class=\"muted\">not restored: the restore failed before it "
+			       "changed the volumes</span>" :
+			       "<span class=\"mismatch\">partly restored: the restore failed while "
+			       "writing the volumes</span>");
+	}
+	drill_html_put(b, "</td>");
+}
+
 /* Before: the last step before the first restore (else before the end) that recorded each
  * replica's state. After the restore: its check-state and the checkpoint each replica was given.
  * At the end: the final verification. */
@@ -663,13 +766,9 @@ static void replicas_table(struct drill_buf *b, json_t *sc)
 		json_t *bf = find_replica(step_replicas(before), "replica", r);
 		drill_html_putf(b, "<tr class=\"replica\"><th>%lld</th>", (long long)r);
 		height_cell(b, bf, json_object_get(bf, "checkpoints"), "checkpoints");
-		if (restore) {
-			json_t *cs = find_replica(check, "replica", r);
-			json_t *ck = json_array_get(copy, (size_t)r);
-			json_t *one = ck ? json_pack("[O]", ck) : NULL;
-			height_cell(b, cs, one, "from checkpoint");
-			json_decref(one);
-		}
+		if (restore)
+			restored_cell(b, restore, find_replica(check, "replica", r),
+				      json_array_get(copy, (size_t)r));
 		json_t *v = find_replica(ver, "replicaId", r);
 		if (!v)
 			v = json_array_get(ver, (size_t)r);
@@ -752,6 +851,29 @@ static void record_list(struct drill_buf *b, json_t *arr, const char *title, con
 	drill_html_put(b, "</table>\n");
 }
 
+/* The same headline as the summary and JUnit (drill_report_headline): the restore's fate first,
+ * then the verdict and the volumes it is about. */
+static void headline(struct drill_buf *b, json_t *sc)
+{
+	if (json_string_value(json_object_get(sc, "error")))
+		return; /* the drill could not run: the error says why, below */
+	struct drill_report_headline h;
+	drill_report_headline_parts(&h, sc);
+	static const char *const cls[] = {"none", "ok", "failed", "skipped"};
+	drill_html_putf(b, "<p class=\"headline\"><span class=\"restore %s\">", cls[h.restore]);
+	drill_html_text(b, h.restore_text);
+	drill_html_put(b, "</span>; <span class=\"verdict\">");
+	if (h.verdict) {
+		drill_html_put(b, "verdict <b>");
+		drill_html_text(b, h.verdict);
+		drill_html_put(b, "</b> ");
+		drill_html_text(b, h.volumes);
+	} else {
+		drill_html_put(b, "no verdict (the drill stopped before verifying)");
+	}
+	drill_html_put(b, "</span></p>");
+}
+
 static void scenario_section(struct drill_buf *b, json_t *sc, size_t k)
 {
 	json_t *meta = json_object_get(sc, "scenario");
@@ -761,10 +883,9 @@ static void scenario_section(struct drill_buf *b, json_t *sc, size_t k)
 	drill_html_text(b, drill_html_jstr(meta, "name", "?"));
 	drill_html_put(b, "</h2>");
 	badge(b, outcome);
-	drill_html_put(b, "<span class=\"verdict\">verdict <b>");
-	drill_html_text(b, drill_html_jstr(json_object_get(sc, "observed"), "verdict", "—"));
-	drill_html_putf(b, "</b></span><span class=\"muted\">%.1f s</span></div>",
+	drill_html_putf(b, "<span class=\"muted\">%.1f s</span></div>",
 			json_number_value(json_object_get(sc, "wallSeconds")));
+	headline(b, sc);
 	drill_html_put(b, "<p class=\"description\">");
 	drill_html_text(b, drill_html_jstr(meta, "description", ""));
 	drill_html_put(b, "</p><p class=\"muted\">");

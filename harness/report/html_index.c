@@ -233,8 +233,9 @@ static void matrix(struct drill_buf *b, struct index *ix)
 		char when[24];
 		snprintf(when, sizeof(when), "%s", drill_html_jstr(ix->runs[r].run, "startedAt", "?"));
 		when[strcspn(when, "Z")] = '\0';
+		when[strlen(when) > 16 ? 16 : strlen(when)] = '\0'; /* to the minute */
 		if (strlen(when) > 10)
-			when[10] = ' ';
+			when[10] = ' '; /* where the narrow column wraps: the date above the time */
 		drill_html_put(b, "<th class=\"run\" title=\"");
 		drill_html_text(b, ix->runs[r].dir);
 		drill_html_put(b, "\">");

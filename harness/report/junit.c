@@ -90,12 +90,20 @@ static void testcase(struct drill_buf *b, json_t *sc, const char *classname)
 		attr(b, "message", jstr(sc, "error", ""));
 		put(b, "/>\n");
 	} else if (st == CASE_FAILURE) {
+		/* the headline first (did the restore succeed, the verdict on which volumes), then
+		 * what differed */
 		json_t *ms = json_object_get(sc, "mismatches"), *m;
 		const char *first = json_string_value(json_array_get(ms, 0));
+		char *headline = drill_report_headline(sc);
+		char *message = drill_xasprintf("%s — %s", headline, first ? first : "outcome differed");
 		size_t i;
 		put(b, "      <failure type=\"outcome-differed\"");
-		attr(b, "message", first ? first : "outcome differed");
+		attr(b, "message", message);
 		put(b, ">");
+		text(b, headline);
+		put(b, "\n");
+		free(message);
+		free(headline);
 		json_array_foreach(ms, i, m) {
 			text(b, json_string_value(m) ? json_string_value(m) : "?");
 			put(b, "\n");

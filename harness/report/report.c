@@ -87,3 +87,88 @@ int drill_report_write(const char *dir, json_t *run)
 	free(xpath);
 	return rc;
 }
+
+static const char *jstr(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
+}
+
+/* The restore the headline is about: the last restore step that ran, else one that was skipped. */
+static json_t *headline_restore(json_t *sc)
+{
+	json_t *ran = NULL, *skipped = NULL, *st;
+	size_t i;
+	json_array_foreach(json_object_get(sc, "steps"), i, st) {
+		if (strcmp(jstr(st, "kind"), "restore"))
+			continue;
+		if (!strcmp(jstr(st, "status"), "skipped")) {
+			if (!skipped)
+				skipped = st;
+		} else {
+			ran = st;
+		}
+	}
+	return ran ? ran : skipped;
+}
+
+void drill_report_headline_parts(struct drill_report_headline *h, json_t *sc)
+{
+	memset(h, 0, sizeof(*h));
+	json_t *obs = json_object_get(sc, "observed"), *st = headline_restore(sc);
+	json_t *det = json_object_get(st, "details");
+	const char *status = json_string_value(json_object_get(st, "status"));
+	const char *vols = json_string_value(json_object_get(det, "replicaVolumes"));
+	h->verdict = json_string_value(json_object_get(obs, "verdict"));
+	if (!st) {
+		h->restore = DRILL_RESTORE_NONE;
+		snprintf(h->restore_text, sizeof(h->restore_text), "no restore");
+		h->volumes = "on the replicas' volumes";
+		return;
+	}
+	if (status && !strcmp(status, "skipped")) {
+		h->restore = DRILL_RESTORE_SKIPPED;
+		snprintf(h->restore_text, sizeof(h->restore_text),
+			 "restore did not run (step %lld failed before it)",
+			 (long long)json_integer_value(json_object_get(obs, "failedStepIndex")));
+		h->volumes = "on the original volumes (no restore ran)";
+		return;
+	}
+	if (status && !strcmp(status, "failed")) {
+		size_t i;
+		json_t *sub;
+		json_array_foreach(json_object_get(det, "steps"), i, sub)
+			if (!strcmp(jstr(sub, "status"), "failed"))
+				h->failed_substep = json_string_value(json_object_get(sub, "name"));
+		h->restore = DRILL_RESTORE_FAILED;
+		snprintf(h->restore_text, sizeof(h->restore_text), "restore FAILED%s%s (step %lld)",
+			 h->failed_substep ? " at " : "", h->failed_substep ? h->failed_substep : "",
+			 (long long)json_integer_value(json_object_get(st, "index")));
+	} else {
+		json_t *rb = json_object_get(det, "restoredBlock");
+		h->restore = DRILL_RESTORE_OK;
+		if (json_is_integer(rb))
+			snprintf(h->restore_text, sizeof(h->restore_text), "restore ok (block %lld)",
+				 (long long)json_integer_value(rb));
+		else
+			snprintf(h->restore_text, sizeof(h->restore_text), "restore ok");
+	}
+	if (!vols || !strcmp(vols, "original"))
+		h->volumes = "on the original volumes (the restore did not change them)";
+	else if (!strcmp(vols, "partly-restored"))
+		h->volumes = "on the volumes the failed restore left part-written";
+	else if (h->restore == DRILL_RESTORE_FAILED)
+		h->volumes = "on the restored volumes (written before the restore failed)";
+	else
+		h->volumes = "on the restored volumes";
+}
+
+char *drill_report_headline(json_t *sc)
+{
+	struct drill_report_headline h;
+	drill_report_headline_parts(&h, sc);
+	if (!h.verdict)
+		return drill_xasprintf("%s; no verdict (the drill stopped before verifying)",
+				       h.restore_text);
+	return drill_xasprintf("%s; verdict %s %s", h.restore_text, h.verdict, h.volumes);
+}

@@ -1,5 +1,5 @@
 /* report/report.h — what a run leaves for people and CI: reports/<run-id>/report.json and
- * junit.xml (DESIGN.md §6; the format is documented in docs/reports.md).
+ * junit.xml (docs/design.md §6; the format is documented in docs/reports.md).
  *
  * The drill engine builds one JSON object per scenario as it goes; a run is
  *   {"schema": "chaindrill-report/1", "runId", "startedAt", "chaindrillVersion", "outcome",
@@ -43,6 +43,25 @@ int drill_report_html_write(const char *dir, json_t *run); /* dir/report.html, a
  * the outcome linking to the run's report.html. A report.json that does not parse or is not
  * chaindrill's is skipped with a note on the page. Written atomically. The counts may be NULL. */
 int drill_report_index_write(const char *root, size_t *n_runs, size_t *n_skipped);
+
+/* The headline of a scenario's report, the same in every report (the summary `run` prints,
+ * report.html, the JUnit failure): first whether the restore itself succeeded, then the verdict of
+ * what the replicas hold and which volumes that verdict is about, e.g.
+ *   "restore FAILED at restore-volumes; verdict consistent on the original volumes (the restore
+ *    did not change them)"
+ * A drill whose restore failed can still end `consistent`: on the volumes the restore never
+ * touched. Read from the scenario's restore steps (the last one that ran) and `observed`. */
+enum drill_report_restore { DRILL_RESTORE_NONE, DRILL_RESTORE_OK, DRILL_RESTORE_FAILED,
+			    DRILL_RESTORE_SKIPPED };
+struct drill_report_headline {
+	enum drill_report_restore restore;
+	char restore_text[160]; /* "restore ok (block 6000)", "restore FAILED at check-state", ... */
+	const char *failed_substep; /* DRILL_RESTORE_FAILED: the runbook substep, or NULL */
+	const char *verdict;        /* observed.verdict, NULL when the drill stopped before it */
+	const char *volumes;        /* "on the restored volumes", ... */
+};
+void drill_report_headline_parts(struct drill_report_headline *h, json_t *sc);
+char *drill_report_headline(json_t *sc); /* the parts as one line, malloc'd */
 
 /* XML-escape `s` (also drops characters XML 1.0 cannot carry). malloc'd. */
 char *drill_report_xml_escape(const char *s);

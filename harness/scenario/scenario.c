@@ -1,5 +1,5 @@
 /* scenario/scenario.c — loads a scenario file and validates it into a drill_scenario
- * (DESIGN.md §3).
+ * (docs/design.md §3).
  *
  * Two passes. First the file becomes a tree of nodes that keep their position (ytree.h: libyaml's
  * event API; anchors, aliases, tags and a second document are rejected). Then the tree is checked

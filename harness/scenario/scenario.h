@@ -1,4 +1,5 @@
-/* scenario/scenario.h — a drill scenario (DESIGN.md §3, contract), loaded from YAML and validated.
+/* scenario/scenario.h — a drill scenario (docs/design.md §3, contract), loaded from YAML and
+ * validated.
  *
  * Loading never returns a half-valid scenario: any problem is an error with the file, line and
  * column of the offending node, e.g. "scenarios/x.yaml:12:5: cluster.replicas: must be 3f+1 with

@@ -337,6 +337,7 @@ static const struct drill_vendor_ops hostpath_ops = {
 	.source_root = hp_source_root,
 	.remove = hp_remove,
 	.finish_restore = hp_finish_restore,
+	.restores_in_place = 1,
 	.destroy = hp_destroy,
 };
 

@@ -57,6 +57,9 @@ struct drill_vendor_ops {
 	 * snapshots). NULL when there is nothing to clean up. */
 	int (*finish_restore)(struct drill_vendor *v, const char *name);
 	void (*destroy)(struct drill_vendor *v);
+	/* restore writes the replicas' own volumes (hostpath-copy) rather than volumes beside them:
+	 * a restore that fails in it has changed them. */
+	int restores_in_place;
 };
 
 struct drill_vendor {

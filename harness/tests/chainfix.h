@@ -26,7 +26,7 @@ struct drill_fix_chain {
 
 /* Create the database at db_dir (must not hold one) with the chain of *c, flushed and closed.
  * Checkpoints go to db_dir/checkpoints/<id>/ with ckpt/<id> in the live database and ckpt.self
- * in the checkpoint, as the replica writes them (DESIGN.md §4). */
+ * in the checkpoint, as the replica writes them (docs/design.md §4). */
 int drill_fix_build(const char *db_dir, const struct drill_fix_chain *c);
 
 /* The digest and state root of block `id` as stored (read back through the store). */

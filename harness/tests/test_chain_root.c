@@ -177,5 +177,5 @@ int main(void)
 		cmocka_unit_test(test_root_known_answer_and_removal),
 		cmocka_unit_test(test_incremental_equals_sum),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

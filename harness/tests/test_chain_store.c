@@ -506,5 +506,5 @@ int main(void)
 		cmocka_unit_test(test_corruption_is_an_error),
 		cmocka_unit_test(test_batch_reuse),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

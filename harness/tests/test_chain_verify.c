@@ -1,6 +1,6 @@
-/* tests/test_chain_verify.c — per-replica verification and the quorum verdict (DESIGN.md §5) on
- * real RocksDB replicas built in a scratch directory: healthy, lagging, damaged (a flipped byte, a
- * broken parent link, a wrong root, tampered state and metadata), missing and forked sets; the
+/* tests/test_chain_verify.c — per-replica verification and the quorum verdict (docs/design.md §5)
+ * on real RocksDB replicas built in a scratch directory: healthy, lagging, damaged (a flipped byte,
+ * a broken parent link, a wrong root, tampered state and metadata), missing and forked sets; the
  * f/2f+1 arithmetic for n = 4 and n = 7; checkpoints; and the JSON of `verify --json`. */
 #include "helpers.h"
 
@@ -843,5 +843,5 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_names),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

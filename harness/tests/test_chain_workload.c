@@ -173,5 +173,5 @@ int main(void)
 		cmocka_unit_test(test_spread),
 		cmocka_unit_test(test_rng),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

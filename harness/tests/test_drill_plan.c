@@ -144,5 +144,5 @@ int main(void)
 		cmocka_unit_test(test_local_other_vendor),
 		cmocka_unit_test(test_unknown_platform),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

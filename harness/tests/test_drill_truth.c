@@ -111,5 +111,5 @@ int main(void)
 		cmocka_unit_test(deterministic_from_seed),
 		cmocka_unit_test(rollback_rebuilds_state),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

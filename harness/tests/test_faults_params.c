@@ -173,5 +173,5 @@ int main(void)
 		cmocka_unit_test(ok_plain_integers),
 		cmocka_unit_test(ok_reset_identity),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return drill_test_run(tests, group_setup, group_teardown);
 }

@@ -165,5 +165,5 @@ int main(void)
 		cmocka_unit_test(test_not_a_table_is_refused),
 		cmocka_unit_test(test_damaged_handles_are_refused),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

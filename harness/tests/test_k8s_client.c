@@ -325,5 +325,5 @@ int main(void)
 		T(test_wait_snapshot),
 		cmocka_unit_test(test_paths),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

@@ -225,5 +225,5 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_token_file_fifo),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

@@ -161,5 +161,5 @@ int main(void)
 		T(test_no_client_cert),
 		T(test_insecure_and_server_name),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

@@ -541,5 +541,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chart_installed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_chart, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

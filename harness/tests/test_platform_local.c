@@ -354,5 +354,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_replica_dies),
 		cmocka_unit_test(test_reap_stale),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

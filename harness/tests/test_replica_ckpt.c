@@ -1,4 +1,4 @@
-/* tests/test_replica_ckpt.c — the checkpoint rules of DESIGN.md §3 (replica/ckpt.h). */
+/* tests/test_replica_ckpt.c — the checkpoint rules of docs/design.md §3 (replica/ckpt.h). */
 #include "helpers.h"
 
 #include "replica/ckpt.h"
@@ -133,5 +133,5 @@ int main(void)
 		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_low_disk),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

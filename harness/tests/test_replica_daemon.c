@@ -774,5 +774,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_stop_signals, teardown),
 		cmocka_unit_test_teardown(test_terms_cache, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

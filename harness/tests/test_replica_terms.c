@@ -84,5 +84,5 @@ int main(void)
 		cmocka_unit_test(test_put_get),
 		cmocka_unit_test(test_collisions_and_long_keys),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

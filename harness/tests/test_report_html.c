@@ -150,6 +150,104 @@ static void restore_and_corrupt_replica(void **state)
 	json_decref(run);
 }
 
+/* A restore that failed: the headline says so before the verdict and names the volumes the verdict
+ * is about; RPO/RTO say it failed and where; the replica table says what each replica was
+ * restored from even where check-state stopped before it; every checkpoint a write saw taken is a
+ * marker in its replica's row; at/took never wrap. */
+static json_t *failed_restore(const char *substep, const char *volumes, const char *copied)
+{
+	json_t *sc = scenario("failed", "a restore that failed");
+	json_error_t jerr;
+	char *text = drill_xasprintf(
+		"[{\"index\":1,\"kind\":\"write\",\"label\":\"write 300 blocks\",\"startedAtSeconds\":0,"
+		"\"wallSeconds\":0.5,\"status\":\"ok\",\"details\":{\"checkpointsTaken\":["
+		"{\"replica\":0,\"id\":150,\"seqNum\":150,\"lastBlock\":150,\"atSeconds\":0.2},"
+		"{\"replica\":1,\"id\":150,\"seqNum\":151,\"lastBlock\":150,\"atSeconds\":0.2},"
+		"{\"replica\":0,\"id\":300,\"seqNum\":300,\"lastBlock\":300,\"atSeconds\":0.5},"
+		"{\"replica\":1,\"id\":300,\"seqNum\":300,\"lastBlock\":300,\"atSeconds\":0.5}]}},"
+		"{\"index\":2,\"kind\":\"restore\",\"label\":\"restore nightly\",\"startedAtSeconds\":0.6,"
+		"\"wallSeconds\":0.3,\"status\":\"failed\",\"error\":\"%s: it broke\",\"details\":{"
+		"\"replicaVolumes\":\"%s\",\"steps\":[{\"name\":\"scale-down\",\"wallSeconds\":0.1},"
+		"%s{\"name\":\"%s\",\"wallSeconds\":0.1,\"status\":\"failed\"%s}]}},"
+		"{\"index\":3,\"kind\":\"validate\",\"label\":\"validate 10 blocks\",\"status\":"
+		"\"skipped\"}]",
+		substep, volumes, copied ? "{\"name\":\"copy-checkpoint\",\"wallSeconds\":0.1,"
+		"\"checkpoints\":[250,300]}," : "", substep,
+		copied ? ",\"replicas\":[{\"replica\":0,\"lastBlock\":300}]" : "");
+	json_t *steps = json_loads(text, 0, &jerr);
+	free(text);
+	assert_non_null(steps);
+	json_object_set_new(sc, "steps", steps);
+	json_object_set_new(sc, "replicas", json_integer(2));
+	json_object_set_new(sc, "observed", json_pack("{s:s,s:s,s:i}", "verdict", "consistent",
+						      "failedStep", "restore", "failedStepIndex", 2));
+	return sc;
+}
+
+static void restore_failed(void **state)
+{
+	(void)state;
+	json_t *sc = failed_restore("restore-volumes", "original", NULL);
+	char *h = drill_report_headline(sc);
+	assert_string_equal(h, "restore FAILED at restore-volumes (step 2); verdict consistent on "
+			       "the original volumes (the restore did not change them)");
+	free(h);
+	json_t *run = run_of(sc);
+	char *page = drill_report_html(run);
+	assert_non_null(strstr(page, "<p class=\"headline\"><span class=\"restore failed\">restore "
+				     "FAILED at restore-volumes (step 2)</span>; <span class=\"verdict\">"
+				     "verdict <b>consistent</b> on the original volumes (the restore did "
+				     "not change them)</span></p>"));
+	assert_null(strstr(page, "No restore ran"));
+	assert_non_null(strstr(page, "restore FAILED at restore-volumes (step 2): no RPO or RTO, the "
+				     "restore did not complete."));
+	assert_int_equal(count(page, "not restored: the restore failed before it changed the "
+				     "volumes"), 2);
+	/* the failed substep is drawn, red */
+	assert_non_null(strstr(page, "tl-restore tl-failed\" data-step=\"-1\""));
+	/* every checkpoint taken, per replica, with its sequence number */
+	assert_int_equal(count(page, "tl-taken\""), 4);
+	assert_non_null(strstr(page, "data-replica=\"1\" data-checkpoint=\"150\" data-seq=\"151\""));
+	assert_non_null(strstr(page, "replica 1: checkpoint 150 (seqNum 151, block 150), taken during "
+				     "step 1 (write 300 blocks)"));
+	assert_non_null(strstr(page, "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;"
+				     "white-space:nowrap}"));
+	free(page);
+	json_decref(run);
+
+	sc = failed_restore("check-state", "restored", "copied");
+	h = drill_report_headline(sc);
+	assert_string_equal(h, "restore FAILED at check-state (step 2); verdict consistent on the "
+			       "restored volumes (written before the restore failed)");
+	free(h);
+	run = run_of(sc);
+	page = drill_report_html(run);
+	/* replica 0 was checked, replica 1 was not: both say what they were restored from */
+	assert_non_null(strstr(page, "block 300<br><span class=\"muted\">from checkpoint</span> 250"));
+	assert_non_null(strstr(page, "<td class=\"restored-from\"><span class=\"muted\">from "
+				     "checkpoint</span> 300<br>"));
+	free(page);
+	json_decref(run);
+}
+
+static void headline_without_restore(void **state)
+{
+	(void)state;
+	json_t *sc = scenario("plain", "no restore");
+	char *h = drill_report_headline(sc);
+	assert_string_equal(h, "no restore; verdict consistent on the replicas' volumes");
+	free(h);
+	/* a restore never reached */
+	json_object_set_new(sc, "steps", json_pack("[{s:i,s:s,s:s}]", "index", 4, "kind", "restore",
+						   "status", "skipped"));
+	json_object_set_new(json_object_get(sc, "observed"), "failedStepIndex", json_integer(2));
+	h = drill_report_headline(sc);
+	assert_string_equal(h, "restore did not run (step 2 failed before it); verdict consistent on "
+			       "the original volumes (no restore ran)");
+	free(h);
+	json_decref(sc);
+}
+
 /* A vendor-check run: its verdict word and one row per capability. */
 static void vendor_check_run(void **state)
 {
@@ -247,9 +345,11 @@ int main(void)
 		cmocka_unit_test(error_scenario),
 		cmocka_unit_test(no_steps),
 		cmocka_unit_test(restore_and_corrupt_replica),
+		cmocka_unit_test(restore_failed),
+		cmocka_unit_test(headline_without_restore),
 		cmocka_unit_test(vendor_check_run),
 		cmocka_unit_test(index_skips_broken_reports),
 		cmocka_unit_test(index_of_missing_root),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

@@ -38,8 +38,10 @@ static void counts_and_elements(void **state)
 	char *xml = drill_report_junit(run);
 	assert_non_null(strstr(xml, "<testsuites name=\"chaindrill\" tests=\"3\" failures=\"1\" errors=\"1\""));
 	assert_non_null(strstr(xml, "<testcase classname=\"chaindrill.scenarios\" name=\"ok-one\""));
-	assert_non_null(strstr(xml, "<failure type=\"outcome-differed\" message=\"verdict: expected "
-				    "consistent, observed divergent\">"));
+	/* the failure leads with the headline (no restore here, and no verdict in this report) */
+	assert_non_null(strstr(xml, "<failure type=\"outcome-differed\" message=\"no restore; no "
+				    "verdict (the drill stopped before verifying) — verdict: expected "
+				    "consistent, observed divergent\">no restore; no verdict"));
 	assert_non_null(strstr(xml, "<error type=\"environment\" message=\"platform kind needs a "
 				    "running Docker engine\"/>"));
 	assert_non_null(strstr(xml, "rerun: chaindrill run x"));
@@ -60,8 +62,32 @@ static void escaping(void **state)
 	json_t *run = run_of(scenario("x", 0, "error: got '<&>'", NULL), scenario("y", 1, NULL, NULL),
 			     scenario("z", 1, NULL, NULL));
 	char *xml = drill_report_junit(run);
-	assert_non_null(strstr(xml, "message=\"error: got &apos;&lt;&amp;&gt;&apos;\""));
+	assert_non_null(strstr(xml, " — error: got &apos;&lt;&amp;&gt;&apos;\""));
 	assert_null(strstr(xml, "'<&>'"));
+	free(xml);
+	json_decref(run);
+}
+
+/* A restore that failed while the old volumes were left alone still ends `consistent`: the
+ * failure's first words say the restore failed, where, and which volumes the verdict is about. */
+static void failure_leads_with_the_restore(void **state)
+{
+	(void)state;
+	json_t *sc = scenario("wrong-az", 0, "verdict: expected divergent, observed consistent", NULL);
+	json_object_set_new(sc, "observed", json_pack("{s:s}", "verdict", "consistent"));
+	json_object_set_new(sc, "steps", json_pack("[{s:i,s:s,s:s,s:{s:s,s:[{s:s},{s:s,s:s}]}}]",
+						   "index", 5, "kind", "restore", "status", "failed",
+						   "details", "replicaVolumes", "original", "steps",
+						   "name", "scale-down", "name", "restore-volumes",
+						   "status", "failed"));
+	json_t *run = run_of(sc, scenario("y", 1, NULL, NULL), scenario("z", 1, NULL, NULL));
+	char *xml = drill_report_junit(run);
+	assert_non_null(strstr(xml, "<failure type=\"outcome-differed\" message=\"restore FAILED at "
+				    "restore-volumes (step 5); verdict consistent on the original volumes "
+				    "(the restore did not change them) — verdict: expected divergent, "
+				    "observed consistent\">restore FAILED at restore-volumes (step 5); "
+				    "verdict consistent on the original volumes (the restore did not "
+				    "change them)\nverdict: expected divergent"));
 	free(xml);
 	json_decref(run);
 }
@@ -97,7 +123,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(counts_and_elements),
 		cmocka_unit_test(escaping),
+		cmocka_unit_test(failure_leads_with_the_restore),
 		cmocka_unit_test(writes_both_files),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

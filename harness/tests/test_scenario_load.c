@@ -246,7 +246,7 @@ static void test_defaults(void **state)
 	drill_scenario_free(s);
 }
 
-/* The sketch of DESIGN.md §3, flow style and comments included. */
+/* The sketch of docs/design.md §3, flow style and comments included. */
 static void test_design_sketch(void **state)
 {
 	(void)state;
@@ -303,7 +303,7 @@ static void test_catalogue(void **state)
 	(void)state;
 	const char *src = getenv("CHAINDRILL_SOURCE");
 	if (!src)
-		skip();
+		drill_test_skip("CHAINDRILL_SOURCE is unset: run it through ctest");
 	char *sdir = drill_xasprintf("%s/scenarios", src);
 	DIR *d = opendir(sdir);
 	assert_non_null(d);
@@ -755,5 +755,5 @@ int main(void)
 		cmocka_unit_test(err_failed_step_kind),
 		cmocka_unit_test(err_failed_step_absent),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return drill_test_run(tests, group_setup, group_teardown);
 }

@@ -213,5 +213,5 @@ int main(void)
 		cmocka_unit_test(errors),
 		cmocka_unit_test(manifest),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return drill_test_run(tests, group_setup, group_teardown);
 }

@@ -268,5 +268,5 @@ int main(void)
 		T(test_restore_in_zone),
 		T(test_source_root),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

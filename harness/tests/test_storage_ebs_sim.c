@@ -495,5 +495,5 @@ int main(void)
 		cmocka_unit_test(test_state_survives_reopen),
 		cmocka_unit_test(test_names),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

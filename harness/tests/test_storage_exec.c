@@ -667,5 +667,5 @@ int main(void)
 		cmocka_unit_test(test_killed_by_signal),
 		cmocka_unit_test(test_restore_mounts_checked),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

@@ -330,5 +330,5 @@ int main(void)
 		cmocka_unit_test(test_hook_copies_in_order),
 		cmocka_unit_test(test_names_and_vendors),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

@@ -1504,5 +1504,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_tree_size, teardown),
 		cmocka_unit_test(test_resolve_beside),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

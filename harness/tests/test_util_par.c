@@ -116,5 +116,5 @@ int main(void)
 		cmocka_unit_test(test_lowest_failure),
 		cmocka_unit_test(test_one_job_is_a_loop),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

@@ -509,5 +509,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_status_str),
 		cmocka_unit_test(test_self_exe),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

@@ -243,5 +243,5 @@ int main(void)
 		cmocka_unit_test(copy_total_from_trees),
 		cmocka_unit_test(off_is_silent),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

@@ -178,7 +178,8 @@ static void test_guard(void **unused)
 	if (drill_fs_guard_allows(out)) { /* the scratch root is /tmp itself */
 		rmdir(out);
 		free(dir);
-		skip();
+		drill_test_skip("the deletion guard allows %s (the scratch root is /tmp itself): "
+				"no directory outside it to try", out);
 	}
 	put(out, "f", "mine");
 	char *f = at(out, "f"), *outside_trash = at(out, "trash");
@@ -218,7 +219,8 @@ static void test_other_filesystem(void **unused)
 	assert_int_equal(stat(dir, &a), 0);
 	if (stat("/dev/shm", &b) != 0 || a.st_dev == b.st_dev) {
 		free(dir);
-		skip(); /* no second filesystem to try */
+		drill_test_skip("/dev/shm is missing or on the scratch directory's filesystem: "
+				"no second filesystem to try");
 	}
 	char tmpl[] = "/dev/shm/chaindrill-trash-test-XXXXXX";
 	char *other = mkdtemp(tmpl);
@@ -254,5 +256,5 @@ int main(void)
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_other_filesystem),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

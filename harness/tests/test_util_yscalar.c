@@ -56,5 +56,5 @@ int main(void)
 		cmocka_unit_test(numbers),
 		cmocka_unit_test(strings),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return drill_test_run(tests, NULL, NULL);
 }

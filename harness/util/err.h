@@ -23,7 +23,8 @@ int drill_err_wrap(int code, const char *fmt, ...) __attribute__((format(printf,
 const char *drill_err_last(void);
 void drill_err_clear(void);
 
-/* Map a DRILL_E* code to the process exit code of DESIGN.md §2 (2 input, 3 environment, 1 other). */
+/* Map a DRILL_E* code to the process exit code of docs/design.md §2 (2 input, 3 environment,
+ * 1 other). */
 int drill_err_exit_code(int code);
 
 #endif

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The on-disk chain format (DESIGN.md §4, contract) checked from outside the C code, both ways:
+# The on-disk chain format (docs/design.md §4, contract) checked from outside the C code, both ways:
 # a chain written by tests/e2e/lib/writechain.py (Python, SHA-256 and the state root computed from
 # the document alone, stored with RocksDB's own `ldb`) verifies as consistent with the digests and
 # roots Python computed; and replicas written by fixturegen (the chain module's writer) are read

@@ -52,6 +52,8 @@ fi
 if command -v mandoc >/dev/null; then
 	if mandoc -Tlint -Wwarning "$man_page" >"$SCRATCH/lint" 2>&1; then pass "mandoc -Tlint: clean"
 	else fail "mandoc -Tlint: clean" "$(head -20 "$SCRATCH/lint")"; fi
+else
+	fail "mandoc is installed (scripts/packages.txt [test])"
 fi
 
 for name in "${!parser[@]}"; do

@@ -29,13 +29,15 @@ expect_grep "^chaindrill [0-9]" "$SCRATCH/out" "it prints the version"
 if command -v man >/dev/null; then
 	expect_exit 0 "man -w finds chaindrill(1) under the prefix" -- env MANPATH="$prefix/share/man" man -w chaindrill
 	expect_grep "^$prefix/share/man/man1/chaindrill.1.gz$" "$SCRATCH/out" "man -w names the installed page"
+else
+	fail "man is installed (man-db, scripts/packages.txt [test])"
 fi
 if zcat "$prefix/share/man/man1/chaindrill.1.gz" | cmp -s - "$SOURCE/docs/chaindrill.1"; then
 	pass "the installed man page is docs/chaindrill.1"; else fail "the installed man page is docs/chaindrill.1"; fi
 
 expect_exit 0 "installed: validate every installed scenario" -- "$cd_bin" validate -q "$data"/scenarios/*.yaml
 expect_exit 0 "installed: the quickstart drill" -- "$cd_bin" run "$data/scenarios/0001-quickstart.yaml" --workspace ws --report-dir r
-expect_grep "quickstart: consistent — as expected" "$SCRATCH/out" "its verdict"
+expect_grep "quickstart: restore ok \(block 6000\); verdict consistent on the restored volumes — as expected" "$SCRATCH/out" "its headline: the restore, then the verdict"
 expect_exit 0 "installed: the exec drill finds the installed reference plugin" -- "$cd_bin" run "$data/scenarios/6201-exec-reference-plugin.yaml" --workspace ws --report-dir r2
 # --plan names the installed chart, not ./deploy/helm/chaindrill (there is none here).
 expect_exit 0 "installed: run --plan --platform kind" -- "$cd_bin" run "$data/scenarios/0001-quickstart.yaml" --plan --platform kind

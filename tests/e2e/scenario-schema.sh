@@ -18,5 +18,5 @@ if "$py" "$SOURCE/tests/e2e/lib/scenario-schema.py" "$CHAINDRILL" "$SOURCE" "$SC
 else
 	fail "loader and schema agree" "$(grep -v '^ok' "$SCRATCH/log" | head -60)"
 fi
-grep -E '^ok - (agreed|scenarios/schema)' "$SCRATCH/log"
+grep -E '^ok - (agreed|scenarios/schema)' "$SCRATCH/log" | sed 's/^/# /' # the summary, as comments
 finish

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `chaindrill validate` (DESIGN.md §2, docs/scenario.md): every file of fixtures/bad-scenarios is
-# rejected with exit 2 and the FILE:LINE:COL message its first line announces
-# ("# expect: LINE:COL: substring"); every scenario of the catalogue is accepted.
+# `chaindrill validate` (docs/design.md §2, docs/scenario.md): every file of fixtures/bad-scenarios
+# is rejected with exit 2 and the FILE:LINE:COL message its first line announces ("# expect:
+# LINE:COL: substring"); every scenario of the catalogue is accepted.
 . "$SOURCE/tests/e2e/lib/testlib.sh"
 cd "$SOURCE" || exit 1
 

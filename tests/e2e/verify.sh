@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `chaindrill verify` (DESIGN.md §2, §5; docs/verify.md) on replica sets written by fixturegen:
+# `chaindrill verify` (docs/design.md §2, §5; docs/verify.md) on replica sets written by fixturegen:
 # healthy, lagging, damaged, missing and forked sets, n = 4 and n = 7, -f, --checkpoints, the
 # human output, --json (checked with jq), the exit codes and the input errors.
 . "$SOURCE/tests/e2e/lib/testlib.sh"
@@ -52,7 +52,7 @@ expect_jq '[.replicas[] | .status == "ok" and .lastBlock == 30 and .error == nul
 expect_jq '. as $r | [.replicas[].digest] | all(. == $r.agreedDigest)' "healthy --json: same digest"
 expect_jq '[.replicas[].replicaId] == [0, 1, 2, 3]' "healthy --json: replica ids"
 expect_jq 'keys_unsorted == ["verdict", "f", "agreedBlock", "agreedDigest", "replicas"]' \
-	"healthy --json: the keys of DESIGN.md §5"
+	"healthy --json: the keys of docs/design.md §5"
 expect_jq '[.replicas[0] | keys_unsorted[]] | contains(["path", "status", "lastBlock", "digest",
 	"stateRoot", "error"])' "healthy --json: replica keys"
 digest7=$(jq -r .agreedDigest "$SCRATCH/out")

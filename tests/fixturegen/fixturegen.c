@@ -1,7 +1,8 @@
 /* tests/fixturegen/fixturegen.c — write a replica-set fixture for `chaindrill verify` from a seed:
  * healthy, or with named damage to chosen replicas. The layout is the local platform's
- * (DESIGN.md §4): DIR/concord-pvc-<bc>-replica-<i>/<ns>/<bc>/replica-<i>/rocksdbdata. The volume
- * roots are printed one per line, in replica order, for `chaindrill verify $(fixturegen ...)`. */
+ * (docs/design.md §4): DIR/concord-pvc-<bc>-replica-<i>/<ns>/<bc>/replica-<i>/rocksdbdata. The
+ * volume roots are printed one per line, in replica order, for `chaindrill verify $(fixturegen
+ * ...)`. */
 #include "chainfix.h"
 
 #include "util/bytes.h"

@@ -9,12 +9,16 @@ and answers the script's questions, one per line on stdin, one JSON answer per l
   count CSS                   number of elements matching CSS
   texts CSS                   visible text of each element matching CSS
   attrs CSS NAME              attribute NAME of each element matching CSS
-  logs                        the browser's console entries, and every URL requested since the
-                              last `open` (chromium's own chrome:// pages excepted)
+  css CSS PROPERTY            the computed value of a CSS property of each element matching CSS
+  rects CSS                   {x, y, width, height} of each element matching CSS
+  logs                        the browser's console entries, and every URL the open page's own
+                              document or its subresources requested (not what the browser
+                              fetched for itself: its new-tab page, updates, ...)
   screenshot PATH [TOP HEIGHT] the whole page (or a band of it) as PNG, through DevTools
   quit                        close the browser and stop chromedriver
 
 Usage: webdriver.py CHROMIUM CHROMEDRIVER PROFILE_DIR PGID_FILE LOG_FILE
+       webdriver.py --self-test     check page_requests() on recorded DevTools events, no browser
 """
 import base64
 import json
@@ -34,6 +38,81 @@ def free_port():
         return s.getsockname()[1]
 
 
+# Chromium as a test harness starts it: a fresh profile (PROFILE_DIR, made empty by the caller), no
+# first-run page, no default apps or component updates, no background networking or pings, no
+# sync, extensions, translate or media router: the browser itself should fetch nothing. Whatever
+# it still fetches is told apart from the page's own requests by page_requests().
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    "--window-size=1280,1000", "--hide-scrollbars", "--force-device-scale-factor=1",
+    "--no-first-run", "--no-default-browser-check", "--disable-default-apps",
+    "--disable-component-update", "--disable-background-networking", "--disable-sync",
+    "--disable-extensions", "--disable-component-extensions-with-background-pages",
+    "--disable-client-side-phishing-detection", "--disable-domain-reliability", "--no-pings",
+    "--disable-breakpad", "--metrics-recording-only", "--safebrowsing-disable-auto-update",
+    "--password-store=basic", "--use-mock-keychain",
+    "--disable-features=Translate,MediaRouter,OptimizationHints,NtpRealboxMatchSearchboxTheme",
+]
+
+
+def page_requests(events, frames):
+    """The URLs the page itself asked for: DevTools Network.requestWillBeSent events (the
+    `message` of chromedriver's performance log) made for a document of the page's frame tree
+    (frames: [(frameId, loaderId)] from Page.getFrameTree). What the browser loads for itself
+    (its new-tab page, chrome-untrusted://new-tab-page/one-google-bar, updates) belongs to no
+    document of the page and is left out, whatever its scheme."""
+    docs = set(frames)
+    urls = []
+    for msg in events:
+        if msg.get("method") != "Network.requestWillBeSent":
+            continue
+        p = msg.get("params", {})
+        if (p.get("frameId"), p.get("loaderId")) in docs:
+            urls.append(p["request"]["url"])
+    return urls
+
+
+def foreign_requests(urls):
+    """What a self-contained page must never ask for: anything but file: and data: (http, https,
+    ws, chrome:, blob: of another origin, ...)."""
+    return [u for u in urls if not (u.startswith("file://") or u.startswith("data:"))]
+
+
+def frame_docs(tree):
+    """(frameId, loaderId) of every frame in a Page.getFrameTree answer."""
+    out = [(tree["frame"]["id"], tree["frame"]["loaderId"])]
+    for child in tree.get("childFrames", []):
+        out += frame_docs(child)
+    return out
+
+
+def self_test():
+    page = ("F1", "L2")
+    ev = lambda frame, loader, url, doc: {"method": "Network.requestWillBeSent", "params": {
+        "frameId": frame, "loaderId": loader, "documentURL": doc, "request": {"url": url}}}
+    events = [
+        # what a first-run chromium loads before and beside the page: not the page's doing
+        ev("F1", "L1", "chrome://new-tab-page/", "chrome://new-tab-page/"),
+        ev("F9", "L9", "chrome-untrusted://new-tab-page/one-google-bar?paramsencoded=",
+           "chrome-untrusted://new-tab-page/one-google-bar?paramsencoded="),
+        ev("F1", "L1", "https://www.google.com/async/newtab_promos", "chrome://new-tab-page/"),
+        # the page and what it asks for
+        ev("F1", "L2", "file:///r/report.html", "file:///r/report.html"),
+        ev("F1", "L2", "data:image/png;base64,AA", "file:///r/report.html"),
+        ev("F1", "L2", "http://127.0.0.1:9/x.png", "file:///r/report.html"),
+        {"method": "Network.responseReceived", "params": {"frameId": "F1", "loaderId": "L2"}},
+    ]
+    urls = page_requests(events, [page])
+    want = ["file:///r/report.html", "data:image/png;base64,AA", "http://127.0.0.1:9/x.png"]
+    bad = foreign_requests(urls)
+    ok = urls == want and bad == ["http://127.0.0.1:9/x.png"]
+    tree = {"frame": {"id": "F1", "loaderId": "L2"},
+            "childFrames": [{"frame": {"id": "F3", "loaderId": "L3"}}]}
+    ok = ok and frame_docs(tree) == [("F1", "L2"), ("F3", "L3")]
+    print(json.dumps({"ok": ok, "urls": urls, "foreign": bad}))
+    return 0 if ok else 1
+
+
 class Driver:
     def __init__(self, chromium, chromedriver, profile, pgid_file, log_file):
         self.port = free_port()
@@ -49,12 +128,7 @@ class Driver:
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", "--window-size=1280,1000",
-                         "--user-data-dir=" + profile, "--no-first-run",
-                         "--disable-background-networking", "--disable-component-update",
-                         "--disable-sync", "--disable-extensions", "--hide-scrollbars",
-                         "--force-device-scale-factor=1"]},
+                "args": CHROMIUM_ARGS + ["--user-data-dir=" + profile]},
             "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"}}}}
         self.sid = self.call("POST", "/session", caps)["sessionId"]
 
@@ -110,16 +184,11 @@ class Driver:
                     for e in self.find(css)]
         if op == "logs":
             console = self.call("POST", self.s("/se/log"), {"type": "browser"})
-            urls = []
-            for entry in self.call("POST", self.s("/se/log"), {"type": "performance"}):
-                msg = json.loads(entry["message"])["message"]
-                # chromium's own start page (chrome://new-tab-page...) loads its resources in
-                # the background whatever the test does: only requests made for another
-                # document count
-                if (msg.get("method") == "Network.requestWillBeSent" and
-                        not msg["params"].get("documentURL", "").startswith("chrome://")):
-                    urls.append(msg["params"]["request"]["url"])
-            return {"console": console, "urls": urls}
+            events = [json.loads(e["message"])["message"]
+                      for e in self.call("POST", self.s("/se/log"), {"type": "performance"})]
+            frames = frame_docs(self.cdp("Page.getFrameTree", {})["frameTree"])
+            urls = page_requests(events, frames)
+            return {"console": console, "urls": urls, "foreign": foreign_requests(urls)}
         if op == "screenshot":
             m = self.cdp("Page.getLayoutMetrics", {})
             size = m.get("cssContentSize") or m["contentSize"]
@@ -133,6 +202,12 @@ class Driver:
             with open(words[1], "wb") as f:
                 f.write(base64.b64decode(shot["data"]))
             return {"ok": True, "width": size["width"], "height": size["height"]}
+        if op == "css":
+            css, name = line[4:].rsplit(" ", 1)
+            return [self.call("GET", self.s("/element/%s/css/%s" % (e, name)))
+                    for e in self.find(css)]
+        if op == "rects":
+            return [self.call("GET", self.s("/element/%s/rect" % e)) for e in self.find(line[6:])]
         raise RuntimeError("unknown request: " + line)
 
     def quit(self):
@@ -181,6 +256,8 @@ def alive_in_group(pgid):
 
 
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        sys.exit(self_test())
     chromium, chromedriver, profile, pgid_file, log_file = sys.argv[1:6]
     d = Driver(chromium, chromedriver, profile, pgid_file, log_file)
     try:

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""tests/e2e/lib/writechain.py — an independent reading of the on-disk chain format (DESIGN.md §4),
-written from the document alone (no chaindrill code), talking to RocksDB only through `ldb`.
+"""tests/e2e/lib/writechain.py — an independent reading of the on-disk chain format
+(docs/design.md §4), written from the document alone (no chaindrill code), talking to RocksDB
+only through `ldb`.
 
   writechain.py write DB_DIR --replica-id N [--flip-block B]
                                                write a small hand-made chain into a new database
@@ -16,7 +17,7 @@ written from the document alone (no chaindrill code), talking to RocksDB only th
                                                "checkpoints" with each one's recomputed
                                                digest; exit 1 with a message on any mismatch
 
-The format, as DESIGN.md §4 states it: integers big-endian; a block is
+The format, as docs/design.md §4 states it: integers big-endian; a block is
   "CDB1" | block_id u64 | timestamp_ms u64 | parent_digest[32] | state_root[32] | n u32 |
   n x (klen u32 | key | vlen u32 | value | prev_term[32]) | digest[32]
 with digest = SHA-256 of every byte before it, block 1's parent 32 zero bytes; term(k, v) =

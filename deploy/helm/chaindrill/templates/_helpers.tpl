@@ -44,7 +44,7 @@ contract). Numbers pass through `int`: helm reads values.yaml numbers as float64
 {{- printf "concord-pvc-%s-replica-%d" (include "chaindrill.blockchainId" .root) (int .i) -}}
 {{- end -}}
 
-{{/* Replica i's rocksdbdata inside its claim (DESIGN.md §4, the runbook's paths). */}}
+{{/* Replica i's rocksdbdata inside its claim (docs/design.md §4, the runbook's paths). */}}
 {{- define "chaindrill.subPath" -}}
 {{- printf "%s/%s/replica-%d/rocksdbdata" .root.Release.Namespace (include "chaindrill.blockchainId" .root) (int .i) -}}
 {{- end -}}

@@ -107,5 +107,5 @@ kubectl get pods --namespace "$NS"
 helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=0
 kubectl wait --namespace "$NS" --for=delete pod --selector "app.kubernetes.io/instance=$RELEASE" --timeout=120s
 kubectl get pods --namespace "$NS"
-# chaindrill verifies every replica's rocksdbdata read-only (DESIGN.md §5):
+# chaindrill verifies every replica's rocksdbdata read-only (docs/design.md §5):
 chaindrill verify "$VOLUMES"/default/concord-pvc-bc-quickstart-replica-0/default/bc-quickstart/replica-0/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-quickstart-replica-1/default/bc-quickstart/replica-1/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-quickstart-replica-2/default/bc-quickstart/replica-2/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-quickstart-replica-3/default/bc-quickstart/replica-3/rocksdbdata

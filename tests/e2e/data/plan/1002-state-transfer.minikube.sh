@@ -114,5 +114,5 @@ kubectl get pods --namespace "$NS"
 helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=0
 kubectl wait --namespace "$NS" --for=delete pod --selector "app.kubernetes.io/instance=$RELEASE" --timeout=120s
 kubectl get pods --namespace "$NS"
-# chaindrill verifies every replica's rocksdbdata read-only (DESIGN.md §5):
+# chaindrill verifies every replica's rocksdbdata read-only (docs/design.md §5):
 chaindrill verify "$VOLUMES"/default/concord-pvc-bc-state-transfer-replica-0/default/bc-state-transfer/replica-0/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-state-transfer-replica-1/default/bc-state-transfer/replica-1/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-state-transfer-replica-2/default/bc-state-transfer/replica-2/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-state-transfer-replica-3/default/bc-state-transfer/replica-3/rocksdbdata

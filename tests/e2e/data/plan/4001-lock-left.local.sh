@@ -84,5 +84,5 @@ rm -f "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-3/default/bc-lock-left
 # helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=0
 # on local: chaindrill sends every replica SIGTERM
 # on local: chaindrill waits until no replica process runs
-# chaindrill verifies every replica's rocksdbdata read-only (DESIGN.md §5):
+# chaindrill verifies every replica's rocksdbdata read-only (docs/design.md §5):
 chaindrill verify "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-0/default/bc-lock-left/replica-0/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-1/default/bc-lock-left/replica-1/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-2/default/bc-lock-left/replica-2/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-3/default/bc-lock-left/replica-3/rocksdbdata

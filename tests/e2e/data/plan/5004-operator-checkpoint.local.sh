@@ -85,5 +85,5 @@ rm -f "$VOLUMES"/default/concord-pvc-bc-operator-checkpoint-replica-3/default/bc
 # helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=0
 # on local: chaindrill sends every replica SIGTERM
 # on local: chaindrill waits until no replica process runs
-# chaindrill verifies every replica's rocksdbdata read-only (DESIGN.md §5):
+# chaindrill verifies every replica's rocksdbdata read-only (docs/design.md §5):
 chaindrill verify "$VOLUMES"/default/concord-pvc-bc-operator-checkpoint-replica-0/default/bc-operator-checkpoint/replica-0/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-operator-checkpoint-replica-1/default/bc-operator-checkpoint/replica-1/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-operator-checkpoint-replica-2/default/bc-operator-checkpoint/replica-2/rocksdbdata "$VOLUMES"/default/concord-pvc-bc-operator-checkpoint-replica-3/default/bc-operator-checkpoint/replica-3/rocksdbdata

@@ -105,5 +105,5 @@ kubectl get pods --namespace "$NS"
 helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=0
 kubectl wait --namespace "$NS" --for=delete pod --selector "app.kubernetes.io/instance=$RELEASE" --timeout=120s
 kubectl get pods --namespace "$NS"
-# chaindrill verifies every replica's rocksdbdata read-only (DESIGN.md §5):
+# chaindrill verifies every replica's rocksdbdata read-only (docs/design.md §5):
 chaindrill verify "$WS/zone-a"/default/concord-pvc-bc-wrong-az-hostpath-replica-0/default/bc-wrong-az-hostpath/replica-0/rocksdbdata "$WS/zone-b"/default/concord-pvc-bc-wrong-az-hostpath-replica-1/default/bc-wrong-az-hostpath/replica-1/rocksdbdata "$WS/zone-a"/default/concord-pvc-bc-wrong-az-hostpath-replica-2/default/bc-wrong-az-hostpath/replica-2/rocksdbdata "$WS/zone-b"/default/concord-pvc-bc-wrong-az-hostpath-replica-3/default/bc-wrong-az-hostpath/replica-3/rocksdbdata
