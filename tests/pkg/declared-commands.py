@@ -45,7 +45,7 @@ KEYWORDS = set("if then else elif fi do done while until for in case esac functi
 # Wrappers: the command they run follows their own options (and, for some, one argument).
 WRAPPERS = {"exec": 0, "command": 0, "env": 0, "nice": 0, "sudo": 0, "$sudo": 0, "nohup": 0,
             "setsid": 0, "stdbuf": 0, "xargs": 0, "unshare": 0, "timeout": 1, "chroot": 1,
-            "in_root": 0, "flock": 1, "ionice": 0}
+            "in_root": 0, "flock": 1, "ionice": 0, "test_expect_code": 1}
 # Options of wrappers that take a value (so the value is not taken for the command).
 OPT_WITH_VALUE = {"nice": {"-n"}, "timeout": {"-s", "-k", "--signal", "--kill-after"},
                   "xargs": {"-n", "-P", "-I", "-d", "-L", "-s", "-E"}, "env": {"-u", "-C"},
@@ -53,6 +53,10 @@ OPT_WITH_VALUE = {"nice": {"-n"}, "timeout": {"-s", "-k", "--signal", "--kill-af
                   "unshare": {"--propagation", "--setgroups", "-S", "-G", "--wd", "-R", "--root"}}
 # Project functions whose arguments name commands that must be installed.
 PREREQ_FUNCS = {"need", "require_command", "have_command"}
+# tests/e2e/lib/testlib.sh: functions given a script to run (its index among their arguments, -1 the
+# last), and those that run a command after their own arguments (expect_exit CODE NAME -- CMD...).
+SCRIPT_ARGS = {"test_expect_success": -1, "test_expect_failure": -1, "test_lazy_prereq": 1}
+AFTER_DASHDASH = {"expect_exit"}
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.+-]*$")
 SEP = set(";|&()<>") | {";;", ";&", ";;&", "&&", "||", "|&", "&>", ">>", "<<", "<(", ">("}
 
@@ -122,12 +126,36 @@ def clean(text):
             out.append(c)
             i += 1
             continue
+        if text.startswith("${", i):  # a parameter expansion is one word, spaces and all
+            depth, j, q = 0, i, None
+            while j < n:
+                if q:
+                    if text[j] == "\\" and q == '"':
+                        j += 1
+                    elif text[j] == q:
+                        q = None
+                elif text[j] in "'\"":
+                    q = text[j]
+                elif text[j] == "\\":
+                    j += 1
+                elif text.startswith("${", j):
+                    depth += 1
+                    j += 1
+                elif text[j] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            out.append(re.sub(r"[ \t]", SPACE, text[i:j + 1]))
+            i = j + 1
+            at_word_start = False
+            continue
         if c == "#" and at_word_start:
             j = text.find("\n", i)
             i = n if j < 0 else j
             continue
         if c == "<" and text.startswith("<<", i) and not text.startswith("<<<", i):
-            m = re.match(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1", text[i:])
+            m = re.match(r"<<-?\s*\\?(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1", text[i:])
             if m:
                 heredocs.append(m.group(2))
                 out.append(text[i:i + m.end()])
@@ -158,7 +186,7 @@ def tokens(text):
     """[(token, line)] of cleaned shell text."""
     lex = shlex.shlex(text, posix=True, punctuation_chars=";&|()<>")
     lex.commenters = ""
-    lex.wordchars += "$@{}[]!%:+,^~=*?-./\\#"
+    lex.wordchars += "$@{}[]!%:+,^~=*?-./\\#" + SPACE
     out = []
     try:
         while True:
@@ -175,6 +203,7 @@ def tokens(text):
 
 def substitutions(raw):
     """The scripts inside $( ... ) and `...` of a word (outermost, balanced parentheses)."""
+    raw = raw.replace(SPACE, " ")
     found = []
     i = 0
     while True:
@@ -205,6 +234,7 @@ def substitutions(raw):
     return found
 
 
+SPACE = "\x01"  # a blank inside ${...}, kept inside its word
 REDIRECT = re.compile(r"^[0-9]*(<|>|>>|<<|<<<|&>|&>>|>&|<&|>\||<>)$")
 
 
@@ -356,6 +386,16 @@ def judge(seg_lines):
                 break
             i += n
             continue
+        if w in SCRIPT_ARGS:
+            args = seg[i + 1:]
+            k = SCRIPT_ARGS[w]
+            if -len(args) <= k < len(args):
+                out += [(c, w, line) for c, _, _ in first_words(tokens(clean(args[k])))]
+            return out
+        if w in AFTER_DASHDASH:
+            if "--" in seg[i + 1:]:
+                return out + judge([(x, line) for x in seg[seg.index("--", i + 1) + 1:]])
+            return out
         if w in PREREQ_FUNCS:
             out.append((w, "first word", line))
             out += [(x, "prerequisite", line) for x in seg[i + 1:] if NAME.match(x)]
