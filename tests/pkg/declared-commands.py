@@ -7,19 +7,21 @@ installs (or that a debootstrap --variant=minbase root already has).
     and .ci/run are cut into simple commands (at newlines, ; | & && || ( ) { } $( ) and backquotes,
     shell keywords, case patterns); the first word of each, after assignments and wrappers that run
     their arguments (exec, command, env, nice, sudo, timeout, xargs, unshare, chroot DIR, in_root,
-    ...), is a command, and so is the X of `command -v X`, `need X`-style prerequisite calls listed
-    below, and the script of `sh -c '...'`/`bash -c` (scanned in turn). Python files: the first
-    element of a literal list given to subprocess.*, and the literal name given to shutil.which.
-    A shell builtin, a function defined in any scanned file, a path or a $variable is not a
-    command.
-    Each command found must be in the table; one that is not fails the test with file:line.
-    Limits: commands built at run time (`$tool`, `"${cmd[@]}"`), run through eval, written into
-    here-documents or files and run later, or run by the C harness (kubectl, helm, ...: tested by
-    their own fakes) are not seen; a function that shadows a command hides it.
+    ...), is a command, and so is the X of `command -v X`; the script of `sh -c '...'`/`bash -c`
+    and the bodies given to tests/e2e/lib/testlib.sh's cases and prerequisites are scanned in
+    turn. Python files: the first element of a literal list given to subprocess.*, and the
+    literal name given to shutil.which. A shell builtin, a function defined in any scanned file, a
+    path or a $variable is not a command. Each command found must be in the table; one that is
+    not fails the test with file:line.
+    Limits: commands built at run time (`$tool`, `"${cmd[@]}"`), run through eval (but testlib's
+    bodies), written into here-documents or files and run later, or run by the C harness
+    (kubectl, helm, ...: tested by their own fakes) are not seen; a function that shadows a
+    command hides it.
 (b) This machine. Each table entry must resolve with `command -v` (PATH: Debian's own
-    /usr/sbin:/usr/bin:/sbin:/bin, not /usr/local or a user's shims) to a file that dpkg says belongs to the table's package, following the chain of
-    symlinks (alternatives) to the real file; and that package must be in scripts/packages.txt or
-    in the table's [minbase] list.
+    /usr/sbin:/usr/bin:/sbin:/bin, not /usr/local or a user's shims) to a file that dpkg says
+    belongs to the table's package, following the chain of symlinks (alternatives) to the real
+    file; and that package must be in scripts/packages.txt or in the table's [minbase] list (or,
+    with a third word, be a direct dependency of that listed package).
 TAP output; exit 0 when every check passed.
 """
 import os
@@ -51,8 +53,6 @@ OPT_WITH_VALUE = {"nice": {"-n"}, "timeout": {"-s", "-k", "--signal", "--kill-af
                   "xargs": {"-n", "-P", "-I", "-d", "-L", "-s", "-E"}, "env": {"-u", "-C"},
                   "ionice": {"-c", "-n"}, "sudo": {"-u", "-g"}, "stdbuf": {"-i", "-o", "-e"},
                   "unshare": {"--propagation", "--setgroups", "-S", "-G", "--wd", "-R", "--root"}}
-# Project functions whose arguments name commands that must be installed.
-PREREQ_FUNCS = {"need", "require_command", "have_command"}
 # tests/e2e/lib/testlib.sh: functions given a script to run (its index among their arguments, -1 the
 # last), and those that run a command after their own arguments (expect_exit CODE NAME -- CMD...).
 SCRIPT_ARGS = {"test_expect_success": -1, "test_expect_failure": -1, "test_lazy_prereq": 1}
@@ -395,10 +395,6 @@ def judge(seg_lines):
         if w in AFTER_DASHDASH:
             if "--" in seg[i + 1:]:
                 return out + judge([(x, line) for x in seg[seg.index("--", i + 1) + 1:]])
-            return out
-        if w in PREREQ_FUNCS:
-            out.append((w, "first word", line))
-            out += [(x, "prerequisite", line) for x in seg[i + 1:] if NAME.match(x)]
             return out
         if w in ("sh", "bash", "dash") and "-c" in seg[i + 1:]:
             out.append((w, "first word", line))

@@ -18,7 +18,8 @@
 #            its own (only `lo`). The root's only apt source is that repository (a file: source),
 #            so the quickstart's `apt-get update` and `apt-get install` work as on a networked
 #            machine, and a package the fetch did not foresee fails the install.
-# Takes about 5 minutes on 2 cores (the build). Needs root; without root it exits 77 (skipped).
+# Takes 2.5 minutes on 2 cores (5 under load), half of it the build. Needs root; without root it
+# exits 77 (skipped).
 set -uo pipefail
 fetch=0
 if [ "${1:-}" = --fetch ]; then fetch=1; shift; fi
