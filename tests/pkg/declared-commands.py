@@ -27,6 +27,7 @@ TAP output; exit 0 when every check passed.
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 
@@ -534,6 +535,11 @@ def main():
         print(f"# in the table, not seen by the scan (run in ways it cannot see?): {' '.join(unused)}")
 
     # (b) on this machine: each entry resolves to a file of its package, a declared one
+    if not shutil.which("dpkg") or not shutil.which("dpkg-query"):
+        n += 1
+        print(f"ok {n} # skip the table's packages (this machine has no dpkg)")
+        print(f"1..{n}")
+        return 1 if failed else 0
     # Debian's own directories only: what a package installs, not /usr/local or a user's shims.
     env_path = "/usr/sbin:/usr/bin:/sbin:/bin"
     names = sorted(c for c in table if table[c][0] != "-")

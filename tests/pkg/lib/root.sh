@@ -14,17 +14,20 @@ tarball="$cache/$suite-minbase.tgz"
 # its own (what is mounted in the root never reaches the host's mounts, and is gone with the
 # namespace even if the script is killed), with `offline` also in a network namespace whose only
 # interface is loopback: nothing but 127.0.0.1 can be reached, and the drills still have it.
-# Returns (so the caller goes on) once it runs isolated.
+# Returns (so the caller goes on) once it runs isolated. Run in a chroot (these tests nested in
+# bare-root.sh's root), where / is no mount point and cannot be made private, the namespace keeps
+# the propagation it inherits: bare-root.sh's own private namespace.
 root_isolate() {
-	local net=$1
+	local net=$1 prop=private
 	shift
 	[ -z "${CHAINDRILL_ROOT_ISOLATED:-}" ] || return 0
 	export CHAINDRILL_ROOT_ISOLATED=$net
+	unshare --mount --propagation private true 2>/dev/null || prop=unchanged
 	if [ "$net" = offline ]; then
-		exec unshare --mount --propagation private --net -- \
+		exec unshare --mount --propagation $prop --net -- \
 			sh -c 'ip link set lo up && exec bash "$@"' sh "$@"
 	fi
-	exec unshare --mount --propagation private -- bash "$@"
+	exec unshare --mount --propagation $prop -- bash "$@"
 }
 
 # in_root CMD...: CMD in the root, as root, with a clean environment.
