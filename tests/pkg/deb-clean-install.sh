@@ -28,21 +28,13 @@ cache="$build/deb-cache"
 root="$scratch/root"
 . "$(dirname "$0")/lib/root.sh"
 
-if [ "$(id -u)" -ne 0 ]; then echo "skipped: needs root (debootstrap, chroot, mount)"; exit 77; fi
-for tool in debootstrap cpack chroot mount unshare ip; do
-	command -v $tool >/dev/null || { echo "not ok - $tool is installed (scripts/packages.txt)"; exit 1; }
-done
+root_need debootstrap cpack chroot mount unshare ip
 
 # The test runs whole in a network namespace of its own, whose only interface is loopback (and
 # in a mount namespace of its own, as the fetch does).
 if [ "$fetch" = 0 ]; then root_isolate offline "$0" "$build" "$scratch"; else
 	root_isolate online "$0" --fetch "$build" "$scratch"; fi
-
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "not ok - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-trap root_cleanup EXIT
-trap 'exit 130' INT TERM
+root_begin
 
 root_fresh_scratch || { fail "a clean scratch directory $scratch"; exit 1; }
 mkdir -p "$cache/archives" || exit 1

@@ -7,7 +7,7 @@ installs (or that a debootstrap --variant=minbase root already has).
     and .ci/run are cut into simple commands (at newlines, ; | & && || ( ) { } $( ) and backquotes,
     shell keywords, case patterns); the first word of each, after assignments and wrappers that run
     their arguments (exec, command, env, nice, sudo, timeout, xargs, unshare, chroot DIR, in_root,
-    ...), is a command, and so is the X of `command -v X`; the script of `sh -c '...'`/`bash -c`
+    ...), is a command, and so is the X of `command -v X` and of `root_need X`; the script of `sh -c '...'`/`bash -c`
     and the bodies given to tests/e2e/lib/testlib.sh's cases and prerequisites are scanned in
     turn. Python files: the first element of a literal list given to subprocess.*, and the
     literal name given to shutil.which. A shell builtin, a function defined in any scanned file, a
@@ -58,6 +58,8 @@ OPT_WITH_VALUE = {"nice": {"-n"}, "timeout": {"-s", "-k", "--signal", "--kill-af
 # last), and those that run a command after their own arguments (expect_exit CODE NAME -- CMD...).
 SCRIPT_ARGS = {"test_expect_success": -1, "test_expect_failure": -1, "test_lazy_prereq": 1}
 AFTER_DASHDASH = {"expect_exit"}
+# tests/pkg/lib/root.sh: root_need TOOL... names the commands a package test needs.
+PREREQ_FUNCS = {"root_need"}
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.+-]*$")
 SEP = set(";|&()<>") | {";;", ";&", ";;&", "&&", "||", "|&", "&>", ">>", "<<", "<(", ">("}
 
@@ -387,6 +389,8 @@ def judge(seg_lines):
                 break
             i += n
             continue
+        if w in PREREQ_FUNCS:
+            return out + [(x, w, line) for x in seg[i + 1:]]
         if w in SCRIPT_ARGS:
             args = seg[i + 1:]
             k = SCRIPT_ARGS[w]

@@ -31,19 +31,10 @@ repo="$cache/quickstart"
 root="$scratch/root"
 . "$(dirname "$0")/lib/root.sh"
 
-if [ "$(id -u)" -ne 0 ]; then echo "skipped: needs root (debootstrap, chroot, mount)"; exit 77; fi
-for tool in debootstrap chroot mount unshare ip git dpkg-scanpackages; do
-	command -v $tool >/dev/null || { echo "not ok - $tool is installed (scripts/packages.txt)"; exit 1; }
-done
+root_need debootstrap chroot mount unshare ip git dpkg-scanpackages
 if [ "$fetch" = 0 ]; then root_isolate offline "$0" "$build" "$scratch"; else
 	root_isolate online "$0" --fetch "$build" "$scratch"; fi
-
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "not ok - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-trap root_cleanup EXIT
-trap 'exit 130' INT TERM
-finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
+root_begin
 
 root_fresh_scratch || { fail "a clean scratch directory $scratch"; exit 1; }
 wanted=$(root_packages build)

@@ -30,6 +30,26 @@ root_isolate() {
 	exec unshare --mount --propagation $prop -- bash "$@"
 }
 
+# root_need TOOL...: as root (else exit 77: skipped), with every TOOL installed (else exit 1).
+root_need() {
+	if [ "$(id -u)" -ne 0 ]; then echo "skipped: needs root (debootstrap, chroot, mount)"; exit 77; fi
+	local tool
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null || { echo "not ok - $tool is installed (scripts/packages.txt)"; exit 1; }
+	done
+}
+
+# root_begin: the TAP counts of pass, fail and finish, and the traps that clean the root up on
+# every exit (after root_isolate: in the namespaces).
+root_begin() {
+	passed=0 failed=0
+	trap root_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+pass() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); echo "not ok - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
+
 # in_root CMD...: CMD in the root, as root, with a clean environment.
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
 
