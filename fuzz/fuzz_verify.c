@@ -6,9 +6,14 @@
  *
  * op % 4: 0 overwrite n bytes at offset (mod size+1; may extend the file), 1 truncate to offset
  * (mod size+1), 2 delete the file, 3 overwrite n bytes at offset counted from the end.
- * The verifier then runs on the copy (replica and checkpoints). It must not crash, must classify
- * (status ok/corrupt/missing, a verdict), and must not write: the tree is hashed before and
- * after, and any difference aborts. */
+ * The verifier then runs on the copy (replica and checkpoints), each database read in a child
+ * process as chaindrill does (drill_verify_replica_isolated): a child that dies on damaged data
+ * (RocksDB's assertions) is a corrupt replica, not a failure here. It must not crash, must classify
+ * (status ok/corrupt/missing with a reason, a verdict), must not report a sanitizer's finding in
+ * a child as a reason (that is a bug of ours, found in the child), and must not write: the tree is
+ * hashed before and after, and any difference aborts. When the child lived, the replica is
+ * verified again in this process, where libFuzzer sees the coverage, and both results must be
+ * the same (the child's result survives its trip through the pipe). */
 #define _XOPEN_SOURCE 700
 #include "fuzz_util.h"
 
@@ -166,9 +171,42 @@ static void damage(const uint8_t *data, size_t size)
 	}
 }
 
+/* A sanitizer's report in a child ends up in the reason: that is our bug, not damage. */
+static void check_reason(const char *error)
+{
+	if (error && (strstr(error, "Sanitizer") || strstr(error, "runtime error:"))) {
+		fprintf(stderr, "fuzz_verify: a reader found a bug of ours: %s\n", error);
+		abort();
+	}
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* The isolated result x against the in-process one. */
+static void check_same(const struct drill_replica_result *x, const struct drill_replica_result *y)
+{
+	if (x->status != y->status || x->last_block != y->last_block ||
+	    x->has_digest != y->has_digest || memcmp(x->digest, y->digest, DRILL_HASH_LEN) ||
+	    memcmp(x->state_root, y->state_root, DRILL_HASH_LEN) || x->error_block != y->error_block ||
+	    x->expected_id != y->expected_id || x->replica_id != y->replica_id ||
+	    x->blocks_checked != y->blocks_checked || x->bytes_checked != y->bytes_checked ||
+	    !same_str(x->path, y->path) || !same_str(x->db_path, y->db_path) ||
+	    !same_str(x->error, y->error)) {
+		fprintf(stderr, "fuzz_verify: the child's result differs from this process's: %s "
+			"(%s) vs %s (%s)\n", drill_replica_status_name(x->status),
+			x->error ? x->error : "", drill_replica_status_name(y->status),
+			y->error ? y->error : "");
+		abort();
+	}
+}
+
 static void check_classified(const struct drill_verify_result *r)
 {
 	const struct drill_replica_result *x = &r->replicas[0];
+	check_reason(x->error);
 	if (x->status != DRILL_REPLICA_OK && x->status != DRILL_REPLICA_CORRUPT &&
 	    x->status != DRILL_REPLICA_MISSING) {
 		fprintf(stderr, "fuzz_verify: replica status %d\n", (int)x->status);
@@ -203,11 +241,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	check_classified(&r);
+	if (!r.replicas[0].reader_died) {
+		struct drill_replica_result y;
+		drill_verify_replica(&y, work_db);
+		check_same(&r.replicas[0], &y);
+		free(y.path);
+		free(y.db_path);
+		free(y.error);
+	}
 	if (r.replicas[0].status == DRILL_REPLICA_OK) {
 		struct drill_checkpoint_result *c = NULL;
 		size_t nc = 0;
-		if (drill_verify_checkpoints(&c, &nc, work_db) == 0)
+		if (drill_verify_checkpoints(&c, &nc, work_db) == 0) {
+			for (size_t i = 0; i < nc; i++) {
+				check_reason(c[i].error);
+				if (c[i].status != DRILL_REPLICA_OK && !c[i].error) {
+					fprintf(stderr, "fuzz_verify: checkpoint %s without a reason\n",
+						c[i].path);
+					abort();
+				}
+			}
 			drill_verify_checkpoints_free(c, nc);
+		}
 	}
 	drill_verify_result_free(&r);
 	tree_hash(after, work_dir);

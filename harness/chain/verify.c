@@ -5,18 +5,24 @@
 #include "chain/store.h"
 #include "util/bytes.h"
 #include "util/err.h"
-#include "util/par.h"
+#include "util/log.h"
+#include "util/proc.h"
 #include "util/progress.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define ERR_LEN 1024
@@ -271,10 +277,31 @@ static int check_meta(struct drill_replica_result *out, struct drill_store *s)
 	return 0;
 }
 
-/* The progress of drill_verify_set's replicas, in blocks; set before its threads start and
- * cleared after they end. The total grows by each replica's chain.last_block as it is opened. */
+/* The progress of drill_verify_set's replicas, in blocks; set before its children start and
+ * cleared after they end. The total grows by each replica's chain.last_block as it is opened.
+ * In a child (isolation below) it is NULL and the counts go to the parent through report_fd. */
 static struct drill_progress *verify_progress;
+static int report_fd = -1;
 #define PROGRESS_EVERY 4096 /* blocks between two additions: the hot loop stays cheap */
+
+static void report_progress(char type, uint64_t n);
+static void report_phase(char phase);
+
+static void progress_total(uint64_t n)
+{
+	if (report_fd >= 0)
+		report_progress('T', n);
+	else
+		drill_progress_add_total(verify_progress, n);
+}
+
+static void progress_done(uint64_t n)
+{
+	if (report_fd >= 0)
+		report_progress('A', n);
+	else
+		drill_progress_add(verify_progress, n);
+}
 
 /* Stream blocks 1..N: ids without gaps, decode (magic, lengths, digest), parent links, roots.
  * One kv array serves every block; nothing else is allocated per block. */
@@ -286,8 +313,9 @@ static int check_blocks(struct drill_replica_result *out, struct drill_store *s)
 	uint64_t last = 0;
 	int ret = 0;
 	uint64_t expected = 0;
-	if (verify_progress && drill_store_get_meta_u64(s, "chain.last_block", &expected) == 0)
-		drill_progress_add_total(verify_progress, expected);
+	if ((verify_progress || report_fd >= 0) &&
+	    drill_store_get_meta_u64(s, "chain.last_block", &expected) == 0)
+		progress_total(expected);
 	struct drill_store_iter *it = drill_store_iter_new(s, DRILL_CF_BLOCKS, NULL, 0);
 
 	for (; drill_store_iter_valid(it); drill_store_iter_next(it)) {
@@ -361,7 +389,7 @@ static int check_blocks(struct drill_replica_result *out, struct drill_store *s)
 		out->blocks_checked++;
 		out->bytes_checked += vlen;
 		if (out->blocks_checked % PROGRESS_EVERY == 0)
-			drill_progress_add(verify_progress, PROGRESS_EVERY);
+			progress_done(PROGRESS_EVERY);
 	}
 	if (drill_store_iter_status(it) != 0) {
 		fail(out, last + 1, "block %" PRIu64 ": reading the blocks column family: %s",
@@ -369,7 +397,7 @@ static int check_blocks(struct drill_replica_result *out, struct drill_store *s)
 		ret = -1;
 	}
 cleanup:
-	drill_progress_add(verify_progress, out->blocks_checked % PROGRESS_EVERY);
+	progress_done(out->blocks_checked % PROGRESS_EVERY);
 	drill_store_iter_free(it);
 	free(kv);
 	return ret;
@@ -478,6 +506,7 @@ void drill_verify_replica(struct drill_replica_result *out, const char *path)
 	}
 	out->expected_id = expected_replica_id(out->db_path);
 
+	report_phase('o');
 	rc = drill_store_open(&s, out->db_path, DRILL_STORE_READONLY);
 	if (rc == DRILL_ENOTFOUND && !holds_db_files(out->db_path)) {
 		out->status = DRILL_REPLICA_MISSING;
@@ -488,6 +517,7 @@ void drill_verify_replica(struct drill_replica_result *out, const char *path)
 		fail(out, 0, "%s", drill_err_last());
 		goto cleanup;
 	}
+	report_phase('r');
 	if (check_meta(out, s) || check_blocks(out, s) || check_last_block(out, s) ||
 	    check_state(out, s))
 		goto cleanup;
@@ -495,7 +525,7 @@ cleanup:
 	drill_store_close(s);
 }
 
-/* --- Checkpoints --------------------------------------------------------------------------- */
+/* --- Checkpoint checks (made in the child that verifies the checkpoint) ---------------------- */
 
 static int parse_decimal(uint64_t *v, const char *s)
 {
@@ -517,34 +547,21 @@ static int cmp_ckpt(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static void ckpt_fail(struct drill_checkpoint_result *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void ckpt_fail(struct drill_checkpoint_result *c, const char *fmt, ...)
-{
-	char msg[ERR_LEN];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	c->status = DRILL_REPLICA_CORRUPT;
-	free(c->error);
-	c->error = drill_xstrdup(msg);
-}
-
-/* ckpt.self of a checkpoint database against what verifying it found. */
-static void check_ckpt_self(struct drill_checkpoint_result *c, const struct drill_replica_result *r)
+/* ckpt.self of a checkpoint database against what verifying it found (r is ok); a difference
+ * makes r corrupt. */
+static void check_ckpt_self(struct drill_replica_result *r, uint64_t ckpt_id)
 {
 	struct drill_store *s = NULL;
 	uint8_t *v = NULL;
 	size_t vlen = 0;
 	json_t *o = NULL;
 	if (drill_store_open(&s, r->db_path, DRILL_STORE_READONLY) != 0) {
-		ckpt_fail(c, "%s", drill_err_last());
+		fail(r, 0, "%s", drill_err_last());
 		goto cleanup;
 	}
 	int rc = drill_store_get(s, DRILL_CF_DEFAULT, "ckpt.self", 9, &v, &vlen);
 	if (rc) {
-		ckpt_fail(c, "ckpt.self: %s", rc == DRILL_ENOTFOUND ? "missing" : drill_err_last());
+		fail(r, 0, "ckpt.self: %s", rc == DRILL_ENOTFOUND ? "missing" : drill_err_last());
 		goto cleanup;
 	}
 	json_error_t jerr;
@@ -553,26 +570,26 @@ static void check_ckpt_self(struct drill_checkpoint_result *c, const struct dril
 	const char *dg = json_string_value(json_object_get(o, "digest"));
 	const char *sr = json_string_value(json_object_get(o, "stateRoot"));
 	if (!json_is_object(o) || !json_is_integer(id)) {
-		ckpt_fail(c, "ckpt.self: not a checkpoint description (%s)",
-			  o ? "no integer \"id\"" : jerr.text);
+		fail(r, 0, "ckpt.self: not a checkpoint description (%s)",
+		     o ? "no integer \"id\"" : jerr.text);
 		goto cleanup;
 	}
-	if ((uint64_t)json_integer_value(id) != c->id) {
-		ckpt_fail(c, "ckpt.self names checkpoint %" JSON_INTEGER_FORMAT ", not %" PRIu64,
-			  json_integer_value(id), c->id);
+	if ((uint64_t)json_integer_value(id) != ckpt_id) {
+		fail(r, 0, "ckpt.self names checkpoint %" JSON_INTEGER_FORMAT ", not %" PRIu64,
+		     json_integer_value(id), ckpt_id);
 		goto cleanup;
 	}
 	char hex[2 * DRILL_HASH_LEN + 1];
 	drill_hex(hex, r->digest, DRILL_HASH_LEN);
 	if (!r->has_digest || !dg || strcmp(dg, hex)) {
-		ckpt_fail(c, "ckpt.self digest %.16s... differs from block %" PRIu64 "'s %.16s...",
-			  dg ? dg : "(none)", c->id, r->has_digest ? hex : "(none)");
+		fail(r, 0, "ckpt.self digest %.16s... differs from block %" PRIu64 "'s %.16s...",
+		     dg ? dg : "(none)", ckpt_id, r->has_digest ? hex : "(none)");
 		goto cleanup;
 	}
 	drill_hex(hex, r->state_root, DRILL_HASH_LEN);
 	if (!sr || strcmp(sr, hex)) {
-		ckpt_fail(c, "ckpt.self stateRoot %.16s... differs from block %" PRIu64 "'s "
-			  "%.16s...", sr ? sr : "(none)", c->id, hex);
+		fail(r, 0, "ckpt.self stateRoot %.16s... differs from block %" PRIu64 "'s %.16s...",
+		     sr ? sr : "(none)", ckpt_id, hex);
 		goto cleanup;
 	}
 cleanup:
@@ -580,6 +597,546 @@ cleanup:
 	free(v);
 	drill_store_close(s);
 }
+
+/* A checkpoint is its database verified, holding blocks up to its id, with a matching ckpt.self. */
+static void verify_checkpoint_db(struct drill_replica_result *r, const char *path, uint64_t id)
+{
+	drill_verify_replica(r, path);
+	if (r->status != DRILL_REPLICA_OK)
+		return;
+	if (r->last_block != id)
+		fail(r, 0, "holds blocks up to %" PRIu64 ", expected %" PRIu64, r->last_block, id);
+	else
+		check_ckpt_self(r, id);
+}
+
+/* --- Isolation: every read of a database in a child process that may die -------------------------
+ *
+ * RocksDB is built with assertions on (Debian's librocksdb is), and some damage to an SST makes it
+ * abort instead of returning Corruption. A database chaindrill did not just write is therefore only
+ * ever opened in a child forked for it: the child verifies one database and sends its result to
+ * the parent through a pipe, as records
+ *
+ *   'T' u64 | 'A' u64        progress: blocks expected, blocks checked (the parent shows them)
+ *   'o' | 'r'                the child is opening the database, then reading it
+ *   'R' u32 len | result     the verified result, serialized (encode_result)
+ *
+ * and its stdout and stderr go to a second pipe, of which the parent keeps the first
+ * CAPTURE_MAX bytes. A child that dies by a signal, or exits without a whole 'R' record, makes its
+ * database `corrupt` with the reason it printed (an assertion, a sanitizer's report) or, when it
+ * printed nothing, the signal and what it was doing. Children are forked from the calling thread
+ * (no threads of ours run meanwhile), at most `jobs` at once, and polled from it; nothing of the
+ * parent's state is shared with them but what fork copies. */
+
+#define CAPTURE_MAX 16384          /* bytes of a child's stderr kept for its reason */
+#define RESULT_MAX (1u << 20)      /* a result is a few KiB: more is a broken child */
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	while (n > 0) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* In a child: stdout and stderr to err_fd, and no descriptor kept but `keep`: another child's
+ * socket or pipe end held open here would keep it from seeing its EOF. Returns keep. */
+static int child_fds(int keep, int err_fd)
+{
+	if (dup2(err_fd, STDERR_FILENO) < 0 || dup2(err_fd, STDOUT_FILENO) < 0)
+		drill_proc_child_exit(126);
+	if (keep > 3)
+		close_range(3, (unsigned)keep - 1, 0);
+	close_range((unsigned)keep + 1, ~0U, 0);
+	return keep;
+}
+
+/* Fork a reader: a channel to it (a pipe it writes, or with `sock` a socket pair) and a pipe for
+ * its stdout and stderr. In the parent: returns the child's pid, *chan and *err are our read ends.
+ * In the child: returns 0 with *chan and *err its ends, stdout and stderr on *err, no other
+ * descriptor kept (child_fds), and its death bound to ours.
+ * An error (nothing forked): < 0, with the message set. */
+static pid_t fork_reader(int *chan, int *err, int sock)
+{
+	int c[2], e[2];
+	if (sock ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c) : pipe2(c, O_CLOEXEC))
+		return drill_err(DRILL_EFAIL, "%s: %s", sock ? "socketpair" : "pipe", strerror(errno));
+	if (pipe2(e, O_CLOEXEC) != 0) {
+		int no = errno;
+		close(c[0]);
+		close(c[1]);
+		return drill_err(DRILL_EFAIL, "pipe: %s", strerror(no));
+	}
+	pid_t parent = getpid();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int no = errno;
+		close(c[0]);
+		close(c[1]);
+		close(e[0]);
+		close(e[1]);
+		return drill_err(DRILL_EFAIL, "fork: %s", strerror(no));
+	}
+	if (pid == 0) {
+		close(c[0]);
+		close(e[0]);
+		drill_proc_die_with_parent(parent);
+		drill_proc_child_no_leak_check(); /* valgrind: an abort would report the copied heap */
+		/* A reader that dies dies plainly: the handlers a sanitizer or libFuzzer installed in
+		 * the parent would report this death as their own finding (and libFuzzer would save
+		 * the input as a crash). A sanitizer's report of a bug of ours still comes out. */
+		static const int deadly[] = {SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+		for (size_t k = 0; k < sizeof(deadly) / sizeof(deadly[0]); k++)
+			signal(deadly[k], SIG_DFL);
+		*chan = child_fds(c[1], e[1]);
+		*err = -1;
+		verify_progress = NULL;
+		return 0;
+	}
+	close(c[1]);
+	close(e[1]);
+	*chan = c[0];
+	*err = e[0];
+	return pid;
+}
+
+static void report_progress(char type, uint64_t n)
+{
+	uint8_t rec[9];
+	rec[0] = (uint8_t)type;
+	drill_put_be64(rec + 1, n);
+	(void)write_all(report_fd, rec, sizeof(rec));
+}
+
+static void report_phase(char phase)
+{
+	if (report_fd >= 0)
+		(void)write_all(report_fd, &phase, 1);
+}
+
+static void put_u64(struct drill_buf *b, uint64_t v)
+{
+	uint8_t x[8];
+	drill_put_be64(x, v);
+	drill_buf_append(b, x, 8);
+}
+
+static void put_str(struct drill_buf *b, const char *s)
+{
+	uint8_t x[4];
+	size_t len = s ? strlen(s) : 0;
+	drill_put_be32(x, s ? (uint32_t)len : UINT32_MAX);
+	drill_buf_append(b, x, 4);
+	drill_buf_append(b, s, len);
+}
+
+/* status u8 | has_digest u8 | last_block, error_block, expected_id, replica_id, blocks_checked,
+ * bytes_checked u64 | digest[32] | state_root[32] | db_path, error (u32 length, ~0 for NULL). */
+static void encode_result(struct drill_buf *b, const struct drill_replica_result *r)
+{
+	uint8_t x[2] = {(uint8_t)r->status, (uint8_t)r->has_digest};
+	drill_buf_append(b, x, 2);
+	put_u64(b, r->last_block);
+	put_u64(b, r->error_block);
+	put_u64(b, (uint64_t)(int64_t)r->expected_id);
+	put_u64(b, (uint64_t)(int64_t)r->replica_id);
+	put_u64(b, r->blocks_checked);
+	put_u64(b, r->bytes_checked);
+	drill_buf_append(b, r->digest, DRILL_HASH_LEN);
+	drill_buf_append(b, r->state_root, DRILL_HASH_LEN);
+	put_str(b, r->db_path);
+	put_str(b, r->error);
+}
+
+static int get_str(char **out, const uint8_t **p, const uint8_t *end)
+{
+	if (end - *p < 4)
+		return -1;
+	uint32_t len = drill_get_be32(*p);
+	*p += 4;
+	if (len == UINT32_MAX)
+		return 0;
+	if ((size_t)(end - *p) < len)
+		return -1;
+	*out = drill_xmalloc((size_t)len + 1);
+	memcpy(*out, *p, len);
+	(*out)[len] = '\0';
+	*p += len;
+	return 0;
+}
+
+/* The inverse of encode_result into *r (path untouched); -1 if the bytes are not one result. */
+static int decode_result(struct drill_replica_result *r, const uint8_t *p, size_t len)
+{
+	const uint8_t *end = p + len;
+	if (len < 2 + 6 * 8 + 2 * DRILL_HASH_LEN || p[0] > DRILL_REPLICA_MISSING)
+		return -1;
+	r->status = (enum drill_replica_health)p[0];
+	r->has_digest = p[1] != 0;
+	p += 2;
+	r->last_block = drill_get_be64(p);
+	r->error_block = drill_get_be64(p + 8);
+	r->expected_id = (long)(int64_t)drill_get_be64(p + 16);
+	r->replica_id = (long)(int64_t)drill_get_be64(p + 24);
+	r->blocks_checked = drill_get_be64(p + 32);
+	r->bytes_checked = drill_get_be64(p + 40);
+	p += 48;
+	memcpy(r->digest, p, DRILL_HASH_LEN);
+	memcpy(r->state_root, p + DRILL_HASH_LEN, DRILL_HASH_LEN);
+	p += 2 * DRILL_HASH_LEN;
+	if (get_str(&r->db_path, &p, end) || get_str(&r->error, &p, end) || p != end)
+		return -1;
+	return 0;
+}
+
+/* One database to verify in a child: a replica, or a checkpoint (ckpt: its id is checked too). */
+struct iso_job {
+	const char *path;
+	int ckpt;
+	uint64_t ckpt_id;
+	struct drill_replica_result *out;
+};
+
+/* The child: verify, send the result, exit. Never returns. */
+static _Noreturn void iso_child(const struct iso_job *job, int res_fd)
+{
+	report_fd = res_fd;
+	struct drill_replica_result r;
+	if (job->ckpt)
+		verify_checkpoint_db(&r, job->path, job->ckpt_id);
+	else
+		drill_verify_replica(&r, job->path);
+	struct drill_buf b;
+	drill_buf_init(&b, RESULT_MAX);
+	uint8_t head[5] = {'R'};
+	drill_buf_append(&b, head, sizeof(head));
+	encode_result(&b, &r);
+	drill_put_be32(b.data + 1, (uint32_t)(b.len - sizeof(head)));
+	int rc = write_all(res_fd, b.data, b.len);
+	drill_buf_free(&b);
+	free(r.path);
+	free(r.db_path);
+	free(r.error);
+	drill_proc_child_exit(rc ? 125 : 0);
+}
+
+/* A running child, as the parent sees it. */
+struct iso_child {
+	struct iso_job *job;
+	pid_t pid;
+	int res_fd, err_fd;   /* -1 once at EOF */
+	struct drill_buf res; /* the records received */
+	size_t parsed;        /* bytes of res already handled */
+	const uint8_t *result; /* the 'R' payload in res, once whole */
+	uint32_t result_len;
+	char phase;           /* 0, 'o' or 'r' */
+	char err[CAPTURE_MAX];
+	size_t err_len;
+};
+
+static int iso_start(struct iso_child *c, struct iso_job *job)
+{
+	memset(c, 0, sizeof(*c));
+	c->job = job;
+	c->res_fd = c->err_fd = -1;
+	pid_t pid = fork_reader(&c->res_fd, &c->err_fd, 0);
+	if (pid < 0)
+		return (int)pid;
+	if (pid == 0)
+		iso_child(job, c->res_fd);
+	c->pid = pid;
+	drill_buf_init(&c->res, RESULT_MAX);
+	return 0;
+}
+
+/* Handle the whole records received so far. -1 when the stream is not records. */
+static int iso_parse(struct iso_child *c)
+{
+	while (c->parsed < c->res.len && !c->result) {
+		const uint8_t *p = c->res.data + c->parsed;
+		size_t left = c->res.len - c->parsed;
+		switch (p[0]) {
+		case 'T':
+		case 'A':
+			if (left < 9)
+				return 0;
+			if (p[0] == 'T')
+				drill_progress_add_total(verify_progress, drill_get_be64(p + 1));
+			else
+				drill_progress_add(verify_progress, drill_get_be64(p + 1));
+			c->parsed += 9;
+			break;
+		case 'o':
+		case 'r':
+			c->phase = (char)p[0];
+			c->parsed++;
+			break;
+		case 'R':
+			if (left < 5 || left - 5 < drill_get_be32(p + 1))
+				return 0;
+			c->result = p + 5;
+			c->result_len = drill_get_be32(p + 1);
+			c->parsed += 5 + c->result_len;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Read what is there on one of c's pipes; close it at EOF (or on a broken stream). */
+static void iso_read(struct iso_child *c, int which_err)
+{
+	uint8_t buf[8192];
+	int *fd = which_err ? &c->err_fd : &c->res_fd;
+	ssize_t n = read(*fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n > 0 && which_err) {
+		size_t keep = sizeof(c->err) - 1 - c->err_len;
+		if (keep > (size_t)n)
+			keep = (size_t)n;
+		memcpy(c->err + c->err_len, buf, keep);
+		c->err_len += keep;
+		return;
+	}
+	if (n > 0 && !c->result && drill_buf_append(&c->res, buf, (size_t)n) == 0 &&
+	    iso_parse(c) == 0)
+		return;
+	if (n > 0 && c->result)
+		return; /* nothing follows a result; drain it */
+	close(*fd);
+	*fd = -1;
+}
+
+/* The most telling line of what a dead child printed: an assertion or a sanitizer's report,
+ * else the last line. Empty when it printed nothing. */
+static void telling_line(char *out, size_t cap, const char *text)
+{
+	static const char *const marks[] = {"Assertion", "ERROR: AddressSanitizer", "runtime error:",
+					    "Sanitizer", "terminate called", "what():"};
+	const char *best = NULL, *last = NULL;
+	for (const char *l = text; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t len = e ? (size_t)(e - l) : strlen(l);
+		int blank = 1;
+		for (size_t k = 0; k < len && blank; k++)
+			blank = l[k] == ' ' || l[k] == '\t' || l[k] == '\r';
+		if (!blank)
+			last = l;
+		for (size_t m = 0; !best && !blank && m < sizeof(marks) / sizeof(marks[0]); m++) {
+			const char *hit = strstr(l, marks[m]);
+			if (hit && hit < l + len)
+				best = l;
+		}
+		l += len + (e != NULL);
+	}
+	const char *l = best ? best : last;
+	if (!l) {
+		out[0] = '\0';
+		return;
+	}
+	/* glibc's assertion message starts with the program's name: the reader's is ours */
+	size_t pn = strlen(program_invocation_short_name);
+	if (!strncmp(l, program_invocation_short_name, pn) && !strncmp(l + pn, ": ", 2))
+		l += pn + 2;
+	size_t len = strcspn(l, "\n");
+	while (len > 0 && (l[len - 1] == '\r' || l[len - 1] == ' '))
+		len--;
+	if (len > cap - 1)
+		len = cap - 1;
+	memcpy(out, l, len);
+	out[len] = '\0';
+}
+
+/* The child ended (status from waitpid): fill the job's result from its record, or make the
+ * database corrupt with the reason the child gives. */
+static void iso_finish(struct iso_child *c, int status)
+{
+	struct drill_replica_result *out = c->job->out;
+	memset(out, 0, sizeof(*out));
+	out->path = drill_xstrdup(c->job->path);
+	out->expected_id = -1;
+	out->replica_id = -1;
+	int exited = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (exited && c->result && decode_result(out, c->result, c->result_len) == 0) {
+		if (c->err_len) /* what a healthy child printed is not lost */
+			drill_log_debug("verify %s: %.*s", c->job->path, (int)c->err_len, c->err);
+		return;
+	}
+	free(out->path);
+	free(out->db_path);
+	free(out->error);
+	memset(out, 0, sizeof(*out));
+	out->path = drill_xstrdup(c->job->path);
+	out->status = DRILL_REPLICA_CORRUPT;
+	out->reader_died = 1;
+	out->expected_id = -1;
+	out->replica_id = -1;
+	if (drill_verify_resolve(&out->db_path, c->job->path) == 0)
+		out->expected_id = expected_replica_id(out->db_path);
+	c->err[c->err_len] = '\0';
+	char line[ERR_LEN - 200];
+	telling_line(line, sizeof(line), c->err);
+	const char *what = c->phase == 'o' ? "opening" : c->phase == 'r' ? "reading" : "verifying";
+	const char *db = out->db_path ? out->db_path : c->job->path;
+	const char *how = WIFSIGNALED(status) || !WIFEXITED(status) || WEXITSTATUS(status)
+			  ? drill_proc_status_str(status) : "ended without a result";
+	if (line[0])
+		out->error = drill_xasprintf("%s (the reader %s while %s %s)", line, how, what, db);
+	else
+		out->error = drill_xasprintf("%s while %s %s", how, what, db);
+	if (c->err_len)
+		drill_log_debug("verify %s: the reader %s; it printed:\n%s", c->job->path, how, c->err);
+}
+
+/* Verify every job in a child of its own, at most `jobs` at once (≤ 0: one per core). Every
+ * job's result is filled, whatever its child did. */
+static void iso_run(struct iso_job *job, size_t n, int jobs)
+{
+	if (jobs <= 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		jobs = cores > 0 ? (int)cores : 1;
+	}
+	size_t slots = (size_t)jobs < n ? (size_t)jobs : n;
+	struct iso_child *c = drill_xcalloc(slots ? slots : 1, sizeof(*c));
+	struct pollfd *pfd = drill_xcalloc(2 * (slots ? slots : 1), sizeof(*pfd));
+	size_t next = 0, active = 0;
+	for (size_t k = 0; k < slots; k++)
+		c[k].pid = 0;
+	while (next < n || active > 0) {
+		for (size_t k = 0; k < slots && next < n; k++) {
+			if (c[k].pid)
+				continue;
+			struct iso_job *j = &job[next++];
+			if (iso_start(&c[k], j) != 0) {
+				/* no child: the database is not read at all, and says why */
+				struct drill_replica_result *out = j->out;
+				memset(out, 0, sizeof(*out));
+				out->path = drill_xstrdup(j->path);
+				out->expected_id = out->replica_id = -1;
+				out->status = DRILL_REPLICA_CORRUPT;
+				out->error = drill_xasprintf("not verified: %s", drill_err_last());
+				continue;
+			}
+			active++;
+		}
+		if (!active)
+			continue;
+		size_t np = 0;
+		for (size_t k = 0; k < slots; k++) {
+			if (!c[k].pid)
+				continue;
+			if (c[k].res_fd >= 0)
+				pfd[np++] = (struct pollfd){.fd = c[k].res_fd, .events = POLLIN};
+			if (c[k].err_fd >= 0)
+				pfd[np++] = (struct pollfd){.fd = c[k].err_fd, .events = POLLIN};
+		}
+		if (np && poll(pfd, (nfds_t)np, -1) < 0 && errno != EINTR)
+			np = 0; /* cannot happen with valid fds; the reads below block instead */
+		for (size_t k = 0; k < slots; k++) {
+			if (!c[k].pid)
+				continue;
+			for (size_t q = 0; q < np; q++) {
+				if (!pfd[q].revents)
+					continue;
+				if (pfd[q].fd == c[k].res_fd)
+					iso_read(&c[k], 0);
+				else if (pfd[q].fd == c[k].err_fd)
+					iso_read(&c[k], 1);
+			}
+			if (c[k].res_fd >= 0 || c[k].err_fd >= 0)
+				continue;
+			int status = 0;
+			if (drill_proc_wait(c[k].pid, -1, &status) != 0)
+				status = 0x7f00; /* not ours any more: neither exited nor signaled */
+			iso_finish(&c[k], status);
+			drill_buf_free(&c[k].res);
+			c[k].pid = 0;
+			active--;
+		}
+	}
+	free(pfd);
+	free(c);
+}
+
+void drill_verify_replica_isolated(struct drill_replica_result *out, const char *path)
+{
+	struct iso_job job = {.path = path, .out = out};
+	iso_run(&job, 1, 1);
+}
+
+/* The child of drill_isolated: fn's code (i32) and message through res_fd. */
+static _Noreturn void run_child(int (*fn)(void *arg), void *arg, int res_fd)
+{
+	int rc = fn(arg);
+	const char *msg = rc ? drill_err_last() : "";
+	uint8_t head[4];
+	drill_put_be32(head, (uint32_t)rc);
+	int bad = write_all(res_fd, head, 4) || write_all(res_fd, msg, strlen(msg));
+	drill_proc_child_exit(bad ? 125 : 0);
+}
+
+int drill_isolated(int (*fn)(void *arg), void *arg, const char *what)
+{
+	int res, err;
+	pid_t pid = fork_reader(&res, &err, 0);
+	if (pid < 0)
+		return (int)pid;
+	if (pid == 0)
+		run_child(fn, arg, res);
+	/* A child that has not died has at most ERR_LEN bytes of message: read its stderr until EOF
+	 * (bounded), then the result, which is small enough to sit in the pipe meanwhile. */
+	struct iso_child c;
+	memset(&c, 0, sizeof(c));
+	c.err_fd = err;
+	c.res_fd = -1;
+	while (c.err_fd >= 0)
+		iso_read(&c, 1);
+	c.err[c.err_len] = '\0';
+	struct drill_buf b;
+	drill_buf_init(&b, 4 + ERR_LEN);
+	for (;;) {
+		uint8_t buf[1024];
+		ssize_t n = read(res, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || drill_buf_append(&b, buf, (size_t)n) != 0)
+			break;
+	}
+	close(res);
+	int status = 0;
+	if (drill_proc_wait(pid, -1, &status) != 0)
+		status = 0x7f00;
+	int rc;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && b.len >= 4) {
+		rc = (int)(int32_t)drill_get_be32(b.data);
+		if (rc)
+			rc = drill_err(rc, "%.*s", (int)(b.len - 4), (const char *)b.data + 4);
+	} else {
+		char line[ERR_LEN - 200];
+		telling_line(line, sizeof(line), c.err);
+		const char *how = WIFEXITED(status) && WEXITSTATUS(status) == 0
+				  ? "ended without a result" : drill_proc_status_str(status);
+		if (line[0])
+			rc = drill_err(DRILL_ECORRUPT, "%s (the process %s while %s)", line, how, what);
+		else
+			rc = drill_err(DRILL_ECORRUPT, "%s while %s", how, what);
+	}
+	drill_buf_free(&b);
+	return rc;
+}
+
+/* --- Checkpoints --------------------------------------------------------------------------- */
 
 int drill_verify_checkpoints(struct drill_checkpoint_result **out, size_t *n, const char *db_path)
 {
@@ -610,25 +1167,27 @@ int drill_verify_checkpoints(struct drill_checkpoint_result **out, size_t *n, co
 	}
 	closedir(d);
 	free(parent);
-	if (*n)
-		qsort(*out, *n, sizeof(**out), cmp_ckpt);
+	if (*n == 0)
+		return 0;
+	qsort(*out, *n, sizeof(**out), cmp_ckpt);
 
+	/* each checkpoint in a child of its own, as many at once as there are cores */
+	struct iso_job *jobs = drill_xcalloc(*n, sizeof(*jobs));
+	struct drill_replica_result *r = drill_xcalloc(*n, sizeof(*r));
+	for (size_t i = 0; i < *n; i++)
+		jobs[i] = (struct iso_job){(*out)[i].path, 1, (*out)[i].id, &r[i]};
+	iso_run(jobs, *n, 0);
 	for (size_t i = 0; i < *n; i++) {
 		struct drill_checkpoint_result *c = &(*out)[i];
-		struct drill_replica_result r;
-		drill_verify_replica(&r, c->path);
-		c->status = DRILL_REPLICA_OK;
-		if (r.status != DRILL_REPLICA_OK)
-			ckpt_fail(c, "%s", r.error ? r.error : "no database");
-		else if (r.last_block != c->id)
-			ckpt_fail(c, "holds blocks up to %" PRIu64 ", expected %" PRIu64, r.last_block,
-				  c->id);
-		else
-			check_ckpt_self(c, &r);
-		free(r.path);
-		free(r.db_path);
-		free(r.error);
+		c->status = r[i].status == DRILL_REPLICA_OK ? DRILL_REPLICA_OK : DRILL_REPLICA_CORRUPT;
+		if (c->status != DRILL_REPLICA_OK)
+			c->error = drill_xstrdup(r[i].error ? r[i].error : "no database");
+		free(r[i].path);
+		free(r[i].db_path);
+		free(r[i].error);
 	}
+	free(r);
+	free(jobs);
 	return 0;
 }
 
@@ -652,7 +1211,13 @@ static int digest_of(struct drill_verify_result *r, drill_digest_at_fn fn, void 
 		memcpy(out, x->digest, DRILL_HASH_LEN);
 		return 0;
 	}
-	if (!fn || fn(ctx, i, h, out) != 0) {
+	int rc = fn ? fn(ctx, i, h, out) : -1;
+	if (rc == DRILL_ECORRUPT) { /* the reader died: say how */
+		fail(x, h, "block %" PRIu64 ": unreadable when compared with the other replicas: %s",
+		     h, drill_err_last());
+		return -1;
+	}
+	if (rc) {
 		fail(x, h, "block %" PRIu64 ": unreadable when compared with the other replicas", h);
 		return -1;
 	}
@@ -788,46 +1353,157 @@ void drill_verdict_compute(struct drill_verify_result *r, drill_digest_at_fn dig
 
 /* --- A set of replicas --------------------------------------------------------------------- */
 
-struct set_job {
-	const char *const *paths;
-	struct drill_verify_result *r;
-};
-
-static int verify_one(size_t i, void *arg)
+/* The digest of block h as stored, or non-zero if it cannot be read and decoded. */
+static int stored_digest(struct drill_store *s, uint64_t h, struct drill_kv **kv, size_t *kv_cap,
+			 uint8_t out[DRILL_HASH_LEN])
 {
-	struct set_job *job = arg;
-	drill_verify_replica(&job->r->replicas[i], job->paths[i]); /* its outcome is in its result */
-	return 0;
-}
-
-/* Stores opened on demand for the verdict's read-backs, one per replica, closed at the end. */
-struct reader {
-	struct drill_verify_result *r;
-	struct drill_store **stores;
-	struct drill_kv *kv;
-	size_t kv_cap;
-};
-
-static int read_digest(void *ctx, size_t i, uint64_t h, uint8_t out[DRILL_HASH_LEN])
-{
-	struct reader *rd = ctx;
-	const char *dir = rd->r->replicas[i].db_path;
-	if (!dir)
-		return -1;
-	if (!rd->stores[i] && drill_store_open(&rd->stores[i], dir, DRILL_STORE_READONLY) != 0)
-		return -1;
 	uint8_t *val = NULL;
 	size_t vlen = 0;
 	struct drill_block b = {0};
-	int rc = drill_store_get_block(rd->stores[i], h, &val, &vlen);
+	int rc = drill_store_get_block(s, h, &val, &vlen);
 	if (!rc)
-		rc = drill_block_decode(&b, &rd->kv, &rd->kv_cap, val, vlen);
+		rc = drill_block_decode(&b, kv, kv_cap, val, vlen);
 	if (!rc && b.id != h)
 		rc = -1;
 	if (!rc)
 		memcpy(out, b.digest, DRILL_HASH_LEN);
 	free(val);
 	return rc;
+}
+
+/* The verdict reads blocks back from replicas whose tips differ. Those reads are isolated too: a
+ * child per replica, forked when its first block is asked for, serves "u64 h" with "u8 rc |
+ * digest[32]" over a socket pair (send with MSG_NOSIGNAL: a dead server is a failed read, not
+ * our SIGPIPE) until the socket closes. A server that dies makes that read, and the later ones,
+ * fail; digest_of then demotes the replica with the reason the server printed. */
+struct digest_server {
+	pid_t pid;
+	int sock, err_fd;
+	int dead;
+	char *why; /* why it died (malloc'd), once dead */
+};
+
+static _Noreturn void serve_digests(const char *db, int sock)
+{
+	struct drill_store *s = NULL;
+	struct drill_kv *kv = NULL;
+	size_t kv_cap = 0;
+	int opened = drill_store_open(&s, db, DRILL_STORE_READONLY) == 0;
+	uint8_t req[8], resp[1 + DRILL_HASH_LEN];
+	for (;;) {
+		size_t got = 0;
+		while (got < sizeof(req)) {
+			ssize_t r = read(sock, req + got, sizeof(req) - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		if (got < sizeof(req))
+			break;
+		memset(resp, 0, sizeof(resp));
+		resp[0] = !opened || stored_digest(s, drill_get_be64(req), &kv, &kv_cap, resp + 1);
+		if (write_all(sock, resp, sizeof(resp)) != 0)
+			break;
+	}
+	free(kv);
+	drill_store_close(s);
+	drill_proc_child_exit(0);
+}
+
+static int server_start(struct digest_server *sv, const char *db)
+{
+	pid_t pid = fork_reader(&sv->sock, &sv->err_fd, 1);
+	if (pid < 0)
+		return (int)pid;
+	if (pid == 0)
+		serve_digests(db, sv->sock);
+	sv->pid = pid;
+	return 0;
+}
+
+/* Close the server's socket (it exits), collect what it printed and reap it. Returns its wait
+ * status; *printed gets the telling line of its output. */
+static int server_stop(struct digest_server *sv, char *printed, size_t cap)
+{
+	char text[CAPTURE_MAX];
+	size_t len = 0;
+	close(sv->sock);
+	sv->sock = -1;
+	for (;;) {
+		char buf[4096];
+		ssize_t r = read(sv->err_fd, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		size_t keep = sizeof(text) - 1 - len < (size_t)r ? sizeof(text) - 1 - len : (size_t)r;
+		memcpy(text + len, buf, keep);
+		len += keep;
+	}
+	text[len] = '\0';
+	close(sv->err_fd);
+	sv->err_fd = -1;
+	int status = 0;
+	if (drill_proc_wait(sv->pid, -1, &status) != 0)
+		status = 0x7f00;
+	sv->pid = 0;
+	telling_line(printed, cap, text);
+	return status;
+}
+
+/* Stores read on demand for the verdict's read-backs, one server per replica, stopped at the
+ * end. */
+struct reader {
+	struct drill_verify_result *r;
+	struct digest_server *sv;
+};
+
+static int read_digest(void *ctx, size_t i, uint64_t h, uint8_t out[DRILL_HASH_LEN])
+{
+	struct reader *rd = ctx;
+	struct digest_server *sv = &rd->sv[i];
+	const char *dir = rd->r->replicas[i].db_path;
+	if (!dir)
+		return -1;
+	if (sv->dead)
+		return drill_err(DRILL_ECORRUPT, "%s", sv->why);
+	if (!sv->pid && server_start(sv, dir) != 0) {
+		sv->dead = 1;
+		sv->why = drill_xstrdup(drill_err_last());
+		return DRILL_ECORRUPT;
+	}
+	uint8_t req[8], resp[1 + DRILL_HASH_LEN];
+	drill_put_be64(req, h);
+	size_t got = 0;
+	if (send(sv->sock, req, sizeof(req), MSG_NOSIGNAL) == (ssize_t)sizeof(req)) {
+		while (got < sizeof(resp)) {
+			ssize_t r = recv(sv->sock, resp + got, sizeof(resp) - got, 0);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+	}
+	if (got == sizeof(resp)) {
+		if (resp[0])
+			return -1;
+		memcpy(out, resp + 1, DRILL_HASH_LEN);
+		return 0;
+	}
+	char line[ERR_LEN - 200];
+	int status = server_stop(sv, line, sizeof(line));
+	sv->dead = 1;
+	sv->why = drill_xasprintf("%s%sthe reader %s while reading %s", line, *line ? " (" : "",
+				  drill_proc_status_str(status), dir);
+	if (*line) {
+		char *w = drill_xasprintf("%s)", sv->why);
+		free(sv->why);
+		sv->why = w;
+	}
+	return drill_err(DRILL_ECORRUPT, "%s", sv->why);
 }
 
 int drill_verify_set(struct drill_verify_result *out, const char *const *paths, size_t n, int f,
@@ -843,18 +1519,24 @@ int drill_verify_set(struct drill_verify_result *out, const char *const *paths, 
 	char *label = drill_xasprintf("verify %zu replica%s", n, n == 1 ? "" : "s");
 	verify_progress = drill_progress_start(label, 0, DRILL_PROGRESS_BLOCKS);
 	free(label);
-	/* One replica per thread, as many threads as cores (jobs <= 0) or as asked. */
-	struct set_job job = {paths, out};
-	drill_par_for(n, jobs, verify_one, &job);
+	/* One replica per child, as many children at once as cores (jobs <= 0) or as asked. */
+	struct iso_job *job = drill_xcalloc(n, sizeof(*job));
+	for (size_t i = 0; i < n; i++)
+		job[i] = (struct iso_job){.path = paths[i], .out = &out->replicas[i]};
+	iso_run(job, n, jobs);
+	free(job);
 	drill_progress_finish(verify_progress);
 	verify_progress = NULL;
 
-	struct reader rd = {.r = out, .stores = drill_xcalloc(n, sizeof(struct drill_store *))};
+	struct reader rd = {.r = out, .sv = drill_xcalloc(n, sizeof(struct digest_server))};
 	drill_verdict_compute(out, read_digest, &rd);
-	for (size_t i = 0; i < n; i++)
-		drill_store_close(rd.stores[i]);
-	free(rd.stores);
-	free(rd.kv);
+	for (size_t i = 0; i < n; i++) {
+		char line[ERR_LEN];
+		if (rd.sv[i].pid)
+			server_stop(&rd.sv[i], line, sizeof(line));
+		free(rd.sv[i].why);
+	}
+	free(rd.sv);
 	return 0;
 }
 

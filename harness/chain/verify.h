@@ -38,6 +38,7 @@ struct drill_replica_result {
 	long replica_id;     /* replica.id from the database, -1 if absent */
 	uint64_t blocks_checked;
 	uint64_t bytes_checked;
+	int reader_died;     /* the child process reading it died (corrupt; error says how) */
 };
 
 struct drill_verify_result {
@@ -56,11 +57,28 @@ struct drill_verify_result {
  * DRILL_EINPUT when a volume root holds several. */
 int drill_verify_resolve(char **db, const char *path);
 
-/* Verify one replica; never writes to it. Always fills *out (status tells the result). */
+/* Verify one replica; never writes to it. Always fills *out (status tells the result). Runs in
+ * the calling process: a storage engine that aborts on damaged data takes the caller with it, so
+ * only the child of drill_verify_replica_isolated calls it on data chaindrill did not just write. */
 void drill_verify_replica(struct drill_replica_result *out, const char *path);
 
-/* Verify every path (threads in parallel, at most `jobs`, 0 = number of cores) and compute the
- * verdict. f < 0 derives f = ⌊(n−1)/3⌋. Returns 0 (the verdict is in *out) or an error for
+/* drill_verify_replica in a child process forked for it, its result sent back through a pipe.
+ * A child that dies (a signal, an assertion inside RocksDB) or exits without its result makes the
+ * replica corrupt, the reason being the line it printed (an assertion's text, bounded) and how it
+ * ended, e.g. "... Assertion `...' failed. (the reader killed by signal 6 (Aborted) while opening
+ * DB)", or "killed by signal 9 (Killed) while reading DB" when it printed nothing. Every reader of
+ * a database's format, dispatched inside drill_verify_replica, is isolated with it.
+ * drill_verify_set, drill_verify_checkpoints and the verdict's read-backs isolate the same way. */
+void drill_verify_replica_isolated(struct drill_replica_result *out, const char *path);
+
+/* fn(arg) in a child process forked for it, for any other use of a database chaindrill did not
+ * just write (the identity reset of a volume restored from another replica's): returns fn's code
+ * with its message, or DRILL_ECORRUPT when the child died, with the line it printed and how it
+ * ended "while <what>". fn must keep its effects to files: the child's memory is lost. */
+int drill_isolated(int (*fn)(void *arg), void *arg, const char *what);
+
+/* Verify every path (each in a child process as drill_verify_replica_isolated does, at most
+ * `jobs` at once, 0 = number of cores) and compute the verdict (its read-backs isolated too). f < 0 derives f = ⌊(n−1)/3⌋. Returns 0 (the verdict is in *out) or an error for
  * problems that prevent any verdict (none given). */
 int drill_verify_set(struct drill_verify_result *out, const char *const *paths, size_t n, int f,
 		     int jobs);

@@ -16,5 +16,9 @@ int drill_cmd_report(int argc, char **argv);
 
 /* cmd_report.c: rebuild root/index.html and say so; 0, or 3 after printing why. */
 int drill_cli_report_index(const char *root);
+/* After a run wrote report_dir (--report-dir): rebuild the index beside it (its parent's
+ * index.html) when this run created report_dir and that index.html is absent or chaindrill's;
+ * otherwise say why not and print the `chaindrill report index` command. */
+void drill_cli_report_index_beside(const char *report_dir, int created);
 
 #endif

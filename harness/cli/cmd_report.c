@@ -4,9 +4,13 @@
 #include "cli/common.h"
 
 #include "report/report.h"
+#include "util/bytes.h"
 #include "util/err.h"
+#include "util/fs.h"
 
+#include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage_text[] =
@@ -32,6 +36,38 @@ int drill_cli_report_index(const char *root)
 		printf(", %zu skipped: see the page", skipped);
 	printf(")\n");
 	return 0;
+}
+
+/* Whether root/index.html is absent or chaindrill's own index (which may be rewritten). */
+static int index_is_ours(const char *root)
+{
+	char *path = drill_xasprintf("%s/index.html", root), head[4096];
+	int ours = !drill_fs_exists(path);
+	FILE *f = ours ? NULL : fopen(path, "r");
+	if (f) { /* the page's head names it */
+		size_t n = fread(head, 1, sizeof(head) - 1, f);
+		head[n] = '\0';
+		ours = strstr(head, "<title>chaindrill") != NULL;
+		fclose(f);
+	}
+	free(path);
+	return ours;
+}
+
+void drill_cli_report_index_beside(const char *report_dir, int created)
+{
+	char *copy = drill_xstrdup(report_dir);
+	char *parent = drill_xstrdup(dirname(copy));
+	free(copy);
+	if (!created)
+		printf("index:  not updated: %s existed before this run; `chaindrill report index "
+		       "%s` indexes it with the runs beside it\n", report_dir, parent);
+	else if (!index_is_ours(parent))
+		printf("index:  not updated: %s/index.html is not chaindrill's; `chaindrill report "
+		       "index %s` would replace it\n", parent, parent);
+	else
+		drill_cli_report_index(parent);
+	free(parent);
 }
 
 int drill_cmd_report(int argc, char **argv)

@@ -6,7 +6,6 @@
 #include "drill/campaign.h"
 #include "drill/drill.h"
 #include "drill/plan.h"
-#include "faults/faults.h"
 #include "report/report.h"
 #include "scenario/scenario.h"
 #include "util/bytes.h"
@@ -41,7 +40,9 @@ static const char usage_text[] =
 	"  --platform P       local (default), kind or minikube; overrides the scenario's\n"
 	"  --workspace DIR    where drills keep volumes, backups and logs (default .chaindrill/work);\n"
 	"                     each scenario uses DIR/<name>, removed when its outcome matched\n"
-	"  --report-dir DIR   where report.json and junit.xml go (default reports/<run-id>)\n"
+	"  --report-dir DIR   where report.json and junit.xml go (default reports/<run-id>); when\n"
+	"                     this run creates DIR, the index beside it (DIR/../index.html) is\n"
+	"                     rebuilt, else the `report index` command that would is printed\n"
 	"  --seed N           overrides every scenario's seed\n"
 	"  -j, --jobs N       run up to N drills at once (1..64, default 1)\n"
 	"  --keep             keep every workspace, even when the outcome matched\n"
@@ -49,7 +50,9 @@ static const char usage_text[] =
 	"  -q, --quiet        only errors and one line per drill\n"
 	"  -h, --help         this help\n\n"
 	"Exit codes: 0 every outcome matched, 1 some differed, 2 usage or input error,\n"
-	"3 environment error (a missing tool, no cluster).\n\n"
+	"3 environment error (a missing tool, no cluster), 130 interrupted by Ctrl-C (SIGINT),\n"
+	"143 by SIGTERM: the drill stops at its next step, its replicas are stopped and the\n"
+	"reports say \"interrupted\" (docs/reports.md).\n\n"
 	"Example:\n"
 	"  chaindrill run scenarios/0001-quickstart.yaml --seed 7 --keep\n";
 
@@ -64,9 +67,10 @@ struct job {
 	struct drill_campaign_drill cd; /* campaign mode */
 };
 
-/* Campaign mode: write drill k's scenario beside the workspaces and load it like any file. */
-static int campaign_job(struct job *j, const char *dir, uint64_t seed, size_t k, size_t n,
-			enum drill_campaign_only only)
+/* Campaign mode: write drill k's scenario beside the workspaces (in dir, under wsbase) and load
+ * it like any file. */
+static int campaign_job(struct job *j, const char *dir, const char *wsbase, const char *platform,
+			uint64_t seed, size_t k, size_t n, enum drill_campaign_only only)
 {
 	drill_campaign_make(&j->cd, seed, k, only);
 	char *path = drill_xasprintf("%s/drill-%zu.yaml", dir, k);
@@ -74,14 +78,33 @@ static int campaign_job(struct job *j, const char *dir, uint64_t seed, size_t k,
 	if (!rc)
 		rc = drill_scenario_load(&j->sc, path);
 	if (!rc)
-		rc = drill_faults_check_scenario(j->sc);
+		rc = drill_check_scenario(j->sc);
 	if (rc)
 		drill_err_wrap(rc, "campaign %" PRIu64 " drill %zu (a generator bug)", seed, k);
 	free(path);
-	j->rerun = drill_xasprintf("chaindrill run --campaign %zu --seed %" PRIu64 "%s%s --drill %zu",
-				   n, seed, only ? " --only " : "", only ? drill_campaign_only_name(only) : "",
-				   k);
+	char *ws = drill_cli_abs_word(wsbase);
+	j->rerun = drill_xasprintf("%s run --campaign %zu --seed %" PRIu64 "%s%s --drill %zu%s%s "
+				   "--workspace %s", drill_cli_self_word(), n, seed,
+				   only ? " --only " : "", only ? drill_campaign_only_name(only) : "",
+				   k, platform ? " --platform " : "", platform ? platform : "", ws);
+	free(ws);
 	return rc;
+}
+
+/* The one-line command that reruns a scenario's drill with the same seed and platform, in the
+ * same workspace (--workspace is the base the drill's own directory is made in, so the rerun
+ * does not nest), from any directory: every path absolute and shell-quoted. */
+static char *rerun_command(const struct drill_scenario *sc, const struct drill_run_opts *o,
+			   const char *wsbase)
+{
+	char *file = drill_cli_abs_word(sc->path), *ws = drill_cli_abs_word(wsbase);
+	char *cmd = drill_xasprintf("%s run %s --seed %" PRIu64 "%s%s --workspace %s",
+				    drill_cli_self_word(), file, o->has_seed ? o->seed : sc->seed,
+				    o->platform ? " --platform " : "", o->platform ? o->platform : "",
+				    ws);
+	free(file);
+	free(ws);
+	return cmd;
 }
 
 /* The human summary of one drill (also kept in the report as "summary"). */
@@ -108,8 +131,19 @@ static void write_summary(FILE *out, json_t *rep, int quiet)
 	const char *err = json_string_value(json_object_get(rep, "error"));
 	int matched = json_is_true(json_object_get(rep, "matched"));
 	double secs = json_number_value(json_object_get(rep, "wallSeconds"));
+	if (json_is_true(json_object_get(rep, "skipped"))) {
+		fprintf(out, "%s: NOT RUN: %s\n", name,
+			json_string_value(json_object_get(rep, "reason")));
+		return;
+	}
 	if (err) {
-		fprintf(out, "%s: ERROR (%.1f s): %s\n", name, secs, err);
+		fprintf(out, "%s: %s (%.1f s): %s\n", name,
+			json_is_true(json_object_get(rep, "interrupted")) ? "INTERRUPTED" : "ERROR",
+			secs, err);
+		if (json_is_true(json_object_get(rep, "workspaceKept")))
+			fprintf(out, "  workspace kept: %s\n  rerun: %s\n",
+				json_string_value(json_object_get(rep, "workspace")),
+				json_string_value(json_object_get(rep, "rerun")));
 		return;
 	}
 	char *headline = drill_report_headline(rep);
@@ -290,8 +324,9 @@ int drill_cmd_run(int argc, char **argv)
 		char *dir = drill_xasprintf("%s/campaign-%" PRIu64, wsbase, campaign_seed);
 		int rc = drill_fs_mkdir_p(dir, 0755);
 		for (size_t i = 0; i < n && !rc; i++)
-			rc = campaign_job(&js[i], dir, campaign_seed, has_drill ? (size_t)only_drill : i,
-					  (size_t)campaign, (enum drill_campaign_only)only);
+			rc = campaign_job(&js[i], dir, wsbase, platform, campaign_seed,
+					  has_drill ? (size_t)only_drill : i, (size_t)campaign,
+					  (enum drill_campaign_only)only);
 		free(dir);
 		if (rc) {
 			fprintf(stderr, "chaindrill: %s\n", drill_err_last());
@@ -302,7 +337,7 @@ int drill_cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < n && !campaign; i++) {
 		int rc = drill_scenario_load(&js[i].sc, argv[optind + (int)i]);
 		if (!rc)
-			rc = drill_faults_check_scenario(js[i].sc);
+			rc = drill_check_scenario(js[i].sc);
 		if (rc) {
 			fprintf(stderr, "chaindrill: %s\n", drill_err_last());
 			exit_code = drill_err_exit_code(rc);
@@ -330,12 +365,8 @@ int drill_cmd_run(int argc, char **argv)
 			}
 		js[i].workspace = drill_xasprintf("%s/%s", wsbase, name);
 		js[i].report_tmp = drill_xasprintf("%s/.%s.report.json", wsbase, name);
-		uint64_t seed = opts.has_seed ? opts.seed : js[i].sc->seed;
 		if (!js[i].rerun)
-			js[i].rerun = drill_xasprintf("chaindrill run %s --seed %" PRIu64 "%s%s "
-						      "--workspace %s", js[i].sc->path, seed,
-						      platform ? " --platform " : "",
-						      platform ? platform : "", js[i].workspace);
+			js[i].rerun = rerun_command(js[i].sc, &opts, wsbase);
 		free(name);
 	}
 
@@ -363,6 +394,7 @@ int drill_cmd_run(int argc, char **argv)
 		}
 	} else {
 		size_t next = 0, running = 0, done = 0;
+		int forwarded = 0;
 		while (done < n) {
 			while (running < (size_t)jobs && next < n && !drill_interrupted) {
 				js[next].pid = start_child(&js[next], &opts);
@@ -371,6 +403,12 @@ int drill_cmd_run(int argc, char **argv)
 			}
 			int status;
 			pid_t pid = wait(&status);
+			if (pid < 0 && errno == EINTR && drill_interrupted && !forwarded) {
+				/* a signal sent to us alone (not Ctrl-C's process group) */
+				for (size_t i = 0; i < n; i++)
+					drill_interrupt_forward(js[i].pid);
+				forwarded = 1;
+			}
 			if (pid < 0) {
 				if (errno == EINTR)
 					continue;
@@ -399,6 +437,17 @@ int drill_cmd_run(int argc, char **argv)
 	int any_env = 0, any_input = 0, any_diff = 0;
 	size_t n_matched = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (!js[i].report && drill_interrupted) { /* never started */
+			char *why = drill_xasprintf("the run was interrupted by %s before it started",
+						    drill_interrupt_name());
+			js[i].report = json_pack("{s:{s:s,s:s},s:b,s:b,s:b,s:s,s:f,s:s}", "scenario",
+						 "name", js[i].sc->name, "path", js[i].sc->path,
+						 "matched", 0, "skipped", 1, "interrupted", 1,
+						 "reason", why, "wallSeconds", 0.0, "rerun",
+						 js[i].rerun);
+			free(why);
+			print_summary(js[i].report, quiet);
+		}
 		if (!js[i].report) {
 			any_diff = 1;
 			continue;
@@ -415,21 +464,29 @@ int drill_cmd_run(int argc, char **argv)
 		any_input |= js[i].rc == DRILL_EINPUT;
 		any_diff |= !json_is_true(json_object_get(js[i].report, "matched"));
 	}
-	exit_code = any_env ? 3 : any_input ? 2 : any_diff || drill_interrupted ? 1 : 0;
+	/* Interrupted (Ctrl-C, SIGTERM): 128 + the signal, as a shell reports it, so CI tells a
+	 * cancelled job from a drill whose outcome differed. */
+	exit_code = drill_interrupted ? drill_interrupt_exit_code() : any_env ? 3 : any_input ? 2 :
+		    any_diff ? 1 : 0;
 	if (campaign) {
 		printf("campaign %" PRIu64 ": %zu drills, %zu matched, %zu differed\n", campaign_seed, n,
 		       n_matched, n - n_matched);
 		for (size_t i = 0; i < n; i++)
 			if (!js[i].report || !json_is_true(json_object_get(js[i].report, "matched")))
-				printf("  %s (%s) differs; reproduce: %s\n", js[i].cd.name,
-				       js[i].cd.fault, js[i].rerun);
+				printf("  %s (%s) %s; reproduce: %s\n", js[i].cd.name, js[i].cd.fault,
+				       json_is_true(json_object_get(js[i].report, "interrupted"))
+					       ? "interrupted" : "differs", js[i].rerun);
 		json_object_set_new(run, "campaign",
 				    json_pack("{s:I,s:I,s:I}", "seed", (json_int_t)campaign_seed,
 					      "drills", (json_int_t)n, "matched", (json_int_t)n_matched));
 	}
-	json_object_set_new(run, "outcome", json_string(exit_code == 0 ? "matched" :
+	json_object_set_new(run, "outcome", json_string(drill_interrupted ? "interrupted" :
+							exit_code == 0 ? "matched" :
 							exit_code == 1 ? "differed" : "error"));
+	if (drill_interrupted)
+		json_object_set_new(run, "interrupted", json_string(drill_interrupt_name()));
 	json_object_set_new(run, "scenarios", arr);
+	int created = !drill_fs_exists(out_dir);
 	if (drill_report_write(out_dir, run) != 0) {
 		fprintf(stderr, "chaindrill: report: %s\n", drill_err_last());
 		if (!exit_code)
@@ -437,10 +494,14 @@ int drill_cmd_run(int argc, char **argv)
 	} else {
 		printf("report: %s/report.json\njunit:  %s/junit.xml\nhtml:   %s/report.html\n",
 		       out_dir, out_dir, out_dir);
-		/* --report-dir DIR is a place of the user's: nothing beside it is written. */
 		if (!report_dir)
 			drill_cli_report_index("reports");
+		else
+			drill_cli_report_index_beside(report_dir, created);
 	}
+	if (drill_interrupted)
+		fprintf(stderr, "chaindrill: run: interrupted by %s; replicas stopped, exit %d\n",
+			drill_interrupt_name(), exit_code);
 	json_decref(run);
 	free(run_id);
 	free(out_dir);

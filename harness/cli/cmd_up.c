@@ -5,7 +5,6 @@
 #include "cli/common.h"
 
 #include "drill/drill.h"
-#include "faults/faults.h"
 #include "scenario/scenario.h"
 #include "util/err.h"
 
@@ -64,7 +63,7 @@ int drill_cmd_up(int argc, char **argv)
 	struct drill_scenario *sc = NULL;
 	int rc = drill_scenario_load(&sc, argv[optind]);
 	if (!rc)
-		rc = drill_faults_check_scenario(sc);
+		rc = drill_check_scenario(sc);
 	if (rc) {
 		fprintf(stderr, "chaindrill: %s\n", drill_err_last());
 		drill_scenario_free(sc);

@@ -2,7 +2,7 @@
  * running them (schema, cross-step rules, fault kinds and their parameters). */
 #include "cli/cmd.h"
 
-#include "faults/faults.h"
+#include "drill/drill.h"
 #include "scenario/scenario.h"
 #include "util/err.h"
 
@@ -12,8 +12,9 @@
 static void usage(FILE *to)
 {
 	fputs("usage: chaindrill validate [-q] SCENARIO.yaml...\n\n"
-	      "Checks each file against the scenario schema (docs/scenario.md) and the fault "
-	      "registry.\nPrints \"FILE: ok (N steps)\" per valid file and "
+	      "Checks each file against the scenario schema (docs/scenario.md) and every name "
+	      "`run`\nresolves (the storage vendor, fault kinds and their parameters), as `run` "
+	      "does.\nPrints \"FILE: ok (N steps)\" per valid file and "
 	      "\"chaindrill: FILE:LINE:COL: message\"\non stderr per invalid one.\n\n"
 	      "Options:\n"
 	      "  -q, --quiet        print nothing for a valid file\n"
@@ -57,7 +58,7 @@ int drill_cmd_validate(int argc, char **argv)
 		struct drill_scenario *sc = NULL;
 		int rc = drill_scenario_load(&sc, a);
 		if (!rc)
-			rc = drill_faults_check_scenario(sc);
+			rc = drill_check_scenario(sc);
 		if (rc) {
 			fprintf(stderr, "chaindrill: %s\n", drill_err_last());
 			bad++;

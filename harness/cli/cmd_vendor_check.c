@@ -8,7 +8,6 @@
 #include "cli/common.h"
 
 #include "drill/drill.h"
-#include "faults/faults.h"
 #include "report/report.h"
 #include "scenario/scenario.h"
 #include "scenario/vendor_def.h"
@@ -28,31 +27,36 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define SET_REL "scenarios/vendor-check"
+
 static const char usage_text[] =
 	"usage: chaindrill vendor-check VENDOR.yaml [--set DIR] [--only SCENARIO] [--workspace DIR]\n"
 	"                               [--report-dir DIR] [--jobs N] [--keep] [-v] [-q]\n\n"
 	"Runs the standard scenario set against a storage vendor and reports pass/fail per declared\n"
 	"capability (docs/vendor-check.md).\n\n"
 	"Options:\n"
-	"  --set DIR          the standard set: DIR/manifest.yaml (default scenarios/vendor-check,\n"
-	"                     else the installed share/chaindrill/scenarios/vendor-check)\n"
+	"  --set DIR          the standard set: DIR/manifest.yaml (default ./scenarios/vendor-check\n"
+	"                     in a checkout, else the installed share/chaindrill/scenarios/\n"
+	"                     vendor-check beside the binary; neither: exit 3)\n"
 	"  --only NAME        run only the scenario of that name (the rerun of one failure)\n"
 	"  --workspace DIR    where drills run (default .chaindrill/work/vendor-check/<vendor>);\n"
 	"                     each scenario uses DIR/<name>, removed when its outcome matched\n"
-	"  --report-dir DIR   where report.json and junit.xml go (default reports/<run-id>)\n"
+	"  --report-dir DIR   where report.json and junit.xml go (default reports/<run-id>); the\n"
+	"                     index beside it is rebuilt as `run` does (chaindrill help run)\n"
 	"  -j, --jobs N       run up to N drills at once (1..64, default 1)\n"
 	"  --keep             keep every workspace, even when the outcome matched\n"
 	"  -v, --verbose      more output (twice: debug)\n"
 	"  -q, --quiet        only errors and the per-capability result\n"
 	"  -h, --help         this help\n\n"
 	"Exit codes: 0 every declared capability passed, 1 one failed, 2 usage or input error,\n"
-	"3 environment error.\n\n"
+	"3 environment error (no standard set found, the vendor's program missing), 130 or 143\n"
+	"interrupted by SIGINT (Ctrl-C) or SIGTERM.\n\n"
 	"Example:\n"
 	"  chaindrill vendor-check fixtures/vendors/ebs-sim.yaml --jobs 2\n";
 
-enum cap_status { CAP_PASSED, CAP_FAILED, CAP_SKIPPED, CAP_UNTESTED, CAP_ERROR };
+enum cap_status { CAP_PASSED, CAP_FAILED, CAP_SKIPPED, CAP_UNTESTED, CAP_ERROR, CAP_INTERRUPTED };
 static const char *const cap_status_names[] = {"passed", "failed", "skipped", "not-exercised",
-					       "error"};
+					       "error", "interrupted"};
 
 struct job {
 	const struct drill_vc_entry *entry;
@@ -136,7 +140,9 @@ static void summarize(json_t *rep, const char *capability, int quiet)
 	int matched = json_is_true(json_object_get(rep, "matched"));
 	double secs = json_number_value(json_object_get(rep, "wallSeconds"));
 	if (err)
-		fprintf(out, "  [%s] %s: ERROR (%.1f s): %s\n", capability, name, secs, err);
+		fprintf(out, "  [%s] %s: %s (%.1f s): %s\n", capability, name,
+			json_is_true(json_object_get(rep, "interrupted")) ? "INTERRUPTED" : "ERROR",
+			secs, err);
 	else
 		fprintf(out, "  [%s] %s: %s — %s (%.1f s)\n", capability, name,
 			verdict ? verdict : "no verdict", matched ? "as expected" : "DIFFERS", secs);
@@ -165,9 +171,11 @@ static pid_t start_child(struct job *j, const struct drill_run_opts *base)
 {
 	fflush(stdout);
 	fflush(stderr);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid != 0)
 		return pid;
+	drill_proc_die_with_parent(parent);
 	struct drill_run_opts o = *base;
 	o.workspace = j->workspace;
 	o.rerun = j->rerun;
@@ -201,6 +209,7 @@ static void run_jobs(struct job *js, size_t n, long jobs, const struct drill_run
 		return;
 	}
 	size_t next = 0, running = 0;
+	int forwarded = 0;
 	for (;;) {
 		while (running < (size_t)jobs && next < n && !drill_interrupted && !env) {
 			if (js[next].selected) {
@@ -213,6 +222,11 @@ static void run_jobs(struct job *js, size_t n, long jobs, const struct drill_run
 			break;
 		int status;
 		pid_t pid = wait(&status);
+		if (pid < 0 && errno == EINTR && drill_interrupted && !forwarded) {
+			for (size_t i = 0; i < n; i++) /* a signal sent to us alone */
+				drill_interrupt_forward(js[i].pid);
+			forwarded = 1;
+		}
 		if (pid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -299,8 +313,18 @@ int drill_cmd_vendor_check(int argc, char **argv)
 		return 2;
 	}
 	const char *def_path = argv[optind];
-	if (!set_dir)
-		set_dir = set_default = drill_fs_data_path("scenarios/vendor-check");
+	if (!set_dir) {
+		/* Found as the Helm chart is (drill_fs_data_path): the checkout's, else the installed. */
+		set_dir = set_default = drill_fs_data_path(SET_REL);
+		if (!drill_fs_is_dir(set_dir)) {
+			rc = drill_err(DRILL_EENV, "vendor-check: no standard scenario set: neither ./"
+				       SET_REL " (a source checkout) nor share/chaindrill/" SET_REL
+				       " beside the installed chaindrill exists; run from the "
+				       "checkout, install chaindrill, or give --set DIR (the "
+				       "directory of the set's manifest.yaml)");
+			goto fail;
+		}
+	}
 
 	/* Everything is loaded and checked before anything runs. */
 	manifest_path = drill_xasprintf("%s/manifest.yaml", set_dir);
@@ -333,7 +357,7 @@ int drill_cmd_vendor_check(int argc, char **argv)
 		else if (only && strcmp(only, js[i].sc->name))
 			js[i].selected = 0, js[i].skip_reason = "not selected by --only";
 		/* A declared capability's scenarios must suit this vendor (zones, fault kinds). */
-		if (js[i].selected && (rc = drill_faults_check_scenario(js[i].sc)) != 0) {
+		if (js[i].selected && (rc = drill_check_scenario(js[i].sc)) != 0) {
 			char *msg = drill_xstrdup(drill_err_last());
 			rc = drill_err(rc, "%s (with the storage and zones of %s)", msg, def->path);
 			free(msg);
@@ -360,13 +384,19 @@ int drill_cmd_vendor_check(int argc, char **argv)
 		rc = drill_err_wrap(DRILL_EINPUT, "workspace");
 		goto fail;
 	}
+	/* Each rerun works pasted anywhere: every path absolute and shell-quoted (cli/common.h). */
+	char *w_def = drill_cli_abs_word(def_path), *w_set = drill_cli_abs_word(set_dir);
+	char *w_ws = drill_cli_abs_word(wsbase);
 	for (size_t i = 0; i < n; i++) {
 		js[i].workspace = drill_xasprintf("%s/%s", wsbase, js[i].sc->name);
 		js[i].report_tmp = drill_xasprintf("%s/.%s.report.json", wsbase, js[i].sc->name);
-		js[i].rerun = drill_xasprintf("chaindrill vendor-check %s --set %s --only %s "
-					      "--workspace %s", def_path, set_dir, js[i].sc->name,
-					      wsbase);
+		js[i].rerun = drill_xasprintf("%s vendor-check %s --set %s --only %s --workspace %s",
+					      drill_cli_self_word(), w_def, w_set, js[i].sc->name,
+					      w_ws);
 	}
+	free(w_def);
+	free(w_set);
+	free(w_ws);
 
 	printf("vendor-check: %s (driver %s) — %s\n", def->name, def->driver, def->path);
 	fflush(stdout);
@@ -401,9 +431,18 @@ int drill_cmd_vendor_check(int argc, char **argv)
 			r = json_pack("{s:{s:s,s:s},s:s,s:b,s:s,s:f}", "scenario", "name",
 				      js[i].sc->name, "path", js[i].sc->path, "capability", cap,
 				      "skipped", 1, "reason", js[i].skip_reason, "wallSeconds", 0.0);
+		} else if (!r && drill_interrupted) {
+			char *why = drill_xasprintf("the run was interrupted by %s before it started",
+						    drill_interrupt_name());
+			r = json_pack("{s:{s:s,s:s},s:s,s:b,s:b,s:b,s:s,s:f}", "scenario", "name",
+				      js[i].sc->name, "path", js[i].sc->path, "capability", cap,
+				      "matched", 0, "skipped", 1, "interrupted", 1, "reason", why,
+				      "wallSeconds", 0.0);
+			free(why);
+			printf("  [%s] %s: NOT RUN: %s\n", cap, js[i].sc->name,
+			       json_string_value(json_object_get(r, "reason")));
 		} else if (!r) {
-			const char *why = drill_interrupted ? "interrupted before it ran" :
-				env_msg ? "not run: an earlier scenario met an environment error" :
+			const char *why = env_msg ? "not run: an earlier scenario met an environment error" :
 				"the drill left no report (its workspace could not be used)";
 			r = json_pack("{s:{s:s,s:s},s:s,s:b,s:s,s:s,s:f}", "scenario", "name",
 				      js[i].sc->name, "path", js[i].sc->path, "capability", cap,
@@ -422,7 +461,7 @@ int drill_cmd_vendor_check(int argc, char **argv)
 	printf("capabilities of %s:\n", def->name);
 	for (int cp = 0; cp < DRILL_CAP_COUNT; cp++) {
 		const char *cname = drill_capability_name((enum drill_capability)cp);
-		size_t total = 0, ran = 0, ok = 0, env_err = 0;
+		size_t total = 0, ran = 0, ok = 0, env_err = 0, stopped = 0;
 		json_t *names = json_array(), *failed = json_array();
 		for (size_t i = 0; i < n; i++) {
 			if (js[i].entry->capability != (enum drill_capability)cp)
@@ -434,6 +473,7 @@ int drill_cmd_vendor_check(int argc, char **argv)
 				continue;
 			ran++;
 			env_err += js[i].rc == DRILL_EENV || (!js[i].report && env_msg);
+			stopped += json_is_true(json_object_get(r, "interrupted"));
 			if (json_is_true(json_object_get(r, "matched")))
 				ok++;
 			else
@@ -452,6 +492,10 @@ int drill_cmd_vendor_check(int argc, char **argv)
 		} else if (ran == 0) {
 			st = CAP_SKIPPED;
 			reason = drill_xstrdup("no scenario selected (--only)");
+		} else if (stopped) {
+			st = CAP_INTERRUPTED;
+			reason = drill_xasprintf("interrupted by %s: %zu of %zu scenarios did not "
+						 "finish", drill_interrupt_name(), stopped, ran);
 		} else if (env_err) {
 			st = CAP_ERROR;
 			reason = drill_xasprintf("could not run: %s", env_msg);
@@ -474,7 +518,7 @@ int drill_cmd_vendor_check(int argc, char **argv)
 				json_t *r = json_array_get(scs, k), *m;
 				const char *err = json_string_value(json_object_get(r, "error"));
 				size_t mi;
-				if (st == CAP_ERROR)
+				if (st == CAP_ERROR || st == CAP_INTERRUPTED)
 					break;
 				printf("      %s (%s):\n", js[k].sc->name, js[k].entry->file);
 				if (err)
@@ -491,22 +535,30 @@ int drill_cmd_vendor_check(int argc, char **argv)
 	}
 	json_object_set_new(vc, "capabilities", caps);
 	json_object_set_new(vc, "scenarios", scs);
-	exit_code = any_env ? 3 : any_input ? 2 : any_failed || drill_interrupted ? 1 : 0;
-	json_object_set_new(vc, "outcome", json_string(exit_code == 0 ? "passed" :
+	exit_code = drill_interrupted ? drill_interrupt_exit_code() : any_env ? 3 : any_input ? 2 :
+		    any_failed ? 1 : 0;
+	json_object_set_new(vc, "outcome", json_string(drill_interrupted ? "interrupted" :
+						       exit_code == 0 ? "passed" :
 						       exit_code == 1 ? "failed" : "error"));
+	if (drill_interrupted)
+		json_object_set_new(vc, "interrupted", json_string(drill_interrupt_name()));
 	if (any_env)
 		fprintf(stderr, "chaindrill: vendor-check: %s: environment error: %s\n", def->name,
 			env_msg ? env_msg : "see the report");
+	int created = !drill_fs_exists(out_dir);
 	if (drill_report_vc_write(out_dir, vc) != 0) {
 		fprintf(stderr, "chaindrill: report: %s\n", drill_err_last());
 		if (!exit_code)
 			exit_code = 1;
 	} else {
 		printf("vendor-check: %s %s\nreport: %s/report.json\njunit:  %s/junit.xml\n",
-		       def->name, exit_code == 0 ? "PASSED (every declared capability passed)" :
+		       def->name, drill_interrupted ? "INTERRUPTED" :
+		       exit_code == 0 ? "PASSED (every declared capability passed)" :
 		       exit_code == 1 ? "FAILED" : "ERROR", out_dir, out_dir);
 		if (!report_dir)
 			drill_cli_report_index("reports");
+		else
+			drill_cli_report_index_beside(report_dir, created);
 	}
 	json_decref(vc);
 	free(run_id);

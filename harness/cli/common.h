@@ -20,5 +20,14 @@ int drill_cli_parse_u64(uint64_t *out, const char *text, const char *option);
 void drill_cli_verbose(void);
 void drill_cli_quiet(void);
 
+/* The words of a rerun command, which must work pasted into any shell in any directory
+ * (malloc'd unless said otherwise): `s` as one shell word (quoted only when it must be);
+ * `path` made absolute (realpath when it exists, else against the working directory) and quoted;
+ * this program: "chaindrill" when that is the first chaindrill on $PATH, else its absolute path
+ * (static, not freed). */
+char *drill_cli_sh_word(const char *s);
+char *drill_cli_abs_word(const char *path);
+const char *drill_cli_self_word(void);
+
 
 #endif

@@ -35,7 +35,8 @@ static void usage(FILE *to)
 	fprintf(to, "\nOptions:\n  -h, --help         this help\n  --version          print the version\n"
 		    "\n`chaindrill help COMMAND` or `chaindrill COMMAND --help` describes a command.\n\n"
 		    "Exit codes: 0 outcome as expected, 1 outcome differed, 2 usage or input error,\n"
-		    "3 environment error.\n\nExample:\n  chaindrill run scenarios/0001-quickstart.yaml\n");
+		    "3 environment error, 130 (143) run or vendor-check interrupted by Ctrl-C\n"
+		    "(SIGTERM).\n\nExample:\n  chaindrill run scenarios/0001-quickstart.yaml\n");
 }
 
 /* `chaindrill help COMMAND` is `chaindrill COMMAND --help`; no command is run. */

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct drill_run_opts {
 	const char *workspace;   /* this scenario's workspace directory (created if absent) */
@@ -35,6 +36,12 @@ struct drill_run_opts {
  * for an unusable workspace, DRILL_EFAIL when interrupted. */
 int drill_run(json_t **report, const struct drill_scenario *sc, const struct drill_run_opts *o);
 
+/* Everything `run` resolves by name in a loaded scenario, checked as `run` resolves it (the
+ * same functions): the storage vendor (storage/storage.h), then every fault kind and its
+ * parameters (faults/faults.h). `validate`, `run`, `up` and `vendor-check` call it before
+ * anything runs. 0 or DRILL_EINPUT with "FILE:LINE:COL: ...". */
+int drill_check_scenario(const struct drill_scenario *sc);
+
 /* drill_run, but a scenario with a `driver-crash` fault runs in a child process: when the fault
  * kills that child (SIGKILL mid-copy, leaving <ws>/driver-crash.json), the drill is run again in
  * the same workspace, which must recover what the dead driver left (recoveredInterruptedRun).
@@ -53,8 +60,14 @@ int drill_workspace_clean(const char *ws, json_t **record);
 
 /* Set by SIGINT/SIGTERM once drill_signals_install() ran; the engine stops at the next step
  * boundary or batch, tears the cluster down and reports the run as interrupted. */
-extern volatile sig_atomic_t drill_interrupted;
+extern volatile sig_atomic_t drill_interrupted; /* the signal's number, 0 until one came */
 void drill_signals_install(void);
+/* Once interrupted: "SIGINT" or "SIGTERM"; the exit code of an interrupted command, 128 + the
+ * signal (130, 143; 0 when not interrupted); passing the signal on to a child that runs a drill
+ * (--jobs, the supervised drill), which then stops and reports as this process does. */
+const char *drill_interrupt_name(void);
+int drill_interrupt_exit_code(void);
+void drill_interrupt_forward(pid_t pid);
 
 /* --- The operator's commands on a running cluster (concop db-checkpoint) ---------------------- */
 

@@ -35,8 +35,24 @@ volatile sig_atomic_t drill_interrupted;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	drill_interrupted = 1;
+	drill_interrupted = sig;
+}
+
+const char *drill_interrupt_name(void)
+{
+	return drill_interrupted == SIGINT ? "SIGINT" : drill_interrupted == SIGTERM ? "SIGTERM"
+										      : "a signal";
+}
+
+int drill_interrupt_exit_code(void)
+{
+	return drill_interrupted ? 128 + (int)drill_interrupted : 0;
+}
+
+void drill_interrupt_forward(pid_t pid)
+{
+	if (drill_interrupted && pid > 0)
+		kill(pid, (int)drill_interrupted);
 }
 
 void drill_signals_install(void)
@@ -52,7 +68,22 @@ void drill_signals_install(void)
 
 static int check_interrupted(void)
 {
-	return drill_interrupted ? drill_err(DRILL_EFAIL, "interrupted by a signal") : 0;
+	return drill_interrupted ? drill_err(DRILL_EFAIL, "interrupted by %s", drill_interrupt_name())
+				 : 0;
+}
+
+int drill_check_scenario(const struct drill_scenario *sc)
+{
+	if (drill_vendor_check_name(sc->vendor) != 0) {
+		char *msg = drill_xstrdup(drill_err_last());
+		int rc = sc->vendor_line > 0
+				 ? drill_err(DRILL_EINPUT, "%s:%d:%d: storage.vendor: %s", sc->path,
+					     sc->vendor_line, sc->vendor_col, msg)
+				 : drill_err(DRILL_EINPUT, "%s: storage.vendor: %s", sc->path, msg);
+		free(msg);
+		return rc;
+	}
+	return drill_faults_check_scenario(sc);
 }
 
 static char *hex32(const uint8_t *d)
@@ -343,8 +374,17 @@ int drill_engine_statuses(struct drill *d, struct drill_replica_status *sts)
 			continue;
 		int rc = drill_client_status(&sts[i], d->urls[i]);
 		if (rc) {
+			/* a replica that died answering (RocksDB aborting on damaged data): say how,
+			 * with the end of its log */
+			char *msg = drill_xstrdup(drill_err_last()), *why = NULL;
 			drill_engine_statuses_free(d, sts);
-			return drill_err_wrap(rc, "replica %d", i);
+			if (drill_platform_replica_failure(d->plat, i, &why) == 0)
+				rc = drill_err(DRILL_EFAIL, "replica %d: %s; %s", i, msg, why);
+			else
+				rc = drill_err(rc, "replica %d: %s", i, msg);
+			free(why);
+			free(msg);
+			return rc;
 		}
 	}
 	return 0;
@@ -1183,7 +1223,7 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 		goto finish;
 	}
 	if (drill_interrupted) {
-		rc = drill_err(DRILL_EFAIL, "interrupted by a signal");
+		rc = check_interrupted();
 		goto finish;
 	}
 	rc = final_verify(&d, rep, observed);
@@ -1205,7 +1245,13 @@ finish:
 				json_object_set(observed, keys[k], v);
 		}
 	}
-	if (rc && !o->hold) {
+	if (rc && !o->hold && drill_interrupted) {
+		/* Stopped by Ctrl-C or SIGTERM before its verdict: not an outcome (docs/reports.md). */
+		check_interrupted();
+		json_object_set_new(rep, "interrupted", json_true());
+		json_object_set_new(rep, "error", json_string(drill_err_last()));
+		json_object_set_new(rep, "errorKind", json_string("interrupted"));
+	} else if (rc && !o->hold) {
 		json_object_set_new(rep, "error", json_string(drill_err_last()));
 		json_object_set_new(rep, "errorKind",
 				    json_string(rc == DRILL_EENV ? "environment" :

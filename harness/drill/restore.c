@@ -29,6 +29,7 @@
 #include "drill/engine_internal.h"
 
 #include "chain/store.h"
+#include "chain/verify.h"
 #include "replica/client.h"
 #include "util/bytes.h"
 #include "util/err.h"
@@ -238,20 +239,37 @@ static int copy_first_entries(const char *src, const char *dst, const struct dri
 	return rc;
 }
 
-/* Give a database copied from another replica's volume the identity of replica i. */
-int drill_engine_set_identity(const char *db_dir, int i)
+struct identity {
+	const char *db_dir;
+	int i;
+};
+
+static int set_identity(void *arg)
 {
+	const struct identity *id = arg;
 	struct drill_store *st = NULL;
-	int rc = drill_store_open(&st, db_dir, DRILL_STORE_WRITE);
+	int rc = drill_store_open(&st, id->db_dir, DRILL_STORE_WRITE);
 	if (rc)
-		return drill_err_wrap(rc, "resetting the identity of %s", db_dir);
+		return drill_err_wrap(rc, "resetting the identity of %s", id->db_dir);
 	struct drill_store_batch *b = drill_store_batch_new();
-	drill_store_batch_put_meta_u32(b, "replica.id", (uint32_t)i);
+	drill_store_batch_put_meta_u32(b, "replica.id", (uint32_t)id->i);
 	rc = drill_store_write(st, b);
 	if (!rc)
 		rc = drill_store_flush(st);
 	drill_store_batch_free(b);
 	drill_store_close(st);
+	return rc;
+}
+
+/* Give a database copied from another replica's volume the identity of replica i. The copy is
+ * restored data, possibly damaged: RocksDB opens it in a child process that may die
+ * (drill_isolated), so that an abort inside RocksDB fails this restore step, not the drill. */
+int drill_engine_set_identity(const char *db_dir, int i)
+{
+	struct identity id = {db_dir, i};
+	char *what = drill_xasprintf("resetting the identity of %s", db_dir);
+	int rc = drill_isolated(set_identity, &id, what);
+	free(what);
 	return rc;
 }
 

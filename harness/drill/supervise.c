@@ -43,16 +43,21 @@ static int has_driver_crash(const struct drill_scenario *sc)
 	return 0;
 }
 
-/* Read the child's report until EOF (it may be empty: the child was killed). */
-static json_t *read_report(int fd)
+/* Read the child's report until EOF (it may be empty: the child was killed). A signal that
+ * interrupts us is passed on to the child, which stops and reports. */
+static json_t *read_report(int fd, pid_t child)
 {
+	int forwarded = 0;
 	struct drill_buf b;
 	drill_buf_init(&b, REPORT_MAX);
 	char chunk[65536];
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR) {
+			if (drill_interrupted && !forwarded++)
+				drill_interrupt_forward(child);
 			continue;
+		}
 		if (n <= 0 || drill_buf_append(&b, chunk, (size_t)n) != 0)
 			break;
 	}
@@ -102,7 +107,7 @@ int drill_run_supervised(json_t **report, const struct drill_scenario *sc,
 		drill_proc_child_exit(rc == 0 ? 0 : (-rc) & 0x7f);
 	}
 	close(fds[1]);
-	json_t *first = read_report(fds[0]);
+	json_t *first = read_report(fds[0], pid);
 	close(fds[0]);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -133,6 +138,10 @@ int drill_run_supervised(json_t **report, const struct drill_scenario *sc,
 		json_decref(crash);
 		*report = error_report(sc, o->workspace, msg);
 		json_object_set_new(*report, "attempts", attempts);
+		if (drill_interrupted) {
+			json_object_set_new(*report, "interrupted", json_true());
+			json_object_set_new(*report, "errorKind", json_string("interrupted"));
+		}
 		return drill_err(DRILL_EFAIL, "%s", msg);
 	}
 	json_object_set(a1, "crash", crash);

@@ -180,6 +180,49 @@ static int alive(struct local *l, int i)
 	return 0;
 }
 
+/* runAsUser: the replicas run as uid:uid with no supplementary groups, so every directory from /
+ * down to their volumes, and to the program they run, must let that user search it. chaindrill
+ * changes no directory it did not create, and the ones above the workspace are the user's (a
+ * `mktemp -d` parent is mode 0700): a path the replicas cannot reach is an environment error,
+ * found before anything starts, with the fix in the message (docs/containment.md). */
+static int searchable_by(const struct stat *st, uid_t uid)
+{
+	if (uid == 0)
+		return 1;
+	mode_t bit = st->st_uid == uid ? S_IXUSR : st->st_gid == (gid_t)uid ? S_IXGRP : S_IXOTH;
+	return (st->st_mode & bit) != 0;
+}
+
+static int check_reachable(const char *path, uid_t uid, const char *what)
+{
+	char *abs = realpath(path, NULL);
+	if (!abs)
+		return drill_err(DRILL_EENV, "%s: %s", path, strerror(errno));
+	int rc = 0;
+	size_t len = strlen(abs);
+	for (size_t end = 1; end <= len && !rc; end++) {
+		if (end < len && abs[end] != '/')
+			continue;
+		char saved = abs[end];
+		abs[end] = '\0';
+		struct stat st;
+		if (stat(end == 0 ? "/" : abs, &st) != 0)
+			rc = drill_err(DRILL_EENV, "%s: %s", abs, strerror(errno));
+		else if (S_ISDIR(st.st_mode) && !searchable_by(&st, uid))
+			rc = drill_err(DRILL_EENV, "cluster.runAsUser %u: the replicas run as uid %u and "
+				       "cannot reach %s: %s (mode %04o, owner %u:%u) does not let uid "
+				       "%u search it, and chaindrill changes no directory it did not "
+				       "create. Use a --workspace under a directory every user can "
+				       "search (such as /var/tmp), or let uid %u in: chmod o+x %s",
+				       (unsigned)uid, (unsigned)uid, what, abs,
+				       (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+				       (unsigned)st.st_gid, (unsigned)uid, (unsigned)uid, abs);
+		abs[end] = saved;
+	}
+	free(abs);
+	return rc;
+}
+
 /* Start replica i's process (it is not running); readiness is waited for apart. */
 /* Give the pod's user the directories from volume root i down to `dir` (runAsUser). */
 static int own_volume(struct drill_platform *p, int i, const char *dir)
@@ -516,6 +559,22 @@ static int local_kill_replica(struct drill_platform *p, int i, int *status)
 	return save_state(p);
 }
 
+/* A replica whose process ended on its own: its wait status and the end of its log. Not forgotten
+ * here: a later stop still reports it. */
+static int local_replica_failure(struct drill_platform *p, int i, char **why)
+{
+	struct local *l = impl(p);
+	*why = NULL;
+	if (i < 0 || i >= p->spec.replicas || !l->r[i].pid || alive(l, i))
+		return DRILL_ENOTFOUND;
+	char *tail = log_tail(l, i);
+	*why = drill_xasprintf("replica-%d (pid %d) %s%s%s", i, (int)l->r[i].pid,
+			       drill_proc_status_str(l->r[i].status), *tail ? "; its log ends:\n" : "",
+			       tail);
+	free(tail);
+	return 0;
+}
+
 static int local_replica_url(struct drill_platform *p, int i, char **url)
 {
 	struct local *l = impl(p);
@@ -573,6 +632,7 @@ static const struct drill_platform_ops local_ops = {
 	.start_replica = local_start_replica,
 	.kill_replica = local_kill_replica,
 	.replica_up = local_replica_up,
+	.replica_failure = local_replica_failure,
 	.replica_url = local_replica_url,
 	.volume_root = volume_root,
 	.destroy = local_destroy,
@@ -621,6 +681,17 @@ int drill_platform_local_open(struct drill_platform **out, const char *workspace
 		else if (chown(l->run_dir, uid, (gid_t)uid) != 0)
 			rc = drill_err(DRILL_EENV, "%s: chown to uid %u: %s", l->run_dir,
 				       (unsigned)uid, strerror(errno));
+		if (rc == 0)
+			rc = check_reachable(l->volumes, uid, "their volumes");
+		if (rc == 0)
+			rc = check_reachable(l->run_dir, uid, "their run directory");
+		const char *exe = spec->replica_exe ? spec->replica_exe : drill_proc_self_exe();
+		char *exe_dir = exe ? drill_xstrdup(exe) : NULL;
+		if (rc == 0 && exe_dir && strrchr(exe_dir, '/')) {
+			*strrchr(exe_dir, '/') = '\0';
+			rc = check_reachable(*exe_dir ? exe_dir : "/", uid, "the program they run");
+		}
+		free(exe_dir);
 	}
 	if (rc == 0)
 		rc = save_state(p);

@@ -135,6 +135,14 @@ void drill_platform_destroy(struct drill_platform *p)
 		p->ops->destroy(p);
 }
 
+int drill_platform_replica_failure(struct drill_platform *p, int i, char **why)
+{
+	*why = NULL;
+	if (!p || !p->ops->replica_failure)
+		return DRILL_ENOTFOUND;
+	return p->ops->replica_failure(p, i, why);
+}
+
 /* --- Reaping ----------------------------------------------------------------------------------- */
 
 /* Is process `pid` a `chaindrill replica` of this workspace? Its command line names the port file

@@ -63,6 +63,11 @@ struct drill_platform_ops {
 	int (*kill_replica)(struct drill_platform *p, int i, int *status);
 	/* 1 if replica i runs and is ready. */
 	int (*replica_up)(struct drill_platform *p, int i);
+	/* Optional: when replica i's process has ended without being asked to (RocksDB aborting on
+	 * damaged data, a full disk, a crash), *why gets how it ended and the end of its log, which
+	 * is kept outside its volume (malloc'd; 0). DRILL_ENOTFOUND while it runs, or when it was
+	 * stopped or never started. Call through drill_platform_replica_failure. */
+	int (*replica_failure)(struct drill_platform *p, int i, char **why);
 	/* "http://127.0.0.1:PORT" of a running replica (malloc'd), DRILL_ENOTFOUND when down. */
 	int (*replica_url)(struct drill_platform *p, int i, char **url);
 	/* Host path of replica i's volume root (malloc'd), whether or not it exists. */
@@ -86,6 +91,9 @@ struct drill_platform {
 int drill_platform_open(struct drill_platform **out, const char *name, const char *workspace,
 			const struct drill_cluster_spec *spec);
 void drill_platform_destroy(struct drill_platform *p);
+
+/* ops->replica_failure where the platform has it; DRILL_ENOTFOUND (and *why NULL) where not. */
+int drill_platform_replica_failure(struct drill_platform *p, int i, char **why);
 
 /* Paths of the runbook's layout, malloc'd. */
 char *drill_platform_claim_name(const struct drill_cluster_spec *s, int i);  /* concord-pvc-<bc>-replica-<i> */

@@ -287,6 +287,11 @@ static int load_storage(struct yloader *ld, const struct ynode *root, struct dri
 	if (rc || !m)
 		return rc;
 	ytree_push_key(ld, "storage");
+	const struct ynode *vn = ytree_get(m, "vendor", NULL);
+	if (vn) {
+		s->vendor_line = vn->line;
+		s->vendor_col = vn->col;
+	}
 	rc = ytree_field_str(ld, m, "vendor", "a vendor name ([a-z0-9-]+)", valid_slug, &s->vendor);
 	if (!rc)
 		rc = ytree_field_str(ld, m, "program", "a program path", valid_nonempty,

@@ -89,6 +89,7 @@ struct drill_scenario {
 	uint64_t block_interval_ms; /* 100 */
 	/* storage */
 	char *vendor;               /* hostpath-copy */
+	int vendor_line, vendor_col; /* where storage.vendor is written (0: not written) */
 	char *vendor_program;       /* storage.program (exec): as written, relative to the file's directory */
 	uint32_t vendor_timeout_s;  /* storage.timeoutSeconds: 60, range 1..3600 */
 	char *vendor_snapshot_class; /* storage.snapshotClass (csi-snapshot), or NULL */

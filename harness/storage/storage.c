@@ -9,23 +9,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The vendors by name: what drill_vendor_check_name accepts is what drill_vendor_open opens. */
+static const struct {
+	const char *name;
+	int (*open)(struct drill_vendor *);
+} vendors[] = {
+	{"hostpath-copy", drill_vendor_hostpath_open},
+	{"ebs-sim", drill_vendor_ebs_sim_open},
+	{"csi-snapshot", drill_vendor_csi_snapshot_open},
+	{"exec", drill_vendor_exec_open},
+};
+
+static int (*vendor_open_fn(const char *name))(struct drill_vendor *)
+{
+	for (size_t i = 0; i < sizeof(vendors) / sizeof(vendors[0]); i++)
+		if (!strcmp(name, vendors[i].name))
+			return vendors[i].open;
+	return NULL;
+}
+
+int drill_vendor_check_name(const char *name)
+{
+	if (vendor_open_fn(name))
+		return 0;
+	return drill_err(DRILL_EINPUT, "unknown storage vendor \"%s\" (expected hostpath-copy, "
+			 "ebs-sim, csi-snapshot or exec)", name);
+}
+
 int drill_vendor_open(struct drill_vendor **out, const struct drill_vendor_config *cfg,
 		      const char *workspace, struct drill_platform *platform)
 {
 	*out = NULL;
 	const char *name = cfg->name ? cfg->name : "hostpath-copy";
-	int (*open_fn)(struct drill_vendor *) = NULL;
-	if (!strcmp(name, "hostpath-copy"))
-		open_fn = drill_vendor_hostpath_open;
-	else if (!strcmp(name, "ebs-sim"))
-		open_fn = drill_vendor_ebs_sim_open;
-	else if (!strcmp(name, "exec"))
-		open_fn = drill_vendor_exec_open;
-	else if (!strcmp(name, "csi-snapshot"))
-		open_fn = drill_vendor_csi_snapshot_open;
-	else
-		return drill_err(DRILL_EINPUT, "unknown storage vendor \"%s\" (expected hostpath-copy, "
-				 "ebs-sim, csi-snapshot or exec)", name);
+	int (*open_fn)(struct drill_vendor *) = vendor_open_fn(name);
+	if (!open_fn)
+		return drill_vendor_check_name(name);
 	char *ws = realpath(workspace, NULL);
 	if (!ws)
 		return drill_err(DRILL_EINPUT, "workspace %s: %s", workspace, strerror(errno));

@@ -73,6 +73,9 @@ struct drill_vendor {
 
 int drill_vendor_open(struct drill_vendor **out, const struct drill_vendor_config *cfg,
 		      const char *workspace, struct drill_platform *platform);
+/* 0 when drill_vendor_open knows the vendor `name`, else DRILL_EINPUT "unknown storage vendor
+ * ..." (the message drill_vendor_open gives), so `validate` refuses what `run` would. */
+int drill_vendor_check_name(const char *name);
 void drill_vendor_destroy(struct drill_vendor *v);
 
 #endif

@@ -11,11 +11,15 @@
 #include "util/err.h"
 #include "util/fs.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAXN 10
 #define SEED 4242
@@ -104,6 +108,198 @@ static void expect_corrupt(const struct drill_replica_result *x, uint64_t block,
 	if (!strstr(x->error, sub))
 		fail_msg("error '%s' does not contain '%s'", x->error, sub);
 	assert_int_equal(x->error_block, block);
+}
+
+/* --- a storage engine that dies on damaged data ---------------------------------------------- */
+
+static uint64_t varint(const uint8_t *d, size_t len, size_t *i)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; *i < len && shift < 64; shift += 7) {
+		uint8_t x = d[(*i)++];
+		v |= (uint64_t)(x & 127) << shift;
+		if (x < 128)
+			break;
+	}
+	return v;
+}
+
+/* Make RocksDB 7.8 abort when it opens this SST: it builds a Block of the properties before it
+ * checks their checksum, and the block's last 4 bytes (a restart count with the top bit, "has a
+ * hash index") and the 2 before them (65535 buckets) fail DataBlockHashIndex::Initialize's
+ * `size > num_buckets_` assertion. The properties block is found through the footer (format 5: the
+ * checksum type, then the meta-index block's handle) and the meta-index entry
+ * "rocksdb.properties". */
+static void damage_properties(const char *sst)
+{
+	char *data = NULL;
+	size_t len = 0;
+	assert_drill_ok(drill_fs_read_file(&data, &len, sst, (size_t)64 << 20));
+	const uint8_t *d = (const uint8_t *)data;
+	assert_true(len > 53);
+	size_t i = len - 53 + 1;
+	uint64_t m_off = varint(d, len, &i), m_len = varint(d, len, &i);
+	assert_true(m_off + m_len <= len);
+	const char key[] = "rocksdb.properties";
+	const uint8_t *k = memmem(d + m_off, m_len, key, sizeof(key) - 1);
+	assert_non_null(k);
+	i = (size_t)(k - d) + sizeof(key) - 1;
+	uint64_t p_off = varint(d, len, &i), p_len = varint(d, len, &i);
+	assert_true(p_len >= 6 && p_off + p_len <= len);
+	static const uint8_t bad[6] = {0xff, 0xff, 0x01, 0x00, 0x00, 0x80};
+	int fd = open(sst, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, bad, sizeof(bad), (off_t)(p_off + p_len - sizeof(bad))),
+			 (ssize_t)sizeof(bad));
+	close(fd);
+	free(data);
+}
+
+/* The last .sst (by name: the newest) directly in dir, malloc'd. */
+static char *last_sst(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	assert_non_null(dh);
+	char *best = NULL;
+	struct dirent *e;
+	while ((e = readdir(dh))) {
+		size_t n = strlen(e->d_name);
+		if (n > 4 && !strcmp(e->d_name + n - 4, ".sst") && (!best || strcmp(e->d_name, best) > 0)) {
+			free(best);
+			best = drill_xstrdup(e->d_name);
+		}
+	}
+	closedir(dh);
+	assert_non_null(best);
+	char *path = drill_xasprintf("%s/%s", dir, best);
+	free(best);
+	return path;
+}
+
+/* RocksDB aborts on replica 1's damaged SST: that replica is corrupt with RocksDB's assertion,
+ * the reader's signal and the database; the others and the verdict are as for any corrupt one. */
+static void test_reader_dies(void **state)
+{
+	(void)state;
+	struct set s;
+	set_init(&s, "reader-dies", 4);
+	build_all(&s, 20);
+	char *sst = last_sst(s.db[1]);
+	damage_properties(sst);
+	struct drill_verify_result r;
+	verify_set(&r, &s, -1);
+	for (size_t i = 0; i < 4; i++)
+		if (i != 1) {
+			expect_ok(&r.replicas[i], 20);
+			assert_false(r.replicas[i].reader_died);
+		}
+	const struct drill_replica_result *x = &r.replicas[1];
+	expect_corrupt(x, 0, "Assertion `size > num_buckets_ * sizeof(uint8_t)' failed.");
+	expect_corrupt(x, 0, "(the reader killed by signal 6 (Aborted) while opening ");
+	expect_corrupt(x, 0, s.db[1]);
+	assert_true(x->reader_died);
+	assert_string_equal(x->db_path, s.db[1]);
+	assert_int_equal(x->expected_id, 1);
+	assert_int_equal(x->last_block, 0);
+	assert_int_equal(r.verdict, DRILL_VERDICT_RECOVERABLE);
+	assert_true(r.has_agreed);
+	assert_int_equal(r.agreed_block, 20);
+	char *json = drill_verify_to_json(&r);
+	assert_non_null(strstr(json, "\"status\": \"corrupt\""));
+	free(json);
+	drill_verify_result_free(&r);
+
+	/* alone, through the one-replica entry point */
+	struct drill_replica_result one;
+	drill_verify_replica_isolated(&one, s.path[1]);
+	expect_corrupt(&one, 0, "killed by signal 6");
+	assert_string_equal(one.path, s.path[1]);
+	free(one.path);
+	free(one.db_path);
+	free(one.error);
+	free(sst);
+	set_free(&s);
+}
+
+/* A checkpoint whose SST makes RocksDB abort is corrupt with the reason; the others stay ok. */
+static void test_checkpoint_reader_dies(void **state)
+{
+	(void)state;
+	struct set s;
+	set_init(&s, "ckpt-reader-dies", 1);
+	struct drill_fix_chain c = chain(12, 0);
+	c.ckpt_every = 5;
+	assert_drill_ok(drill_fix_build(s.db[0], &c));
+	/* checkpoint 10's newest SST is not in checkpoint 5 (a copy: no hard link to share) */
+	char *dir = drill_xasprintf("%s/checkpoints/10", s.db[0]), *sst = last_sst(dir);
+	char *copy = drill_xasprintf("%s.copy", sst), *text = NULL;
+	size_t len = 0;
+	assert_drill_ok(drill_fs_read_file(&text, &len, sst, (size_t)64 << 20));
+	assert_drill_ok(drill_fs_write_atomic(copy, text, len));
+	assert_int_equal(rename(copy, sst), 0);
+	damage_properties(sst);
+	struct drill_checkpoint_result *ck = NULL;
+	size_t n = 0;
+	assert_drill_ok(drill_verify_checkpoints(&ck, &n, s.db[0]));
+	assert_int_equal(n, 2);
+	assert_int_equal(ck[0].id, 5);
+	assert_int_equal(ck[0].status, DRILL_REPLICA_OK);
+	assert_int_equal(ck[1].id, 10);
+	assert_int_equal(ck[1].status, DRILL_REPLICA_CORRUPT);
+	assert_non_null(strstr(ck[1].error, "Assertion"));
+	assert_non_null(strstr(ck[1].error, "killed by signal 6"));
+	drill_verify_checkpoints_free(ck, n);
+	/* the live database shares nothing damaged: ok */
+	struct drill_replica_result one;
+	drill_verify_replica_isolated(&one, s.path[0]);
+	expect_ok(&one, 12);
+	free(one.path);
+	free(one.db_path);
+	free(one.error);
+	free(text);
+	free(copy);
+	free(sst);
+	free(dir);
+	set_free(&s);
+}
+
+static int isolated_ok(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static int isolated_fails(void *arg)
+{
+	return drill_err(DRILL_EINPUT, "bad thing %d", *(int *)arg);
+}
+
+static int isolated_aborts(void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "some noise\nprog: x.cc:1: void f(): Assertion `0' failed.\nmore\n");
+	abort();
+}
+
+static int isolated_exits(void *arg)
+{
+	(void)arg;
+	_exit(3);
+}
+
+/* drill_isolated: fn's code and message, or how its process died and the line it printed. */
+static void test_isolated(void **state)
+{
+	(void)state;
+	int seven = 7;
+	assert_drill_ok(drill_isolated(isolated_ok, NULL, "testing"));
+	assert_int_equal(drill_isolated(isolated_fails, &seven, "testing"), DRILL_EINPUT);
+	assert_string_equal(drill_err_last(), "bad thing 7");
+	assert_int_equal(drill_isolated(isolated_aborts, NULL, "testing"), DRILL_ECORRUPT);
+	assert_string_equal(drill_err_last(), "prog: x.cc:1: void f(): Assertion `0' failed. (the "
+			    "process killed by signal 6 (Aborted) while testing)");
+	assert_int_equal(drill_isolated(isolated_exits, NULL, "testing"), DRILL_ECORRUPT);
+	assert_string_equal(drill_err_last(), "exited with code 3 while testing");
 }
 
 /* --- one replica and healthy sets ----------------------------------------------------------- */
@@ -842,6 +1038,9 @@ int main(void)
 		cmocka_unit_test(test_checkpoints),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_reader_dies),
+		cmocka_unit_test(test_checkpoint_reader_dies),
+		cmocka_unit_test(test_isolated),
 	};
 	return drill_test_run(tests, NULL, NULL);
 }

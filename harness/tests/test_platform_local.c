@@ -283,6 +283,45 @@ static void test_replica_dies(void **unused)
 	drill_platform_destroy(p);
 }
 
+/* A replica that aborts while it runs (RocksDB's assertion on damaged data; here its message is
+ * appended to the replica's log and the abort is a SIGABRT): replica_failure says how it ended
+ * and what it logged; while it runs, and once a stop has reported it, there is nothing to say. */
+static void test_replica_aborts(void **unused)
+{
+	static const char assertion[] = "chaindrill: ./table/block_based/data_block_hash_index.cc:80: "
+		"void rocksdb::DataBlockHashIndex::Initialize(const char*, uint16_t, uint16_t*): "
+		"Assertion `size > num_buckets_ * sizeof(uint8_t)' failed.\n";
+	struct drill_platform *p = open_local("aborts", 1, DRILL_RECLAIM_RETAIN);
+	char *why = NULL;
+	assert_int_equal(drill_platform_replica_failure(p, 0, &why), DRILL_ENOTFOUND);
+	assert_drill_ok(p->ops->install(p));
+	assert_int_equal(drill_platform_replica_failure(p, 0, &why), DRILL_ENOTFOUND);
+	assert_null(why);
+	char *log = ws_path(p, "logs/replica-%d.log", 0);
+	FILE *f = fopen(log, "a");
+	assert_non_null(f);
+	fputs(assertion, f);
+	fclose(f);
+	assert_int_equal(kill(pid_of(p, 0), SIGABRT), 0);
+	/* until it has ended (a sanitizer's handler takes its time), there is nothing to say */
+	int rc = DRILL_ENOTFOUND;
+	for (int tries = 0; tries < 1000 && rc == DRILL_ENOTFOUND; tries++) {
+		rc = drill_platform_replica_failure(p, 0, &why);
+		if (rc == DRILL_ENOTFOUND)
+			usleep(10000);
+	}
+	assert_drill_ok(rc);
+	assert_non_null(strstr(why, "replica-0"));
+	assert_non_null(strstr(why, "killed by signal 6"));
+	assert_non_null(strstr(why, "Assertion `size > num_buckets_ * sizeof(uint8_t)' failed."));
+	free(why);
+	assert_int_equal(p->ops->scale(p, 0), DRILL_EFAIL); /* it ended on its own */
+	assert_int_equal(drill_platform_replica_failure(p, 0, &why), DRILL_ENOTFOUND);
+	assert_int_equal(drill_platform_replica_failure(p, 5, &why), DRILL_ENOTFOUND);
+	free(log);
+	drill_platform_destroy(p);
+}
+
 /* What a crashed run left: a process whose command line is a replica of this workspace is stopped;
  * a pid file naming a stranger (here: this test) stops nothing. */
 static void test_reap_stale(void **unused)
@@ -352,6 +391,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_uninstall_delete),
 		cmocka_unit_test(test_replica_fails_to_start),
 		cmocka_unit_test(test_replica_dies),
+		cmocka_unit_test(test_replica_aborts),
 		cmocka_unit_test(test_reap_stale),
 	};
 	return drill_test_run(tests, NULL, NULL);

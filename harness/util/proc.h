@@ -49,8 +49,13 @@ const char *drill_proc_self_exe(void);
 
 /* _exit(code), for a forked child that ran harness code (a campaign's job, the supervised
  * drill): _exit keeps the parent's atexit handlers and stdio buffers from running twice. In a
- * coverage build it first writes the child's gcov counters, which _exit would drop. */
+ * coverage build it first writes the child's gcov counters, which _exit would drop; under valgrind
+ * it turns off the leak check of the child, whose heap is the parent's copy. */
 _Noreturn void drill_proc_child_exit(int code);
+
+/* Under valgrind, no leak check at this (forked) process's end, however it ends: its heap is its
+ * parent's copy, which the parent's check covers. Nothing elsewhere. */
+void drill_proc_child_no_leak_check(void);
 
 /* Describe a wait status: "exited with code 3", "killed by signal 9". Static buffer. */
 const char *drill_proc_status_str(int status);

@@ -29,7 +29,7 @@ expect_jq rep/report.json '[.scenarios[] | .observed.failedStep // empty] | leng
 	"some drills must fail a step, and did"
 expect_jq rep/report.json '[.scenarios[] | .observed.verdict] | index("recoverable") != null' \
 	"some drills end recoverable"
-expect_jq rep/report.json '[.scenarios[] | .rerun | test("^chaindrill run --campaign 20 --seed 20261125 --only faults --drill [0-9]+$")] | all' \
+expect_jq rep/report.json '[.scenarios[] | .rerun | test("^(chaindrill|/[^ ]*/chaindrill) run --campaign 20 --seed 20261125 --only faults --drill [0-9]+ --workspace /[^ ]*/ws$")] | all' \
 	"every drill carries its one-line reproduction"
 if [ "$(find ws wsc -mindepth 1 -maxdepth 1 -name 'campaign-2026112[05]-*' | wc -l)" -eq 0 ]; then
 	pass "matched drills leave no workspace"; else fail "matched drills leave no workspace" "$(ls ws wsc)"; fi
@@ -50,7 +50,7 @@ f=$(ls ws/campaign-20261125/drill-*.yaml | head -n 1)
 sed 's/^expect: .*/expect: {verdict: divergent}/' "$f" > wrong.yaml
 expect_exit 1 "a wrong expectation differs" -- "$CHAINDRILL" run wrong.yaml -q --workspace ws2 --report-dir rep2
 expect_grep "differs: verdict: expected divergent" "$SCRATCH/out" "what differed is printed"
-expect_grep "rerun: chaindrill run wrong.yaml" "$SCRATCH/out" "with the command that reruns it"
+expect_grep "rerun: (chaindrill|/[^ ]*/chaindrill) run $SCRATCH/wrong.yaml --seed [0-9]+ --workspace $SCRATCH/ws2$" "$SCRATCH/out" "with the command that reruns it"
 
 expect_exit 2 "--campaign with files" -- "$CHAINDRILL" run --campaign 3 "$f"
 expect_exit 2 "--campaign 0" -- "$CHAINDRILL" run --campaign 0

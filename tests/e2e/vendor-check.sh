@@ -115,8 +115,8 @@ expect_grep "^      vc-wrong-az-refused \(4003-wrong-az-refused.yaml\):$" "$SCRA
 expect_grep "differs: failedStep: expected 'restore' to fail, but 'fault' failed: vendor hostpath-copy has no availability zones" \
 	"$SCRATCH/out" "liar: what differed is said"
 expect_grep "^  consistencyAcrossVolumes +not-exercised " "$SCRATCH/out" "liar: a capability with no scenario is not-exercised"
-expect_grep "rerun: chaindrill vendor-check $SCRATCH/liar.yaml --set scenarios/vendor-check --only vc-wrong-az-refused " \
-	"$SCRATCH/out" "liar: the rerun command"
+expect_grep "rerun: (chaindrill|/[^ ]*/chaindrill) vendor-check $SCRATCH/liar.yaml --set $set_dir --only vc-wrong-az-refused --workspace $SCRATCH/ws-liar$" \
+	"$SCRATCH/out" "liar: the rerun command (absolute paths: it works from any directory)"
 r="$SCRATCH/r-liar/report.json"
 expect_jq "$r" '.outcome == "failed" and ([.capabilities[] | {(.name): .status}] | add ==
 	{"snapshot": "passed", "topology": "failed", "consistencyAcrossVolumes": "not-exercised"})
@@ -166,6 +166,11 @@ expect_exit 2 "a manifest naming a missing scenario" -- "$CHAINDRILL" vendor-che
 expect_grep "^chaindrill: $SCRATCH/set/manifest.yaml:2:47: capabilities.snapshot\[1\]: expected an existing scenario file" "$SCRATCH/err" "the missing scenario is pointed at"
 
 # --- environment errors: exit 3 ------------------------------------------------------------------
+# Outside a checkout, with no set installed beside the binary: exit 3, naming --set.
+mkdir -p "$SCRATCH/elsewhere"
+expect_exit 3 "no standard set found (outside the checkout, not installed)" -- \
+	sh -c 'cd "$1" && shift && exec "$@"' sh "$SCRATCH/elsewhere" "$CHAINDRILL" vendor-check "$SOURCE/fixtures/vendors/hostpath-copy.yaml"
+expect_grep "^chaindrill: vendor-check: no standard scenario set: neither \./scenarios/vendor-check .* give --set DIR" "$SCRATCH/err" "it says where it looked and names --set"
 printf 'name: acme-block\ndriver: exec\nexec: {program: ./acme-plugin.sh, timeoutSeconds: 30}\ncapabilities: {snapshot: true}\n' >"$SCRATCH/acme.yaml"
 expect_exit 3 "a missing exec program" -- "$CHAINDRILL" vendor-check "$SCRATCH/acme.yaml" --workspace "$SCRATCH/ws-acme" --report-dir "$SCRATCH/r-acme"
 expect_grep "^chaindrill: $SCRATCH/acme.yaml:3:17: exec.program: $SCRATCH/./acme-plugin.sh: No such file or directory$" "$SCRATCH/err" "the missing program is named"
