@@ -33,18 +33,25 @@ fi
 
 [ "$tier" != bench ] || exit 0
 jobs=$(nproc)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHAINDRILL_WERROR=ON >/dev/null
+# `build` configures the test suite only if its packages happen to be there (CHAINDRILL_TESTS=AUTO,
+# the default); `test` requires it.
+tests=()
+[ "$tier" != test ] || tests=(-DCHAINDRILL_TESTS=ON)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHAINDRILL_WERROR=ON "${tests[@]}" >/dev/null
 cmake --build build -j"$jobs" >/dev/null
 if [ "$tier" = test ]; then
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCHAINDRILL_SANITIZE=ON \
-		-DCHAINDRILL_WERROR=ON >/dev/null
+		-DCHAINDRILL_WERROR=ON "${tests[@]}" >/dev/null
 	cmake --build build-asan -j"$jobs" >/dev/null
-	# The package test installs offline (no test reaches past loopback): the Debian packages it
-	# needs are downloaded here, with the others (tests/pkg/deb-clean-install.sh).
-	if [ "$(id -u)" -eq 0 ] &&
-		! bash tests/pkg/deb-clean-install.sh --fetch build >build/deb-fetch.log 2>&1; then
-		echo "setup: could not fetch the package test's Debian packages (build/deb-fetch.log):"
-		tail -5 build/deb-fetch.log
+	# The package tests install offline (no test reaches past loopback): the Debian packages they
+	# need are downloaded here, with the others (tests/pkg/deb-clean-install.sh: the .deb's
+	# dependencies; tests/pkg/quickstart-root.sh: the [build] packages of a bare machine).
+	if [ "$(id -u)" -eq 0 ]; then
+		for t in deb-clean-install quickstart-root; do
+			bash tests/pkg/$t.sh --fetch build >build/$t-fetch.log 2>&1 && continue
+			echo "setup: could not fetch the Debian packages of tests/pkg/$t.sh (build/$t-fetch.log):"
+			tail -5 build/$t-fetch.log
+		done
 	fi
 fi
 echo "setup: built build/chaindrill"

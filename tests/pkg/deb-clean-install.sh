@@ -14,8 +14,9 @@
 #   the test (ctest pkg.deb-clean-install): offline. It runs whole in a network namespace of its
 #            own with only a loopback interface; apt installs from the cache it cannot add to,
 #            so a dependency the fetch did not foresee fails the install.
-# /proc and /dev are mounted in the root only while it runs; a trap unmounts them and stops any
-# process left in the root on every exit, before the root is removed.
+# /proc and /dev are mounted in the root only while it runs, in a mount namespace of the test's own;
+# a trap unmounts them and stops any process left in the root on every exit, before the root is
+# removed (tests/pkg/lib/root.sh, shared with the other tests of tests/pkg/).
 # Needs root (debootstrap, chroot, mount, unshare); without root it exits 77 (skipped).
 # Env: DEBIAN_MIRROR (default http://deb.debian.org/debian, the mirror apt uses here).
 set -uo pipefail
@@ -23,60 +24,20 @@ fetch=0
 if [ "${1:-}" = --fetch ]; then fetch=1; shift; fi
 build=$(cd "${1:?usage: deb-clean-install.sh [--fetch] BUILD_DIR [SCRATCH]}" && pwd) || exit 2
 scratch=${2:-$build/scratch/deb-clean-install$([ $fetch = 1 ] && echo -fetch)}
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-suite=bookworm
 cache="$build/deb-cache"
-tarball="$cache/$suite-minbase.tgz"
 root="$scratch/root"
+. "$(dirname "$0")/lib/root.sh"
 
-if [ "$(id -u)" -ne 0 ]; then echo "skipped: needs root (debootstrap, chroot, mount)"; exit 77; fi
-for tool in debootstrap cpack chroot mount unshare ip; do
-	command -v $tool >/dev/null || { echo "not ok - $tool is installed (scripts/packages.txt)"; exit 1; }
-done
+root_need debootstrap cpack chroot mount unshare ip
 
-# The test runs whole in a network namespace of its own, whose only interface is loopback: it can
-# reach nothing else, and the drills in the root still have 127.0.0.1.
-if [ "$fetch" = 0 ] && [ -z "${DEB_CLEAN_INSTALL_OFFLINE:-}" ]; then
-	DEB_CLEAN_INSTALL_OFFLINE=1 exec unshare --net -- \
-		sh -c 'ip link set lo up && exec bash "$@"' sh "$0" "$build" "$scratch"
-fi
+# The test runs whole in a network namespace of its own, whose only interface is loopback (and
+# in a mount namespace of its own, as the fetch does).
+if [ "$fetch" = 0 ]; then root_isolate offline "$0" "$build" "$scratch"; else
+	root_isolate online "$0" --fetch "$build" "$scratch"; fi
+root_begin
 
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "not ok - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
-
-mounted_under_root() { awk -v r="$root" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/mounts; }
-# Every process whose root directory is the chroot (a drill's replicas included).
-procs_in_root() {
-	local p
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && echo "${p#/proc/}"
-	done
-}
-cleanup() {
-	local pids m
-	pids=$(procs_in_root)
-	if [ -n "$pids" ]; then
-		echo "# stopping processes left in the root: $pids"
-		kill -TERM $pids 2>/dev/null; sleep 1; kill -KILL $(procs_in_root) 2>/dev/null
-	fi
-	# Deepest first; a lazy unmount if a mount is still busy.
-	for m in $(mounted_under_root | sort -r); do umount "$m" 2>/dev/null || umount -l "$m"; done
-	if [ -n "$(mounted_under_root)" ]; then
-		echo "# still mounted, root kept: $(mounted_under_root)"
-	elif [ "$failed" -eq 0 ]; then
-		rm -rf --one-file-system "$scratch"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# A previous run killed before its trap could leave mounts: refuse rather than delete under them.
-if [ -n "$(mounted_under_root)" ]; then
-	echo "not ok - $root has mounts left from an earlier run: $(mounted_under_root)"; exit 1
-fi
-rm -rf --one-file-system "$scratch" && mkdir -p "$scratch" "$cache/archives" || exit 1
+root_fresh_scratch || { fail "a clean scratch directory $scratch"; exit 1; }
+mkdir -p "$cache/archives" || exit 1
 
 # The package, from what BUILD_DIR has built.
 (cd "$build" && cpack -G DEB -B "$scratch/cpack" >"$scratch/cpack.log" 2>&1) ||
@@ -105,24 +66,16 @@ if [ "$fetch" = 0 ] && { [ ! -s "$tarball" ] || [ ! -d "$cache/lists" ]; }; then
 	fail "the offline cache $cache exists" "run scripts/setup.sh test (it runs $0 --fetch $build)"
 	exit 1
 fi
-if [ ! -s "$tarball" ]; then
-	debootstrap --variant=minbase --make-tarball="$tarball.part" "$suite" "$scratch/mk" "$mirror" \
-		>"$scratch/debootstrap-tarball.log" 2>&1 && mv "$tarball.part" "$tarball" ||
-		{ fail "debootstrap --make-tarball" "$(tail -20 "$scratch/debootstrap-tarball.log")"; exit 1; }
-	rm -rf --one-file-system "$scratch/mk"
-fi
-if debootstrap --variant=minbase --unpack-tarball="$tarball" "$suite" "$root" "$mirror" \
-	>"$scratch/debootstrap.log" 2>&1; then
+root_tarball || { fail "debootstrap --make-tarball" "$(tail -20 "$root_log")"; exit 1; }
+if root_unpack; then
 	pass "debootstrap --variant=minbase $suite"
 else
-	fail "debootstrap --variant=minbase $suite" "$(tail -20 "$scratch/debootstrap.log")"; exit 1
+	fail "debootstrap --variant=minbase $suite" "$(tail -20 "$root_log")"; exit 1
 fi
 if [ -e "$root/usr/bin/chaindrill" ]; then fail "the clean root has no chaindrill"; exit 1; fi
 
-mount -t proc proc "$root/proc" && mount --bind /dev "$root/dev" ||
-	{ fail "mount /proc and /dev in the root"; exit 1; }
-printf 'deb %s %s main\ndeb %s %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
-	"$mirror" "$suite" "$mirror" "$suite" "$suite" >"$root/etc/apt/sources.list"
+root_mount || { fail "mount /proc and /dev in the root"; exit 1; }
+root_sources
 cp "$deb" "$root/tmp/"
 cp "$cache"/archives/*.deb "$root/var/cache/apt/archives/" 2>/dev/null
 if [ "$fetch" = 1 ]; then
@@ -175,10 +128,9 @@ for s in 0001-quickstart 6201-exec-reference-plugin; do
 		fail "chaindrill run /usr/share/chaindrill/scenarios/$s.yaml" "$(tail -30 "$scratch/run-$s.log")"
 	fi
 done
-left=$(procs_in_root)
+left=$(root_procs)
 if [ -z "$left" ]; then pass "no process left in the root"; else
 	fail "no process left in the root" "$(ps -o pid,args -p "$left" 2>&1)"; fi
 
 echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] || { echo "root kept in $root"; exit 1; }
-exit 0
+[ "$failed" -eq 0 ]
