@@ -287,11 +287,8 @@ const char *drill_proc_status_str(int status)
 #ifdef CHAINDRILL_COVERAGE
 void __gcov_dump(void); /* libgcov */
 #endif
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
+#ifdef HAVE_VALGRIND_H /* found by CMake (CMakeLists.txt) */
 #include <valgrind/valgrind.h>
-#define HAVE_VALGRIND_H 1
-#endif
 #endif
 
 void drill_proc_child_no_leak_check(void)
