@@ -7,6 +7,8 @@
 #include "concord/kvbc.h"
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/forksrv.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/proc.h"
 #include "util/progress.h"
@@ -661,39 +663,12 @@ static void verify_checkpoint_db(struct drill_replica_result *r, const char *pat
 #define CAPTURE_MAX 16384          /* bytes of a child's stderr kept for its reason */
 #define RESULT_MAX (1u << 20)      /* a result is a few KiB: more is a broken child */
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	while (n > 0) {
-		ssize_t w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* In a child: stdout and stderr to err_fd, and no descriptor kept but `keep`: another child's
- * socket or pipe end held open here would keep it from seeing its EOF. Returns keep. */
-static int child_fds(int keep, int err_fd)
-{
-	if (dup2(err_fd, STDERR_FILENO) < 0 || dup2(err_fd, STDOUT_FILENO) < 0)
-		drill_proc_child_exit(126);
-	if (keep > 3)
-		close_range(3, (unsigned)keep - 1, 0);
-	close_range((unsigned)keep + 1, ~0U, 0);
-	return keep;
-}
-
-/* Fork a reader: a channel to it (a pipe it writes, or with `sock` a socket pair) and a pipe for
- * its stdout and stderr. In the parent: returns the child's pid, *chan and *err are our read ends.
- * In the child: returns 0 with *chan and *err its ends, stdout and stderr on *err, no other
- * descriptor kept (child_fds), and its death bound to ours.
- * An error (nothing forked): < 0, with the message set. */
-static pid_t fork_reader(int *chan, int *err, int sock)
+/* Start a reader: fn(arg) in a child (util/forksrv.h: forked from a process with one thread
+ * when the fork server runs), with a channel to it (a pipe it writes, or with `sock` a socket
+ * pair) as its fds[0] and a pipe for its stdout and stderr. Returns 0 with *chan and *err our read
+ * ends, or an error (nothing started) with the message set. */
+static int start_reader(struct drill_child *ch, drill_child_fn fn, const void *arg, size_t len,
+			int *chan, int *err, int sock)
 {
 	int c[2], e[2];
 	if (sock ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c) : pipe2(c, O_CLOEXEC))
@@ -704,38 +679,42 @@ static pid_t fork_reader(int *chan, int *err, int sock)
 		close(c[1]);
 		return drill_err(DRILL_EFAIL, "pipe: %s", strerror(no));
 	}
-	pid_t parent = getpid();
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int no = errno;
-		close(c[0]);
-		close(c[1]);
-		close(e[0]);
-		close(e[1]);
-		return drill_err(DRILL_EFAIL, "fork: %s", strerror(no));
-	}
-	if (pid == 0) {
-		close(c[0]);
-		close(e[0]);
-		drill_proc_die_with_parent(parent);
-		drill_proc_child_no_leak_check(); /* valgrind: an abort would report the copied heap */
-		/* A reader that dies dies plainly: the handlers a sanitizer or libFuzzer installed in
-		 * the parent would report this death as their own finding (and libFuzzer would save
-		 * the input as a crash). A sanitizer's report of a bug of ours still comes out. */
-		static const int deadly[] = {SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE};
-		for (size_t k = 0; k < sizeof(deadly) / sizeof(deadly[0]); k++)
-			signal(deadly[k], SIG_DFL);
-		*chan = child_fds(c[1], e[1]);
-		*err = -1;
-		verify_progress = NULL;
-		return 0;
-	}
+	int rc = drill_child_start(ch, fn, arg, len, &c[1], 1, e[1]);
 	close(c[1]);
 	close(e[1]);
+	if (rc) {
+		close(c[0]);
+		close(e[0]);
+		return rc;
+	}
 	*chan = c[0];
 	*err = e[0];
-	return pid;
+	return 0;
+}
+
+/* The argument of a reader child: a tag byte, a number and a path, as bytes (the child may be
+ * forked by the fork server, which has none of our memory). 0 when the path is too long. */
+static size_t pack_job(uint8_t *buf, size_t cap, uint8_t tag, uint64_t n, const char *path)
+{
+	size_t len = strlen(path);
+	if (10 + len > cap)
+		return 0;
+	buf[0] = tag;
+	drill_put_be64(buf + 1, n);
+	memcpy(buf + 9, path, len + 1);
+	return 10 + len;
+}
+
+/* The inverse of pack_job; the path is the NUL-terminated rest. -1 when the bytes are not one. */
+static int unpack_job(const void *arg, size_t len, uint8_t *tag, uint64_t *n, const char **path)
+{
+	const uint8_t *b = arg;
+	if (len < 10 || memchr(b + 9, '\0', len - 9) != b + len - 1)
+		return -1;
+	*tag = b[0];
+	*n = drill_get_be64(b + 1);
+	*path = (const char *)b + 9;
+	return 0;
 }
 
 static void report_progress(char type, uint64_t n)
@@ -743,13 +722,13 @@ static void report_progress(char type, uint64_t n)
 	uint8_t rec[9];
 	rec[0] = (uint8_t)type;
 	drill_put_be64(rec + 1, n);
-	(void)write_all(report_fd, rec, sizeof(rec));
+	(void)drill_fs_write_all(report_fd, rec, sizeof(rec));
 }
 
 static void report_phase(char phase)
 {
 	if (report_fd >= 0)
-		(void)write_all(report_fd, &phase, 1);
+		(void)drill_fs_write_all(report_fd, &phase, 1);
 }
 
 static void put_u64(struct drill_buf *b, uint64_t v)
@@ -847,33 +826,40 @@ struct iso_job {
 	struct drill_replica_result *out;
 };
 
-/* The child: verify, send the result, exit. Never returns. */
-static _Noreturn void iso_child(const struct iso_job *job, int res_fd)
+/* The child: verify, send the result through fds[0]. */
+static int iso_main(const void *arg, size_t len, const int *fds, size_t nfds)
 {
-	report_fd = res_fd;
+	uint8_t ckpt;
+	uint64_t ckpt_id;
+	const char *path;
+	if (nfds != 1 || unpack_job(arg, len, &ckpt, &ckpt_id, &path) != 0)
+		return 124;
+	verify_progress = NULL;
+	report_fd = fds[0];
 	struct drill_replica_result r;
-	if (job->ckpt)
-		verify_checkpoint_db(&r, job->path, job->ckpt_id);
+	if (ckpt)
+		verify_checkpoint_db(&r, path, ckpt_id);
 	else
-		drill_verify_replica(&r, job->path);
+		drill_verify_replica(&r, path);
 	struct drill_buf b;
 	drill_buf_init(&b, RESULT_MAX);
 	uint8_t head[5] = {'R'};
 	drill_buf_append(&b, head, sizeof(head));
 	encode_result(&b, &r);
 	drill_put_be32(b.data + 1, (uint32_t)(b.len - sizeof(head)));
-	int rc = write_all(res_fd, b.data, b.len);
+	int rc = drill_fs_write_all(report_fd, b.data, b.len);
 	drill_buf_free(&b);
 	free(r.path);
 	free(r.db_path);
 	free(r.error);
-	drill_proc_child_exit(rc ? 125 : 0);
+	return rc ? 125 : 0;
 }
 
 /* A running child, as the parent sees it. */
 struct iso_child {
 	struct iso_job *job;
-	pid_t pid;
+	struct drill_child proc;
+	int active;
 	int res_fd, err_fd;   /* -1 once at EOF */
 	struct drill_buf res; /* the records received */
 	size_t parsed;        /* bytes of res already handled */
@@ -889,12 +875,14 @@ static int iso_start(struct iso_child *c, struct iso_job *job)
 	memset(c, 0, sizeof(*c));
 	c->job = job;
 	c->res_fd = c->err_fd = -1;
-	pid_t pid = fork_reader(&c->res_fd, &c->err_fd, 0);
-	if (pid < 0)
-		return (int)pid;
-	if (pid == 0)
-		iso_child(job, c->res_fd);
-	c->pid = pid;
+	uint8_t arg[10 + PATH_MAX];
+	size_t len = pack_job(arg, sizeof(arg), (uint8_t)job->ckpt, job->ckpt_id, job->path);
+	if (!len)
+		return drill_err(DRILL_EINPUT, "%s: path too long", job->path);
+	int rc = start_reader(&c->proc, iso_main, arg, len, &c->res_fd, &c->err_fd, 0);
+	if (rc)
+		return rc;
+	c->active = 1;
 	drill_buf_init(&c->res, RESULT_MAX);
 	return 0;
 }
@@ -1053,11 +1041,9 @@ static void iso_run(struct iso_job *job, size_t n, int jobs)
 	struct iso_child *c = drill_xcalloc(slots ? slots : 1, sizeof(*c));
 	struct pollfd *pfd = drill_xcalloc(2 * (slots ? slots : 1), sizeof(*pfd));
 	size_t next = 0, active = 0;
-	for (size_t k = 0; k < slots; k++)
-		c[k].pid = 0;
 	while (next < n || active > 0) {
 		for (size_t k = 0; k < slots && next < n; k++) {
-			if (c[k].pid)
+			if (c[k].active)
 				continue;
 			struct iso_job *j = &job[next++];
 			if (iso_start(&c[k], j) != 0) {
@@ -1076,7 +1062,7 @@ static void iso_run(struct iso_job *job, size_t n, int jobs)
 			continue;
 		size_t np = 0;
 		for (size_t k = 0; k < slots; k++) {
-			if (!c[k].pid)
+			if (!c[k].active)
 				continue;
 			if (c[k].res_fd >= 0)
 				pfd[np++] = (struct pollfd){.fd = c[k].res_fd, .events = POLLIN};
@@ -1086,7 +1072,7 @@ static void iso_run(struct iso_job *job, size_t n, int jobs)
 		if (np && poll(pfd, (nfds_t)np, -1) < 0 && errno != EINTR)
 			np = 0; /* cannot happen with valid fds; the reads below block instead */
 		for (size_t k = 0; k < slots; k++) {
-			if (!c[k].pid)
+			if (!c[k].active)
 				continue;
 			for (size_t q = 0; q < np; q++) {
 				if (!pfd[q].revents)
@@ -1099,11 +1085,11 @@ static void iso_run(struct iso_job *job, size_t n, int jobs)
 			if (c[k].res_fd >= 0 || c[k].err_fd >= 0)
 				continue;
 			int status = 0;
-			if (drill_proc_wait(c[k].pid, -1, &status) != 0)
+			if (drill_child_wait(&c[k].proc, -1, &status) != 0 && !status)
 				status = 0x7f00; /* not ours any more: neither exited nor signaled */
 			iso_finish(&c[k], status);
 			drill_buf_free(&c[k].res);
-			c[k].pid = 0;
+			c[k].active = 0;
 			active--;
 		}
 	}
@@ -1117,25 +1103,36 @@ void drill_verify_replica_isolated(struct drill_replica_result *out, const char 
 	iso_run(&job, 1, 1);
 }
 
-/* The child of drill_isolated: fn's code (i32) and message through res_fd. */
-static _Noreturn void run_child(int (*fn)(void *arg), void *arg, int res_fd)
+/* The child of drill_isolated: the argument is fn's address and fn's argument; fn's code (i32)
+ * and message go through fds[0]. */
+static int isolated_main(const void *arg, size_t len, const int *fds, size_t nfds)
 {
-	int rc = fn(arg);
+	drill_isolated_fn fn;
+	if (nfds != 1 || len < sizeof(fn))
+		return 124;
+	memcpy(&fn, arg, sizeof(fn));
+	int rc = fn((const uint8_t *)arg + sizeof(fn), len - sizeof(fn));
 	const char *msg = rc ? drill_err_last() : "";
 	uint8_t head[4];
 	drill_put_be32(head, (uint32_t)rc);
-	int bad = write_all(res_fd, head, 4) || write_all(res_fd, msg, strlen(msg));
-	drill_proc_child_exit(bad ? 125 : 0);
+	int bad = drill_fs_write_all(fds[0], head, 4) || drill_fs_write_all(fds[0], msg, strlen(msg));
+	return bad ? 125 : 0;
 }
 
-int drill_isolated(int (*fn)(void *arg), void *arg, const char *what)
+int drill_isolated(drill_isolated_fn fn, const void *arg, size_t len, const char *what)
 {
+	if (len > DRILL_CHILD_MAX_ARG - sizeof(fn))
+		return drill_err(DRILL_EFAIL, "%s: %zu bytes of argument is too many", what, len);
+	uint8_t *req = drill_xmalloc(sizeof(fn) + len);
+	memcpy(req, &fn, sizeof(fn));
+	if (len)
+		memcpy(req + sizeof(fn), arg, len);
+	struct drill_child proc;
 	int res, err;
-	pid_t pid = fork_reader(&res, &err, 0);
-	if (pid < 0)
-		return (int)pid;
-	if (pid == 0)
-		run_child(fn, arg, res);
+	int started = start_reader(&proc, isolated_main, req, sizeof(fn) + len, &res, &err, 0);
+	free(req);
+	if (started)
+		return started;
 	/* A child that has not died has at most ERR_LEN bytes of message: read its stderr until EOF
 	 * (bounded), then the result, which is small enough to sit in the pipe meanwhile. */
 	struct iso_child c;
@@ -1157,7 +1154,7 @@ int drill_isolated(int (*fn)(void *arg), void *arg, const char *what)
 	}
 	close(res);
 	int status = 0;
-	if (drill_proc_wait(pid, -1, &status) != 0)
+	if (drill_child_wait(&proc, -1, &status) != 0 && !status)
 		status = 0x7f00;
 	int rc;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && b.len >= 4) {
@@ -1420,19 +1417,26 @@ static int stored_digest(struct drill_store *s, uint64_t h, struct drill_kv **kv
  * our SIGPIPE) until the socket closes. A server that dies makes that read, and the later ones,
  * fail; digest_of then demotes the replica with the reason the server printed. */
 struct digest_server {
-	pid_t pid;
+	struct drill_child proc;
+	int running;
 	int sock, err_fd;
 	int dead;
 	char *why; /* why it died (malloc'd), once dead */
 };
 
-static _Noreturn void serve_digests(const char *db, enum drill_replica_format format, int sock)
+static int serve_digests(const void *arg, size_t len, const int *fds, size_t nfds)
 {
+	uint8_t format;
+	uint64_t unused;
+	const char *db;
+	if (nfds != 1 || unpack_job(arg, len, &format, &unused, &db) != 0)
+		return 124;
+	int sock = fds[0];
 	struct drill_store *s = NULL;
 	struct drill_kvbc *k = NULL; /* a Concord replica's reader (s opened with every CF) */
 	struct drill_kv *kv = NULL;
 	size_t kv_cap = 0;
-	int concord = format == DRILL_FORMAT_CONCORD;
+	int concord = format == (uint8_t)DRILL_FORMAT_CONCORD;
 	int opened = concord || drill_store_open(&s, db, DRILL_STORE_READONLY) == 0;
 	uint8_t req[8], resp[1 + DRILL_HASH_LEN];
 	for (;;) {
@@ -1453,7 +1457,7 @@ static _Noreturn void serve_digests(const char *db, enum drill_replica_format fo
 			resp[0] = drill_verify_concord_digest(&s, &k, db, h, resp + 1) != 0;
 		else
 			resp[0] = !opened || stored_digest(s, h, &kv, &kv_cap, resp + 1);
-		if (write_all(sock, resp, sizeof(resp)) != 0)
+		if (drill_fs_write_all(sock, resp, sizeof(resp)) != 0)
 			break;
 	}
 	free(kv);
@@ -1461,18 +1465,18 @@ static _Noreturn void serve_digests(const char *db, enum drill_replica_format fo
 		drill_verify_concord_close(s, k);
 	else
 		drill_store_close(s);
-	drill_proc_child_exit(0);
+	return 0;
 }
 
 static int server_start(struct digest_server *sv, const char *db, enum drill_replica_format format)
 {
-	pid_t pid = fork_reader(&sv->sock, &sv->err_fd, 1);
-	if (pid < 0)
-		return (int)pid;
-	if (pid == 0)
-		serve_digests(db, format, sv->sock);
-	sv->pid = pid;
-	return 0;
+	uint8_t arg[10 + PATH_MAX];
+	size_t len = pack_job(arg, sizeof(arg), (uint8_t)format, 0, db);
+	if (!len)
+		return drill_err(DRILL_EINPUT, "%s: path too long", db);
+	int rc = start_reader(&sv->proc, serve_digests, arg, len, &sv->sock, &sv->err_fd, 1);
+	sv->running = rc == 0;
+	return rc;
 }
 
 /* Close the server's socket (it exits), collect what it printed and reap it. Returns its wait
@@ -1498,9 +1502,9 @@ static int server_stop(struct digest_server *sv, char *printed, size_t cap)
 	close(sv->err_fd);
 	sv->err_fd = -1;
 	int status = 0;
-	if (drill_proc_wait(sv->pid, -1, &status) != 0)
+	if (drill_child_wait(&sv->proc, -1, &status) != 0 && !status)
 		status = 0x7f00;
-	sv->pid = 0;
+	sv->running = 0;
 	telling_line(printed, cap, text);
 	return status;
 }
@@ -1521,7 +1525,7 @@ static int read_digest(void *ctx, size_t i, uint64_t h, uint8_t out[DRILL_HASH_L
 		return -1;
 	if (sv->dead)
 		return drill_err(DRILL_ECORRUPT, "%s", sv->why);
-	if (!sv->pid && server_start(sv, dir, rd->r->replicas[i].format) != 0) {
+	if (!sv->running && server_start(sv, dir, rd->r->replicas[i].format) != 0) {
 		sv->dead = 1;
 		sv->why = drill_xstrdup(drill_err_last());
 		return DRILL_ECORRUPT;
@@ -1584,7 +1588,7 @@ int drill_verify_set(struct drill_verify_result *out, const char *const *paths, 
 	drill_verdict_compute(out, read_digest, &rd);
 	for (size_t i = 0; i < n; i++) {
 		char line[ERR_LEN];
-		if (rd.sv[i].pid)
+		if (rd.sv[i].running)
 			server_stop(&rd.sv[i], line, sizeof(line));
 		free(rd.sv[i].why);
 	}

@@ -90,11 +90,14 @@ void drill_verify_replica(struct drill_replica_result *out, const char *path);
  * drill_verify_set, drill_verify_checkpoints and the verdict's read-backs isolate the same way. */
 void drill_verify_replica_isolated(struct drill_replica_result *out, const char *path);
 
-/* fn(arg) in a child process forked for it, for any other use of a database chaindrill did not
- * just write (the identity reset of a volume restored from another replica's): returns fn's code
- * with its message, or DRILL_ECORRUPT when the child died, with the line it printed and how it
- * ended "while <what>". fn must keep its effects to files: the child's memory is lost. */
-int drill_isolated(int (*fn)(void *arg), void *arg, const char *what);
+/* fn(arg, len) in a child process forked for it, for any other use of a database chaindrill did
+ * not just write (the identity reset of a volume restored from another replica's): returns fn's
+ * code with its message, or DRILL_ECORRUPT when the child died, with the line it printed and how
+ * it ended "while <what>". The child gets a copy of the len bytes at arg, not our memory (it may
+ * be forked by the fork server, util/forksrv.h): no pointers in them. fn must keep its effects to
+ * files: the child's memory is lost. */
+typedef int (*drill_isolated_fn)(const void *arg, size_t len);
+int drill_isolated(drill_isolated_fn fn, const void *arg, size_t len, const char *what);
 
 /* Verify every path (each in a child process as drill_verify_replica_isolated does, at most
  * `jobs` at once, 0 = number of cores) and compute the verdict (its read-backs isolated too). f < 0 derives f = ⌊(n−1)/3⌋. Returns 0 (the verdict is in *out) or an error for

@@ -1,7 +1,10 @@
 /* cli/main.c — `chaindrill`: a thin dispatcher over the subcommands of docs/design.md §2. */
 #include "cli/cmd.h"
 
+#include "util/err.h"
+#include "util/forksrv.h"
 #include "util/http.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +75,10 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(argv[1], commands[i].name)) {
+			/* first, while we have one thread: the readers of untrusted databases are
+			 * forked from it (util/forksrv.h); the replica daemon forks none */
+			if (strcmp(argv[1], "replica") != 0 && drill_forksrv_start() != 0)
+				drill_log_warn("%s: forking readers directly", drill_err_last());
 			if (drill_http_global_init() != 0) {
 				fprintf(stderr, "chaindrill: cannot initialise libcurl\n");
 				return 3;

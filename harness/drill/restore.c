@@ -239,20 +239,21 @@ static int copy_first_entries(const char *src, const char *dst, const struct dri
 	return rc;
 }
 
-struct identity {
-	const char *db_dir;
-	int i;
-};
-
-static int set_identity(void *arg)
+/* The child of drill_engine_set_identity: arg is the replica's number (i32, ours) and the
+ * database's path. */
+static int set_identity(const void *arg, size_t len)
 {
-	const struct identity *id = arg;
+	int32_t i;
+	const char *db_dir = (const char *)arg + sizeof(i);
+	if (len <= sizeof(i) || db_dir[len - sizeof(i) - 1] != '\0')
+		return drill_err(DRILL_EFAIL, "set_identity: a malformed argument");
+	memcpy(&i, arg, sizeof(i));
 	struct drill_store *st = NULL;
-	int rc = drill_store_open(&st, id->db_dir, DRILL_STORE_WRITE);
+	int rc = drill_store_open(&st, db_dir, DRILL_STORE_WRITE);
 	if (rc)
-		return drill_err_wrap(rc, "resetting the identity of %s", id->db_dir);
+		return drill_err_wrap(rc, "resetting the identity of %s", db_dir);
 	struct drill_store_batch *b = drill_store_batch_new();
-	drill_store_batch_put_meta_u32(b, "replica.id", (uint32_t)id->i);
+	drill_store_batch_put_meta_u32(b, "replica.id", (uint32_t)i);
 	rc = drill_store_write(st, b);
 	if (!rc)
 		rc = drill_store_flush(st);
@@ -266,10 +267,15 @@ static int set_identity(void *arg)
  * (drill_isolated), so that an abort inside RocksDB fails this restore step, not the drill. */
 int drill_engine_set_identity(const char *db_dir, int i)
 {
-	struct identity id = {db_dir, i};
+	int32_t n = i;
+	size_t len = sizeof(n) + strlen(db_dir) + 1;
+	uint8_t *arg = drill_xmalloc(len);
+	memcpy(arg, &n, sizeof(n));
+	memcpy(arg + sizeof(n), db_dir, len - sizeof(n));
 	char *what = drill_xasprintf("resetting the identity of %s", db_dir);
-	int rc = drill_isolated(set_identity, &id, what);
+	int rc = drill_isolated(set_identity, arg, len, what);
 	free(what);
+	free(arg);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include "chainfix.h"
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/forksrv.h"
 #include "util/fs.h"
 
 #include <dirent.h>
@@ -263,27 +264,33 @@ static void test_checkpoint_reader_dies(void **state)
 	set_free(&s);
 }
 
-static int isolated_ok(void *arg)
+static int isolated_ok(const void *arg, size_t len)
 {
 	(void)arg;
+	(void)len;
 	return 0;
 }
 
-static int isolated_fails(void *arg)
+static int isolated_fails(const void *arg, size_t len)
 {
-	return drill_err(DRILL_EINPUT, "bad thing %d", *(int *)arg);
+	int n;
+	assert_int_equal(len, sizeof(n));
+	memcpy(&n, arg, sizeof(n));
+	return drill_err(DRILL_EINPUT, "bad thing %d", n);
 }
 
-static int isolated_aborts(void *arg)
+static int isolated_aborts(const void *arg, size_t len)
 {
 	(void)arg;
+	(void)len;
 	fprintf(stderr, "some noise\nprog: x.cc:1: void f(): Assertion `0' failed.\nmore\n");
 	abort();
 }
 
-static int isolated_exits(void *arg)
+static int isolated_exits(const void *arg, size_t len)
 {
 	(void)arg;
+	(void)len;
 	_exit(3);
 }
 
@@ -292,13 +299,14 @@ static void test_isolated(void **state)
 {
 	(void)state;
 	int seven = 7;
-	assert_drill_ok(drill_isolated(isolated_ok, NULL, "testing"));
-	assert_int_equal(drill_isolated(isolated_fails, &seven, "testing"), DRILL_EINPUT);
+	assert_drill_ok(drill_isolated(isolated_ok, NULL, 0, "testing"));
+	assert_int_equal(drill_isolated(isolated_fails, &seven, sizeof(seven), "testing"),
+			 DRILL_EINPUT);
 	assert_string_equal(drill_err_last(), "bad thing 7");
-	assert_int_equal(drill_isolated(isolated_aborts, NULL, "testing"), DRILL_ECORRUPT);
+	assert_int_equal(drill_isolated(isolated_aborts, NULL, 0, "testing"), DRILL_ECORRUPT);
 	assert_string_equal(drill_err_last(), "prog: x.cc:1: void f(): Assertion `0' failed. (the "
 			    "process killed by signal 6 (Aborted) while testing)");
-	assert_int_equal(drill_isolated(isolated_exits, NULL, "testing"), DRILL_ECORRUPT);
+	assert_int_equal(drill_isolated(isolated_exits, NULL, 0, "testing"), DRILL_ECORRUPT);
 	assert_string_equal(drill_err_last(), "exited with code 3 while testing");
 }
 
@@ -1016,6 +1024,46 @@ static void test_names(void **state)
 	assert_string_equal(drill_replica_status_name(DRILL_REPLICA_MISSING), "missing");
 }
 
+/* --- the same through the fork server (util/forksrv.h), as chaindrill runs them ------------- */
+
+static int server_up(void **state)
+{
+	(void)state;
+	return drill_forksrv_start();
+}
+
+static int server_down(void **state)
+{
+	(void)state;
+	drill_forksrv_stop();
+	return 0;
+}
+
+static void test_reader_dies_by_server(void **state)
+{
+	assert_true(drill_forksrv_active());
+	test_reader_dies(state);
+}
+
+static void test_checkpoint_reader_dies_by_server(void **state)
+{
+	assert_true(drill_forksrv_active());
+	test_checkpoint_reader_dies(state);
+}
+
+static void test_isolated_by_server(void **state)
+{
+	assert_true(drill_forksrv_active());
+	test_isolated(state);
+}
+
+/* the verdict's read-backs (digest servers) */
+static void test_one_lagging_by_server(void **state)
+{
+	assert_true(drill_forksrv_active());
+	test_one_lagging(state);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1041,6 +1089,11 @@ int main(void)
 		cmocka_unit_test(test_reader_dies),
 		cmocka_unit_test(test_checkpoint_reader_dies),
 		cmocka_unit_test(test_isolated),
+		cmocka_unit_test_setup_teardown(test_reader_dies_by_server, server_up, server_down),
+		cmocka_unit_test_setup_teardown(test_checkpoint_reader_dies_by_server, server_up,
+						server_down),
+		cmocka_unit_test_setup_teardown(test_isolated_by_server, server_up, server_down),
+		cmocka_unit_test_setup_teardown(test_one_lagging_by_server, server_up, server_down),
 	};
 	return drill_test_run(tests, NULL, NULL);
 }

@@ -144,7 +144,7 @@ cleanup:
 	return rc;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int drill_fs_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	while (len) {
@@ -187,7 +187,7 @@ int drill_fs_write_atomic(const char *path, const void *data, size_t len)
 		rc = drill_err(DRILL_EFAIL, "%s: %s", tmp, strerror(errno));
 		goto cleanup;
 	}
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (drill_fs_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		rc = drill_err(DRILL_EFAIL, "%s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);
@@ -615,7 +615,7 @@ static int copy_data(struct copy_ctx *c, int sfd, int dfd, const char *src, cons
 			return copy_err(src, dst, "read", errno);
 		if (r == 0)
 			break;
-		if (write_all(dfd, c->buf, (size_t)r) != 0)
+		if (drill_fs_write_all(dfd, c->buf, (size_t)r) != 0)
 			return copy_err(src, dst, "write", errno);
 		total += (uint64_t)r;
 	}

@@ -27,6 +27,8 @@ char *drill_fs_resolve_beside(const char *file, const char *rel);
 
 /* Read a whole file (at most `limit` bytes, else DRILL_EFAIL). *out is NUL-terminated, caller frees. */
 int drill_fs_read_file(char **out, size_t *len, const char *path, size_t limit);
+/* Write all len bytes to fd, through short writes and EINTR: 0, or -1 with errno. */
+int drill_fs_write_all(int fd, const void *data, size_t len);
 /* Write via "<path>.tmp.<pid>", fsync, rename: readers see the old or the new file, never half. */
 int drill_fs_write_atomic(const char *path, const void *data, size_t len);
 
