@@ -589,6 +589,20 @@ struct drill_store_iter *drill_store_iter_open(struct drill_store *s, int cf, co
 	return it;
 }
 
+struct drill_store_iter *drill_store_iter_open_point(struct drill_store *s, int cf,
+						     const void *start, size_t start_len)
+{
+	assert(cf >= 0 && (size_t)cf < s->ncf);
+	struct drill_store_iter *it = drill_xcalloc(1, sizeof(*it));
+	it->s = s;
+	it->it = rocksdb_create_iterator_cf(s->db, s->ropts, s->cf[cf]); /* ropts stays s's */
+	if (start)
+		rocksdb_iter_seek(it->it, start, start_len);
+	else
+		rocksdb_iter_seek_to_first(it->it);
+	return it;
+}
+
 int drill_store_iter_valid(struct drill_store_iter *it)
 {
 	return rocksdb_iter_valid(it->it);
