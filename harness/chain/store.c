@@ -571,22 +571,37 @@ struct drill_store_iter *drill_store_iter_new(struct drill_store *s, enum drill_
 	return drill_store_iter_open(s, (int)cf, start, start_len);
 }
 
-struct drill_store_iter *drill_store_iter_open(struct drill_store *s, int cf, const void *start,
-					       size_t start_len)
+/* An iterator over cf with read options own (it->ropts, freed with it) or the store's (NULL). */
+static struct drill_store_iter *iter_create(struct drill_store *s, int cf,
+					    rocksdb_readoptions_t *own, const void *start,
+					    size_t start_len)
 {
 	assert(cf >= 0 && (size_t)cf < s->ncf);
 	struct drill_store_iter *it = drill_xcalloc(1, sizeof(*it));
 	it->s = s;
-	it->ropts = rocksdb_readoptions_create();
-	rocksdb_readoptions_set_verify_checksums(it->ropts, 1);
-	rocksdb_readoptions_set_readahead_size(it->ropts, SCAN_READAHEAD);
-	rocksdb_readoptions_set_fill_cache(it->ropts, 0); /* a scan reads each block once */
-	it->it = rocksdb_create_iterator_cf(s->db, it->ropts, s->cf[cf]);
+	it->ropts = own;
+	it->it = rocksdb_create_iterator_cf(s->db, own ? own : s->ropts, s->cf[cf]);
 	if (start)
 		rocksdb_iter_seek(it->it, start, start_len);
 	else
 		rocksdb_iter_seek_to_first(it->it);
 	return it;
+}
+
+struct drill_store_iter *drill_store_iter_open(struct drill_store *s, int cf, const void *start,
+					       size_t start_len)
+{
+	rocksdb_readoptions_t *ropts = rocksdb_readoptions_create();
+	rocksdb_readoptions_set_verify_checksums(ropts, 1);
+	rocksdb_readoptions_set_readahead_size(ropts, SCAN_READAHEAD);
+	rocksdb_readoptions_set_fill_cache(ropts, 0); /* a scan reads each block once */
+	return iter_create(s, cf, ropts, start, start_len);
+}
+
+struct drill_store_iter *drill_store_iter_open_point(struct drill_store *s, int cf,
+						     const void *start, size_t start_len)
+{
+	return iter_create(s, cf, NULL, start, start_len);
 }
 
 int drill_store_iter_valid(struct drill_store_iter *it)

@@ -92,6 +92,10 @@ int drill_store_get_buf(struct drill_store *s, int cf, const void *key, size_t k
 /* drill_store_iter_new over the column family of index cf. */
 struct drill_store_iter *drill_store_iter_open(struct drill_store *s, int cf, const void *start,
 					       size_t start_len);
+/* The same for point reads that move forward a few keys at a time: read options of
+ * drill_store_get_buf (checksums verified, through the block cache, no readahead of its own). */
+struct drill_store_iter *drill_store_iter_open_point(struct drill_store *s, int cf,
+						     const void *start, size_t start_len);
 
 /* RocksDB checkpoint (hard links where possible) of the whole database into `dir`, which must not
  * exist. The memtable is flushed first so the checkpoint holds no WAL to replay. */

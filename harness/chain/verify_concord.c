@@ -59,8 +59,13 @@ static void op_free(void *it)
 	drill_store_iter_free(it);
 }
 
+static void *op_cursor(void *db, int cf, const void *start, size_t start_len)
+{
+	return drill_store_iter_open_point(db, cf, start, start_len);
+}
+
 static const struct drill_kvbc_db_ops store_ops = {
-	op_cf, op_get, op_iter, op_valid, op_next, op_key, op_value, op_status, op_free,
+	op_cf, op_get, op_iter, op_valid, op_next, op_key, op_value, op_status, op_free, op_cursor,
 };
 
 static int open_kvbc(struct drill_store **s, struct drill_kvbc **k, const char *dir)

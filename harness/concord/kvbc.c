@@ -464,6 +464,38 @@ struct category {
 	int cf_latest; /* versioned: <cat>_ver_latest; block_merkle: block_merkle_latest_key_version */
 };
 
+/* Reading a block's values takes one point read per key, and in RocksDB that is the walk's main
+ * cost (bench/RESULTS.md, concord-verify). A versioned or block_merkle value's key is (prefix,
+ * u64 version big-endian), so the versions of one key are neighbours in their column family, and
+ * a key that many blocks rewrite (Concord's own bookkeeping in concord_internal, a contract's
+ * state) is read at consecutive versions one block after the other. Such a key gets a cursor: an
+ * iterator left on the version read last, which reaches the next one with a step or two instead
+ * of a lookup from the top. A prefix gets a cursor when it is read a second time (seen[]
+ * remembers the recent ones); a cursor serves only a read of exactly the key asked for, and any
+ * other outcome (a gap, a deleted version, an error) drops it and leaves the answer to get, so a
+ * read through a cursor returns what get returns, checksums verified the same way. CURSORS
+ * bounds the iterators held; one is replaced only after CURSOR_IDLE blocks unused, so keys that
+ * recur more often than there are cursors keep theirs and the others use get. */
+#define CURSORS 16
+#define CURSOR_SEEN 32
+#define CURSOR_PREFIX_MAX 128
+#define CURSOR_STEPS 4
+#define CURSOR_IDLE 8
+
+struct cursor {
+	void *it; /* NULL: a free slot */
+	int cf;
+	uint8_t prefix[CURSOR_PREFIX_MAX];
+	size_t plen;
+	uint64_t used; /* the block count at its last read */
+};
+
+struct seen_prefix {
+	int cf;
+	uint8_t prefix[CURSOR_PREFIX_MAX];
+	size_t plen;
+};
+
 struct drill_kvbc {
 	const struct drill_kvbc_db_ops *ops;
 	void *db;
@@ -481,6 +513,10 @@ struct drill_kvbc {
 	struct drill_cmf_span quirk_key; /* the first key of a quirk (views prev) */
 	const struct drill_kvbc_update *quirk_cat;
 	struct sha3 sha3;
+	struct cursor cursors[CURSORS];
+	struct seen_prefix seen[CURSOR_SEEN];
+	size_t seen_next;
+	uint64_t blocks_read; /* blocks rebuilt: the clock of CURSOR_IDLE */
 };
 
 static int find_cf(struct drill_kvbc *k, const char *cat, const char *suffix)
@@ -540,6 +576,124 @@ cleanup:
 	return rc;
 }
 
+static void cursor_drop(struct drill_kvbc *k, struct cursor *c)
+{
+	if (c->it)
+		k->ops->iter_free(c->it);
+	c->it = NULL;
+}
+
+/* Drop every cursor and forget the prefixes seen: a walk starts afresh. */
+static void cursors_reset(struct drill_kvbc *k)
+{
+	for (size_t i = 0; i < CURSORS; i++)
+		cursor_drop(k, &k->cursors[i]);
+	memset(k->seen, 0, sizeof(k->seen));
+	k->seen_next = 0;
+}
+
+static int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+	return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* Was (cf, prefix) read recently? Remembers it when not. */
+static int seen_before(struct drill_kvbc *k, int cf, const uint8_t *prefix, size_t plen)
+{
+	for (size_t i = 0; i < CURSOR_SEEN; i++) {
+		const struct seen_prefix *p = &k->seen[i];
+		if (p->plen == plen && p->cf == cf && !memcmp(p->prefix, prefix, plen))
+			return 1;
+	}
+	struct seen_prefix *p = &k->seen[k->seen_next++ % CURSOR_SEEN];
+	p->cf = cf;
+	p->plen = plen;
+	memcpy(p->prefix, prefix, plen);
+	return 0;
+}
+
+/* A slot for a new cursor: a free one, else the longest idle if it is idle enough; NULL. */
+static struct cursor *cursor_slot(struct drill_kvbc *k)
+{
+	struct cursor *old = NULL;
+	for (size_t i = 0; i < CURSORS; i++) {
+		struct cursor *c = &k->cursors[i];
+		if (!c->it)
+			return c;
+		if (!old || c->used < old->used)
+			old = c;
+	}
+	if (k->blocks_read - old->used < CURSOR_IDLE)
+		return NULL;
+	cursor_drop(k, old);
+	return old;
+}
+
+/* The value under key (prefix ‖ u64 version) of cf through a cursor: 1 with *val and *vlen
+ * (valid until the next read), 0 when a cursor cannot tell and get must answer. */
+static int cursor_read(struct drill_kvbc *k, int cf, const uint8_t *key, size_t klen,
+		       const uint8_t **val, size_t *vlen)
+{
+	const struct drill_kvbc_db_ops *o = k->ops;
+	size_t plen = klen - 8;
+	struct cursor *c = NULL;
+	for (size_t i = 0; i < CURSORS && !c; i++) {
+		struct cursor *x = &k->cursors[i];
+		if (x->it && x->plen == plen && x->cf == cf && !memcmp(x->prefix, key, plen))
+			c = x;
+	}
+	if (c) { /* on the version read last: step forward to the one asked for */
+		for (int step = 0; step < CURSOR_STEPS; step++) {
+			o->iter_next(c->it);
+			if (!o->iter_valid(c->it))
+				break;
+			size_t n;
+			const uint8_t *at = o->iter_key(c->it, &n);
+			int cmp = key_cmp(at, n, key, klen);
+			if (cmp > 0)
+				break;
+			if (cmp == 0)
+				goto found;
+		}
+		cursor_drop(k, c);
+		return 0;
+	}
+	if (!seen_before(k, cf, key, plen) || !(c = cursor_slot(k)))
+		return 0;
+	c->it = o->cursor(k->db, cf, key, klen);
+	c->cf = cf;
+	c->plen = plen;
+	memcpy(c->prefix, key, plen);
+	size_t n = 0;
+	const uint8_t *at = o->iter_valid(c->it) ? o->iter_key(c->it, &n) : NULL;
+	if (!at || key_cmp(at, n, key, klen) != 0) {
+		cursor_drop(k, c);
+		return 0;
+	}
+found:
+	c->used = k->blocks_read;
+	*val = o->iter_value(c->it, vlen);
+	return 1;
+}
+
+/* The stored value of key k->key in cf: 0 with *val and *vlen (valid until the next read),
+ * DRILL_ENOTFOUND or the error of get. `versioned`: the key ends in a u64 version. */
+static int read_value(struct drill_kvbc *k, int cf, int versioned, const uint8_t **val,
+		      size_t *vlen)
+{
+	const uint8_t *key = k->key.data;
+	size_t klen = k->key.len;
+	if (versioned && k->ops->cursor && klen > 8 && klen - 8 <= CURSOR_PREFIX_MAX &&
+	    cursor_read(k, cf, key, klen, val, vlen))
+		return 0;
+	*val = NULL;
+	int rc = k->ops->get(k->db, cf, key, klen, &k->val, &k->val_cap, vlen);
+	if (!rc)
+		*val = k->val;
+	return rc;
+}
+
 int drill_kvbc_open(struct drill_kvbc **out, const struct drill_kvbc_db_ops *ops, void *db)
 {
 	struct drill_kvbc *k = drill_xcalloc(1, sizeof(*k));
@@ -579,6 +733,7 @@ void drill_kvbc_close(struct drill_kvbc *k)
 	free(k->blk);
 	drill_kvbc_block_free(&k->block);
 	drill_kvbc_block_free(&k->prev);
+	cursors_reset(k);
 	sha3_free(&k->sha3);
 	free(k);
 }
@@ -631,6 +786,7 @@ static int get_value(void *ctx, const struct drill_kvbc_update *u, const struct 
 {
 	struct drill_kvbc *k = ctx;
 	const struct category *c = k->map[u - k->cur->cats];
+	const uint8_t *stored;
 	size_t vlen = 0;
 	int rc, deleted = 0;
 	drill_cmf_writer_reset(&k->key);
@@ -651,20 +807,20 @@ static int get_value(void *ctx, const struct drill_kvbc_update *u, const struct 
 		drill_cmf_put_raw(&k->key, key->key.p, key->key.len);
 		break;
 	}
-	rc = k->ops->get(k->db, c->cf_values, k->key.data, k->key.len, &k->val, &k->val_cap, &vlen);
+	rc = read_value(k, c->cf_values, c->kind != DRILL_KVBC_IMMUTABLE, &stored, &vlen);
 	if (rc)
 		return rc;
 	if (c->kind == DRILL_KVBC_IMMUTABLE) { /* ImmutableDbValue {u64 block_id, string data} */
 		struct drill_cmf_reader r;
 		uint64_t at;
-		drill_cmf_reader_init(&r, k->val, vlen);
+		drill_cmf_reader_init(&r, stored, vlen);
 		drill_cmf_u64(&r, &at, "ImmutableDbValue.block_id");
 		drill_cmf_string(&r, v, "ImmutableDbValue.data");
 		if (drill_cmf_end(&r, "ImmutableDbValue"))
 			return drill_err_wrap(r.failed, "stored value");
 		return at == version ? 0 : DRILL_ENOTFOUND; /* rewritten by a later block */
 	}
-	if ((rc = db_value(v, k->val, vlen, &deleted)) != 0)
+	if ((rc = db_value(v, stored, vlen, &deleted)) != 0)
 		return rc;
 	if (deleted)
 		return DRILL_ENOTFOUND;
@@ -683,6 +839,7 @@ static int block_digest(struct drill_kvbc *k, const struct drill_kvbc_block *b, 
 	if (rc)
 		return rc;
 	k->cur = b;
+	k->blocks_read++;
 	drill_cmf_writer_reset(&k->raw);
 	if ((rc = drill_kvbc_raw_encode(&k->raw, b, get_value, k, as_submitted, quirk_keys)) != 0)
 		return rc;
@@ -773,6 +930,7 @@ int drill_kvbc_walk(struct drill_kvbc *k, struct drill_kvbc_walk *w, drill_kvbc_
 	uint8_t prev[DRILL_KVBC_HASH_LEN] = {0}, d[DRILL_KVBC_HASH_LEN];
 	char a[17], b[17];
 	memset(w, 0, sizeof(*w));
+	cursors_reset(k);
 	void *it = o->iter(k->db, k->cf_blocks, NULL, 0);
 	for (; o->iter_valid(it); o->iter_next(it)) {
 		size_t klen, vlen;

@@ -90,7 +90,9 @@ void drill_kvbc_digest(uint8_t out[DRILL_KVBC_HASH_LEN], uint64_t id, const uint
 /* --- The database -------------------------------------------------------------------------- */
 
 /* How the caller's database is read. Column families by index (cf returns -1 for none); reads
- * verify checksums; iterators walk forward from start (NULL: the first key). */
+ * verify checksums; iterators walk forward from start (NULL: the first key). `cursor` (optional,
+ * NULL: every value is read by get) opens an iterator like `iter` for point reads: it reads
+ * through the same cache as get, where `iter` is meant for a one-pass scan. */
 struct drill_kvbc_db_ops {
 	int (*cf)(void *db, const char *name);
 	int (*get)(void *db, int cf, const void *key, size_t klen, uint8_t **buf, size_t *cap,
@@ -102,6 +104,7 @@ struct drill_kvbc_db_ops {
 	const uint8_t *(*iter_value)(void *it, size_t *len);
 	int (*iter_status)(void *it); /* 0, or the error that ended the walk (with a message) */
 	void (*iter_free)(void *it);
+	void *(*cursor)(void *db, int cf, const void *start, size_t start_len);
 };
 
 /* Is a database with these column families a categorized Concord one (`blocks` and
