@@ -1039,12 +1039,6 @@ static int server_down(void **state)
 	return 0;
 }
 
-static void test_reader_dies_by_server(void **state)
-{
-	assert_true(drill_forksrv_active());
-	test_reader_dies(state);
-}
-
 static void test_checkpoint_reader_dies_by_server(void **state)
 {
 	assert_true(drill_forksrv_active());
@@ -1089,7 +1083,6 @@ int main(void)
 		cmocka_unit_test(test_reader_dies),
 		cmocka_unit_test(test_checkpoint_reader_dies),
 		cmocka_unit_test(test_isolated),
-		cmocka_unit_test_setup_teardown(test_reader_dies_by_server, server_up, server_down),
 		cmocka_unit_test_setup_teardown(test_checkpoint_reader_dies_by_server, server_up,
 						server_down),
 		cmocka_unit_test_setup_teardown(test_isolated_by_server, server_up, server_down),
