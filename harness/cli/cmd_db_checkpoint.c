@@ -83,21 +83,27 @@ int drill_cmd_db_checkpoint(int argc, char **argv)
 	const char *cluster = NULL;
 	int json = 0, c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hvq", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cluster = optarg; break;
 		case 'j': json = 1; break;
 		case 'v': drill_cli_verbose(); break;
 		case 'q': drill_cli_quiet(); break;
 		case 'h': fputs(usage_text, stdout); return 0;
-		default: fputs(usage_text, stderr); return 2;
+		default: return drill_cli_usage_error(usage_text, "db-checkpoint", "%s",
+						      drill_cli_bad_option(c, argc, argv));
 		}
 	}
-	if (optind != argc - 1 || !cluster ||
-	    (strcmp(argv[optind], "create") && strcmp(argv[optind], "status"))) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
+	if (optind >= argc)
+		return drill_cli_usage_error(usage_text, "db-checkpoint", "no action given "
+					     "(create or status)");
+	if (optind != argc - 1 || (strcmp(argv[optind], "create") && strcmp(argv[optind], "status")))
+		return drill_cli_usage_error(usage_text, "db-checkpoint", "unknown action '%s' "
+					     "(create or status)", argv[optind]);
+	if (!cluster)
+		return drill_cli_usage_error(usage_text, "db-checkpoint", "--cluster WORKSPACE is "
+					     "required");
 	struct drill_cluster_info ci;
 	int rc = drill_cluster_open(&ci, cluster);
 	if (rc) {
