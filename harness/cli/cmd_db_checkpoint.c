@@ -104,10 +104,18 @@ int drill_cmd_db_checkpoint(int argc, char **argv)
 	if (!cluster)
 		return drill_cli_usage_error(usage_text, "db-checkpoint", "--cluster WORKSPACE is "
 					     "required");
-	struct drill_cluster_info ci;
-	int rc = drill_cluster_open(&ci, cluster);
+	/* create changes the cluster: not one that a drill (or anything but a serving `up`) drives */
+	int create = !strcmp(argv[optind], "create"), wslock = -1;
+	int rc = create ? drill_workspace_operate(&wslock, cluster, "db-checkpoint create") : 0;
 	if (rc) {
 		fprintf(stderr, "chaindrill: db-checkpoint: %s\n", drill_err_last());
+		return drill_err_exit_code(rc);
+	}
+	struct drill_cluster_info ci;
+	rc = drill_cluster_open(&ci, cluster);
+	if (rc) {
+		fprintf(stderr, "chaindrill: db-checkpoint: %s\n", drill_err_last());
+		drill_workspace_release(wslock);
 		return drill_err_exit_code(rc);
 	}
 	for (size_t i = 0; i < ci.n; i++)
@@ -115,7 +123,7 @@ int drill_cmd_db_checkpoint(int argc, char **argv)
 				ci.urls[i] ? ci.urls[i] : "not running");
 	struct drill_replica_status *sts = drill_xcalloc(ci.n, sizeof(*sts));
 	int code = 0;
-	if (!strcmp(argv[optind], "create")) {
+	if (create) {
 		uint64_t ordered = 0, taken = 0;
 		rc = drill_order_checkpoint(&ordered, &taken, sts, &ci, cluster);
 		if (rc) {
@@ -170,5 +178,6 @@ cleanup:
 		drill_replica_status_free(&sts[i]);
 	free(sts);
 	drill_cluster_info_free(&ci);
+	drill_workspace_release(wslock);
 	return code;
 }

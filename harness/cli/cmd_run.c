@@ -119,7 +119,12 @@ static void print_summary(json_t *rep, int quiet)
 		return;
 	write_summary(mem, rep, quiet);
 	fclose(mem);
-	fputs(text, stdout);
+	if (json_is_true(json_object_get(rep, "refused"))) /* its workspace: an error, on stderr */
+		fprintf(stderr, "chaindrill: run: %s: %s\n", json_string_value(json_object_get(
+			json_object_get(rep, "scenario"), "name")),
+			json_string_value(json_object_get(rep, "error")));
+	else
+		fputs(text, stdout);
 	json_object_set_new(rep, "summary", json_string(text));
 	free(text);
 }

@@ -161,7 +161,10 @@ static void summarize(json_t *rep, const char *capability, int quiet)
 			json_string_value(json_object_get(rep, "workspace")),
 			json_string_value(json_object_get(rep, "rerun")));
 	fclose(out);
-	fputs(text, stdout);
+	if (json_is_true(json_object_get(rep, "refused"))) /* its workspace: an error, on stderr */
+		fprintf(stderr, "chaindrill: vendor-check: %s: %s\n", name, err);
+	else
+		fputs(text, stdout);
 	fflush(stdout);
 	json_object_set_new(rep, "summary", json_string(text));
 	free(text);
