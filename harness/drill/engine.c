@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BATCH_MAX_REQUESTS 512
@@ -169,7 +170,8 @@ static void ws_lock_record(int fd, int serving)
 	json_t *rec = json_pack("{s:i,s:s,s:b}", "pid", (int)getpid(), "command", cmd, "serving",
 				serving);
 	char *text = json_dumps(rec, JSON_COMPACT);
-	if (text && ftruncate(fd, 0) == 0 && pwrite(fd, text, strlen(text), 0) < 0)
+	size_t len = text ? strlen(text) : 0; /* written over the old record, then cut to length */
+	if (text && (pwrite(fd, text, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) != 0))
 		drill_log_debug("workspace lock: cannot record the holder: %s", strerror(errno));
 	free(text);
 	json_decref(rec);
@@ -192,10 +194,24 @@ static json_t *ws_lock_holder(int fd)
 	return rec;
 }
 
+/* ws_lock_holder, polled: a holder writes its record right after taking the lock (and rewrites
+ * it when `up` starts serving), so one that has just taken it is given up to half a second to
+ * say who it is. */
+static json_t *ws_lock_holder_wait(int fd)
+{
+	json_t *rec = ws_lock_holder(fd);
+	for (int i = 0; i < 50 && !rec; i++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		rec = ws_lock_holder(fd);
+	}
+	return rec;
+}
+
 /* "a running chaindrill (pid N: COMMAND)", naming the holder of the lock open on fd. */
 static char *ws_holder_text(int fd)
 {
-	json_t *rec = ws_lock_holder(fd);
+	json_t *rec = ws_lock_holder_wait(fd);
 	char *s = rec ? drill_xasprintf("a running chaindrill (pid %" JSON_INTEGER_FORMAT ": %s)",
 					json_integer_value(json_object_get(rec, "pid")),
 					json_string_value(json_object_get(rec, "command")))
@@ -451,7 +467,7 @@ int drill_workspace_operate(int *lockfd, const char *ws, const char *what)
 		*lockfd = fd;
 		return 0;
 	}
-	json_t *rec = ws_lock_holder(fd);
+	json_t *rec = ws_lock_holder_wait(fd);
 	int serving = json_is_true(json_object_get(rec, "serving"));
 	json_decref(rec);
 	if (serving) {

@@ -3,8 +3,9 @@
 # Two runs started at the same instant: one runs, the other refuses on stderr because the
 # workspace is in use, naming the process (never "not a chaindrill workspace", the claim in
 # progress mistaken for a stranger's files). `db-checkpoint create` on a cluster a run drives is
-# refused, naming that run, and the drill still matches; `status` only reads and is answered. A
-# run on the workspace of a serving `up` is refused naming `up`; `create` on it is accepted.
+# refused, naming that run, and the drill still matches; `status` only reads and is answered. So
+# is `create` while `up` is at its steps; once `up` only serves its cluster, `create` is accepted
+# and a run on its workspace is refused naming `up`.
 . "$SOURCE/tests/e2e/lib/testlib.sh"
 cd "$SCRATCH" || exit 1
 small=$SOURCE/tests/e2e/data/plan-run.yaml
@@ -69,21 +70,29 @@ rc=$?
 trap - EXIT
 if [ $rc = 0 ]; then pass "the drill still matches"; else fail "the drill still matches" "exit $rc" "$(tail -5 drive.out drive.err)"; fi
 
-# --- A serving `up`: a run on its workspace is refused naming it; create is accepted -------------
+# --- `up`: refused while at its steps; once serving, a run on its workspace is refused naming it
+# and create is accepted --------------------------------------------------------------------------
 mkdir -p upws
-CHAINDRILL_PROGRESS_DELAY=0 "$CHAINDRILL" up "$SOURCE/tests/e2e/data/up-small.yaml" --workspace upws/up-small -q \
+CHAINDRILL_PROGRESS_DELAY=0 "$CHAINDRILL" up "$SOURCE/tests/e2e/data/driven-long.yaml" --workspace upws/driven -q \
 	>up.out 2>up.err &
 up=$!
 trap 'kill -TERM $up 2>/dev/null; wait $up 2>/dev/null' EXIT
-for _ in $(seq 1 600); do grep -q "cluster up" up.out 2>/dev/null && break; kill -0 $up 2>/dev/null || break; sleep 0.1; done
-expect_grep "cluster up" up.out "up serves its cluster"
-expect_exit 2 "a run on the workspace of a serving up" -- "$CHAINDRILL" run "$SOURCE/tests/e2e/data/up-small.yaml" --workspace upws --report-dir r-up
-expect_grep "^chaindrill: run: up-small: upws/up-small: in use by a running chaindrill \(pid $up: .*chaindrill up .*\); refusing to use it$" \
+for _ in $(seq 1 600); do [ -s upws/driven/run/replica-3.port ] && break; sleep 0.1; done
+expect_exit 2 "db-checkpoint create while up is at its steps is refused" -- \
+	"$CHAINDRILL" db-checkpoint create --cluster upws/driven
+expect_grep "^chaindrill: db-checkpoint: upws/driven: its cluster is driven by a running chaindrill \(pid $up: .*chaindrill up .*\)" \
 	"$SCRATCH/err" "the refusal names up"
-expect_exit 0 "db-checkpoint create on the serving up" -- "$CHAINDRILL" db-checkpoint create --cluster upws/up-small
+if grep -q "cluster up" up.out; then fail "up was still at its steps when refused" "it was serving already: make driven-long.yaml longer"
+else pass "up was still at its steps when refused"; fi
+for _ in $(seq 1 1200); do grep -q "cluster up" up.out 2>/dev/null && break; kill -0 $up 2>/dev/null || break; sleep 0.1; done
+expect_grep "cluster up" up.out "up serves its cluster"
+expect_exit 2 "a run on the workspace of a serving up" -- "$CHAINDRILL" run "$SOURCE/tests/e2e/data/driven-long.yaml" --workspace upws --report-dir r-up
+expect_grep "^chaindrill: run: driven: upws/driven: in use by a running chaindrill \(pid $up: .*chaindrill up .*\); refusing to use it$" \
+	"$SCRATCH/err" "the run's refusal names up"
+expect_exit 0 "db-checkpoint create on the serving up" -- "$CHAINDRILL" db-checkpoint create --cluster upws/driven
 kill -TERM $up
 wait $up
 rc=$?
 trap - EXIT
-if [ $rc = 0 ]; then pass "up exits 0 on SIGTERM"; else fail "up exits 0 on SIGTERM" "exit $rc"; fi
+if [ $rc = 0 ]; then pass "up exits 0 on SIGTERM"; else fail "up exits 0 on SIGTERM" "exit $rc" "$(tail -3 up.err)"; fi
 finish
