@@ -21,6 +21,16 @@ expect_grep "^chaindrill: run: plan-run: claim/plan-run: in use by a running cha
 if grep -q "in use\|ERROR" "$SCRATCH/out"; then fail "the refusal is not on stdout" "$(cat "$SCRATCH/out")"; else pass "the refusal is not on stdout"; fi
 exec 9>&-
 
+# vendor-check's drill on a held workspace: refused on stderr too (its table still lists the error).
+mkdir -p vcws/vc-restore-latest-common && echo "chaindrill workspace" >vcws/vc-restore-latest-common/.chaindrill-workspace
+exec 9>vcws/vc-restore-latest-common/.lock
+flock -x 9
+expect_exit 2 "vendor-check on a held workspace" -- "$CHAINDRILL" vendor-check "$SOURCE/fixtures/vendors/hostpath-copy.yaml" \
+	--set "$SOURCE/scenarios/vendor-check" --only vc-restore-latest-common --workspace vcws --report-dir r-vc
+expect_grep "^chaindrill: vendor-check: vc-restore-latest-common: vcws/vc-restore-latest-common: in use by a running chaindrill" \
+	"$SCRATCH/err" "vendor-check: the refusal is on stderr"
+exec 9>&-
+
 # --- Two runs at the same instant, several times ---------------------------------------------------
 # Both spin until the file go$i appears, so they claim the new workspace together.
 bad=""
