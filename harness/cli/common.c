@@ -4,8 +4,8 @@
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
-#include "util/num.h"
 #include "util/log.h"
+#include "util/num.h"
 #include "util/proc.h"
 #include "util/progress.h"
 

@@ -156,8 +156,10 @@ static char *self_command(void)
 	for (size_t i = 0; i < len; i++)
 		if (text[i] == '\0' || text[i] == '\n')
 			text[i] = ' ';
-	if (len > 300)
-		memcpy(text + 296, "...", 4), len = 299;
+	if (len > 300) {
+		memcpy(text + 296, "...", 3);
+		len = 299;
+	}
 	text[len] = '\0';
 	return text;
 }
