@@ -36,6 +36,8 @@ expect_exit 2 "verify -f 1x" -- "$CHAINDRILL" verify -f 1x "$SCRATCH"
 expect_grep "^chaindrill: verify: -f: expected an integer in 0\.\.18446744073709551615, got '1x'$" \
 	"$SCRATCH/err" "verify -f 1x: why"
 expect_exit 2 "replica --number-of-checkpoints 5x" -- "$CHAINDRILL" replica --data "$SCRATCH/rdb" --id 0 --port-file "$SCRATCH/rport" --number-of-checkpoints 5x
+expect_exit 2 "replica --number-of-checkpoints +5 (strtoull read it as 5)" -- timeout 20 "$CHAINDRILL" replica --data "$SCRATCH/rdb" --id 0 --port-file "$SCRATCH/rport" --number-of-checkpoints +5
+expect_exit 2 "replica --listen 127.0.0.1:' 80'" -- timeout 20 "$CHAINDRILL" replica --data "$SCRATCH/rdb" --id 0 --listen "127.0.0.1: 80"
 expect_exit 2 "replica --id 1e3" -- "$CHAINDRILL" replica --data "$SCRATCH/rdb" --id 1e3 --port-file "$SCRATCH/rport"
 if [ ! -e "$SCRATCH/rdb" ]; then pass "replica: no database made for a bad number"; else fail "replica: no database made for a bad number"; fi
 
