@@ -51,18 +51,18 @@ int drill_cmd_clean(int argc, char **argv)
 						  {NULL, 0, NULL, 0}};
 	int quiet = 0, c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hvq", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v': drill_cli_verbose(); break;
 		case 'q': quiet = 1; drill_cli_quiet(); break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return 2;
+		default: return drill_cli_usage_error(usage, "clean", "%s",
+						      drill_cli_bad_option(c, argc, argv));
 		}
 	}
-	if (optind >= argc) {
-		fputs(usage, stderr);
-		return 2;
-	}
+	if (optind >= argc)
+		return drill_cli_usage_error(usage, "clean", "no workspace given");
 	int worst = 0;
 	for (int i = optind; i < argc; i++) {
 		json_t *rec = NULL;

@@ -83,25 +83,39 @@ int drill_cmd_db_checkpoint(int argc, char **argv)
 	const char *cluster = NULL;
 	int json = 0, c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hvq", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cluster = optarg; break;
 		case 'j': json = 1; break;
 		case 'v': drill_cli_verbose(); break;
 		case 'q': drill_cli_quiet(); break;
 		case 'h': fputs(usage_text, stdout); return 0;
-		default: fputs(usage_text, stderr); return 2;
+		default: return drill_cli_usage_error(usage_text, "db-checkpoint", "%s",
+						      drill_cli_bad_option(c, argc, argv));
 		}
 	}
-	if (optind != argc - 1 || !cluster ||
-	    (strcmp(argv[optind], "create") && strcmp(argv[optind], "status"))) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
-	struct drill_cluster_info ci;
-	int rc = drill_cluster_open(&ci, cluster);
+	if (optind >= argc)
+		return drill_cli_usage_error(usage_text, "db-checkpoint", "no action given "
+					     "(create or status)");
+	if (optind != argc - 1 || (strcmp(argv[optind], "create") && strcmp(argv[optind], "status")))
+		return drill_cli_usage_error(usage_text, "db-checkpoint", "unknown action '%s' "
+					     "(create or status)", argv[optind]);
+	if (!cluster)
+		return drill_cli_usage_error(usage_text, "db-checkpoint", "--cluster WORKSPACE is "
+					     "required");
+	/* create changes the cluster: not one that a drill (or anything but a serving `up`) drives */
+	int create = !strcmp(argv[optind], "create"), wslock = -1;
+	int rc = create ? drill_workspace_operate(&wslock, cluster, "db-checkpoint create") : 0;
 	if (rc) {
 		fprintf(stderr, "chaindrill: db-checkpoint: %s\n", drill_err_last());
+		return drill_err_exit_code(rc);
+	}
+	struct drill_cluster_info ci;
+	rc = drill_cluster_open(&ci, cluster);
+	if (rc) {
+		fprintf(stderr, "chaindrill: db-checkpoint: %s\n", drill_err_last());
+		drill_workspace_release(wslock);
 		return drill_err_exit_code(rc);
 	}
 	for (size_t i = 0; i < ci.n; i++)
@@ -109,7 +123,7 @@ int drill_cmd_db_checkpoint(int argc, char **argv)
 				ci.urls[i] ? ci.urls[i] : "not running");
 	struct drill_replica_status *sts = drill_xcalloc(ci.n, sizeof(*sts));
 	int code = 0;
-	if (!strcmp(argv[optind], "create")) {
+	if (create) {
 		uint64_t ordered = 0, taken = 0;
 		rc = drill_order_checkpoint(&ordered, &taken, sts, &ci, cluster);
 		if (rc) {
@@ -164,5 +178,6 @@ cleanup:
 		drill_replica_status_free(&sts[i]);
 	free(sts);
 	drill_cluster_info_free(&ci);
+	drill_workspace_release(wslock);
 	return code;
 }

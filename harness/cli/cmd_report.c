@@ -8,10 +8,12 @@
 #include "util/err.h"
 #include "util/fs.h"
 
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_text[] =
 	"usage: chaindrill report index [REPORT_ROOT]\n\n"
@@ -43,7 +45,10 @@ static int index_is_ours(const char *root)
 {
 	char *path = drill_xasprintf("%s/index.html", root), head[4096];
 	int ours = !drill_fs_exists(path);
-	FILE *f = ours ? NULL : fopen(path, "r");
+	int fd = ours ? -1 : open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	FILE *f = fd >= 0 && drill_fs_input_fd(fd, path) == 0 ? fdopen(fd, "r") : NULL;
+	if (fd >= 0 && !f)
+		close(fd); /* not a page (a FIFO would block): not ours */
 	if (f) { /* the page's head names it */
 		size_t n = fread(head, 1, sizeof(head) - 1, f);
 		head[n] = '\0';
@@ -78,9 +83,15 @@ int drill_cmd_report(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		}
-	if (argc < 2 || strcmp(argv[1], "index") || argc > 3 || (argc == 3 && argv[2][0] == '-')) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
+	if (argc < 2)
+		return drill_cli_usage_error(usage_text, "report", "no action given (index)");
+	if (strcmp(argv[1], "index"))
+		return drill_cli_usage_error(usage_text, "report", "unknown action '%s' (index)",
+					     argv[1]);
+	if (argc == 3 && argv[2][0] == '-')
+		return drill_cli_usage_error(usage_text, "report", "unknown option '%s'", argv[2]);
+	if (argc > 3)
+		return drill_cli_usage_error(usage_text, "report", "unexpected argument '%s'",
+					     argv[3]);
 	return drill_cli_report_index(argc == 3 ? argv[2] : "reports");
 }

@@ -119,7 +119,12 @@ static void print_summary(json_t *rep, int quiet)
 		return;
 	write_summary(mem, rep, quiet);
 	fclose(mem);
-	fputs(text, stdout);
+	if (json_is_true(json_object_get(rep, "refused"))) /* its workspace: an error, on stderr */
+		fprintf(stderr, "chaindrill: run: %s: %s\n", json_string_value(json_object_get(
+			json_object_get(rep, "scenario"), "name")),
+			json_string_value(json_object_get(rep, "error")));
+	else
+		fputs(text, stdout);
 	json_object_set_new(rep, "summary", json_string(text));
 	free(text);
 }
@@ -239,38 +244,34 @@ int drill_cmd_run(int argc, char **argv)
 	int has_drill = 0, only = DRILL_CAMPAIGN_ALL;
 	const char *platform = NULL, *wsbase = ".chaindrill/work", *report_dir = NULL;
 	struct drill_run_opts opts = {0};
-	long jobs = 1;
+	uint64_t jobs = 1;
 	int quiet = 0, c, exit_code = 0, plan = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hvqj:", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hvqj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'P': platform = optarg; break;
 		case 'w': wsbase = optarg; break;
 		case 'r': report_dir = optarg; break;
 		case 's':
-			if (drill_cli_parse_u64(&opts.seed, optarg, "--seed"))
+			if (drill_cli_parse_num(&opts.seed, optarg, "run: --seed", 0, UINT64_MAX, NULL))
 				return 2;
 			opts.has_seed = 1;
 			break;
 		case 'j':
-			jobs = strtol(optarg, NULL, 10);
-			if (jobs < 1 || jobs > 64) {
-				fprintf(stderr, "chaindrill: run: --jobs must be 1..64\n");
+			if (drill_cli_parse_num(&jobs, optarg, "run: --jobs", 1, 64,
+						"a number of drills at once"))
 				return 2;
-			}
 			break;
 		case 'k': opts.keep = 1; break;
 		case 'p': plan = 1; break;
 		case 'C':
-			if (drill_cli_parse_u64(&campaign, optarg, "--campaign"))
+			if (drill_cli_parse_num(&campaign, optarg, "run: --campaign", 1, 100000,
+						"a number of drills"))
 				return 2;
-			if (campaign < 1 || campaign > 100000) {
-				fprintf(stderr, "chaindrill: run: --campaign must be 1..100000\n");
-				return 2;
-			}
 			break;
 		case 'D':
-			if (drill_cli_parse_u64(&only_drill, optarg, "--drill"))
+			if (drill_cli_parse_num(&only_drill, optarg, "run: --drill", 0, 99999, NULL))
 				return 2;
 			has_drill = 1;
 			break;
@@ -284,7 +285,8 @@ int drill_cmd_run(int argc, char **argv)
 		case 'v': drill_cli_verbose(); break;
 		case 'q': quiet = 1; drill_cli_quiet(); break;
 		case 'h': fputs(usage_text, stdout); return 0;
-		default: fputs(usage_text, stderr); return 2;
+		default: return drill_cli_usage_error(usage_text, "run", "%s",
+						      drill_cli_bad_option(c, argc, argv));
 		}
 	}
 	if (campaign && optind < argc) {
@@ -303,10 +305,8 @@ int drill_cmd_run(int argc, char **argv)
 		fprintf(stderr, "chaindrill: run: --drill K needs --campaign N with K < N\n");
 		return 2;
 	}
-	if (!campaign && optind >= argc) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
+	if (!campaign && optind >= argc)
+		return drill_cli_usage_error(usage_text, "run", "no scenario file given");
 	uint64_t campaign_seed = opts.has_seed ? opts.seed : 1;
 	if (campaign)
 		opts.has_seed = 0; /* --seed is the campaign's; each drill has its own */
@@ -316,6 +316,9 @@ int drill_cmd_run(int argc, char **argv)
 		return 2;
 	}
 	opts.platform = platform;
+	if (!plan && drill_cli_check_report_dir("run", report_dir ? "--report-dir" : "report root",
+						report_dir ? report_dir : "reports"))
+		return 2;
 
 	/* Every file is loaded and checked before anything runs. */
 	size_t n = campaign ? (has_drill ? 1 : (size_t)campaign) : (size_t)(argc - optind);

@@ -41,25 +41,28 @@ int drill_cmd_up(int argc, char **argv)
 	struct drill_run_opts opts = {.workspace = ".chaindrill/up", .hold = 1};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hvq", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'P': opts.platform = optarg; break;
 		case 'w': opts.workspace = optarg; break;
 		case 's':
-			if (drill_cli_parse_u64(&opts.seed, optarg, "--seed"))
+			if (drill_cli_parse_num(&opts.seed, optarg, "up: --seed", 0, UINT64_MAX, NULL))
 				return 2;
 			opts.has_seed = 1;
 			break;
 		case 'v': drill_cli_verbose(); break;
 		case 'q': drill_cli_quiet(); break;
 		case 'h': fputs(usage_text, stdout); return 0;
-		default: fputs(usage_text, stderr); return 2;
+		default: return drill_cli_usage_error(usage_text, "up", "%s",
+						      drill_cli_bad_option(c, argc, argv));
 		}
 	}
-	if (optind != argc - 1) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
+	if (optind >= argc)
+		return drill_cli_usage_error(usage_text, "up", "no scenario file given");
+	if (optind != argc - 1)
+		return drill_cli_usage_error(usage_text, "up", "one scenario file, not %d",
+					     argc - optind);
 	struct drill_scenario *sc = NULL;
 	int rc = drill_scenario_load(&sc, argv[optind]);
 	if (!rc)

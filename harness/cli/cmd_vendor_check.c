@@ -161,7 +161,10 @@ static void summarize(json_t *rep, const char *capability, int quiet)
 			json_string_value(json_object_get(rep, "workspace")),
 			json_string_value(json_object_get(rep, "rerun")));
 	fclose(out);
-	fputs(text, stdout);
+	if (json_is_true(json_object_get(rep, "refused"))) /* its workspace: an error, on stderr */
+		fprintf(stderr, "chaindrill: vendor-check: %s: %s\n", name, err);
+	else
+		fputs(text, stdout);
 	fflush(stdout);
 	json_object_set_new(rep, "summary", json_string(text));
 	free(text);
@@ -189,7 +192,7 @@ static pid_t start_child(struct job *j, const struct drill_run_opts *base)
 /* Run the selected jobs, `jobs` at a time (in this process when 1). An environment error (the
  * vendor is not built, its program cannot run) would be the same for every scenario: no more
  * are started after the first. */
-static void run_jobs(struct job *js, size_t n, long jobs, const struct drill_run_opts *base,
+static void run_jobs(struct job *js, size_t n, uint64_t jobs, const struct drill_run_opts *base,
 		     int quiet)
 {
 	int env = 0;
@@ -283,36 +286,38 @@ int drill_cmd_vendor_check(int argc, char **argv)
 	struct job *js = NULL;
 	char *manifest_path = NULL, *wsbase = NULL, *set_default = NULL;
 	size_t n = 0;
-	long jobs = 1;
+	uint64_t jobs = 1;
 	int quiet = 0, c, exit_code = 0, rc;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hvqj:", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hvqj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'S': set_dir = optarg; break;
 		case 'o': only = optarg; break;
 		case 'w': wsopt = optarg; break;
 		case 'r': report_dir = optarg; break;
-		case 'j': {
-			char *end;
-			jobs = strtol(optarg, &end, 10);
-			if (*end || jobs < 1 || jobs > 64) {
-				fprintf(stderr, "chaindrill: vendor-check: --jobs must be 1..64\n");
+		case 'j':
+			if (drill_cli_parse_num(&jobs, optarg, "vendor-check: --jobs", 1, 64,
+						"a number of drills at once"))
 				return 2;
-			}
 			break;
-		}
 		case 'k': opts.keep = 1; break;
 		case 'v': drill_cli_verbose(); break;
 		case 'q': quiet = 1; drill_cli_quiet(); break;
 		case 'h': fputs(usage_text, stdout); return 0;
-		default: fputs(usage_text, stderr); return 2;
+		default: return drill_cli_usage_error(usage_text, "vendor-check", "%s",
+						      drill_cli_bad_option(c, argc, argv));
 		}
 	}
-	if (optind != argc - 1) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
+	if (optind >= argc)
+		return drill_cli_usage_error(usage_text, "vendor-check", "no vendor file given");
+	if (optind != argc - 1)
+		return drill_cli_usage_error(usage_text, "vendor-check", "one vendor file, not %d",
+					     argc - optind);
 	const char *def_path = argv[optind];
+	if (drill_cli_check_report_dir("vendor-check", report_dir ? "--report-dir" : "report root",
+				       report_dir ? report_dir : "reports"))
+		return 2;
 	if (!set_dir) {
 		/* Found as the Helm chart is (drill_fs_data_path): the checkout's, else the installed. */
 		set_dir = set_default = drill_fs_data_path(SET_REL);

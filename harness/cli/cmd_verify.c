@@ -99,7 +99,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	o->f = -1;
 	if (f_text) {
 		uint64_t f;
-		if (drill_cli_parse_u64(&f, f_text, "verify: -f") != 0)
+		if (drill_cli_parse_num(&f, f_text, "verify: -f", 0, UINT64_MAX, NULL) != 0)
 			return 2;
 		if (f > (o->n - 1) / 2) {
 			fprintf(stderr, "chaindrill: verify: -f %" PRIu64 " needs 2f+1 = %" PRIu64

@@ -2,33 +2,78 @@
 #include "cli/common.h"
 
 #include "util/bytes.h"
+#include "util/err.h"
+#include "util/fs.h"
 #include "util/log.h"
+#include "util/num.h"
 #include "util/proc.h"
 #include "util/progress.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-int drill_cli_parse_u64(uint64_t *out, const char *text, const char *option)
+int drill_cli_parse_num(uint64_t *out, const char *text, const char *option, uint64_t min,
+			uint64_t max, const char *unit)
 {
-	char *end;
-	errno = 0;
-	if (!text || !*text || *text == '-') {
-		fprintf(stderr, "chaindrill: %s: expected a non-negative integer\n", option);
-		return 2;
+	if (drill_num_parse(out, text, min, max, unit) == 0)
+		return 0;
+	fprintf(stderr, "chaindrill: %s: %s\n", option, drill_err_last());
+	return 2;
+}
+
+int drill_cli_usage_error(const char *usage, const char *command, const char *why, ...)
+{
+	va_list ap;
+	fprintf(stderr, "chaindrill: %s: ", command);
+	va_start(ap, why);
+	vfprintf(stderr, why, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	fputs(usage, stderr);
+	return 2;
+}
+
+const char *drill_cli_bad_option(int c, int argc, char **argv)
+{
+	static char buf[160];
+	const char *arg = optind >= 1 && optind <= argc ? argv[optind - 1] : "";
+	if (c == ':')
+		snprintf(buf, sizeof(buf), "option '%s' needs a value", arg);
+	else if (strncmp(arg, "--", 2) && optopt > 0 && optopt < 128)
+		snprintf(buf, sizeof(buf), "unknown option '-%c'", optopt);
+	else
+		snprintf(buf, sizeof(buf), "unknown option '%s'", arg);
+	return buf;
+}
+
+int drill_cli_check_report_dir(const char *command, const char *option, const char *path)
+{
+	char *p = drill_xstrdup(path);
+	while (!drill_fs_exists(p) && strcmp(p, ".") && strcmp(p, "/")) {
+		char *up = drill_xstrdup(dirname(p));
+		free(p);
+		p = up;
 	}
-	unsigned long long v = strtoull(text, &end, 10);
-	if (errno || *end) {
-		fprintf(stderr, "chaindrill: %s: '%s' is not a non-negative integer\n", option, text);
-		return 2;
+	int code = 0;
+	if (!drill_fs_is_dir(p)) {
+		if (!strcmp(p, path))
+			fprintf(stderr, "chaindrill: %s: %s %s: not a directory\n", command, option,
+				path);
+		else
+			fprintf(stderr, "chaindrill: %s: %s %s: %s is not a directory\n", command,
+				option, path, p);
+		code = 2;
 	}
-	*out = v;
-	return 0;
+	free(p);
+	return code;
 }
 
 void drill_cli_verbose(void)

@@ -10,8 +10,27 @@
 #define CHAINDRILL_VERSION_STR "dev"
 #endif
 
-/* Parse a decimal u64 option value; prints "chaindrill: OPTION: ..." and returns 2 on error. */
-int drill_cli_parse_u64(uint64_t *out, const char *text, const char *option);
+/* Every number of every command's options: drill_num_parse (util/num.h: the whole text, a decimal
+ * integer in min..max). On error prints "chaindrill: OPTION: expected ..., got 'TEXT'" (OPTION
+ * such as "run: --jobs") and returns 2, the usage error's exit code. */
+int drill_cli_parse_num(uint64_t *out, const char *text, const char *option, uint64_t min,
+			uint64_t max, const char *unit);
+
+/* A usage error: "chaindrill: COMMAND: WHY" (why formatted as printf), then the usage text, on
+ * stderr; returns 2. */
+int drill_cli_usage_error(const char *usage, const char *command, const char *why, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Why getopt_long (called with opterr = 0 and an optstring that starts with ':') returned c,
+ * '?' or ':': "unknown option '--force'", "unknown option '-x'", "option '--jobs' needs a value".
+ * A static buffer, for drill_cli_usage_error. */
+const char *drill_cli_bad_option(int c, int argc, char **argv);
+
+/* Before a run starts: the report directory (--report-dir, or the default root) must be a
+ * directory or be creatable as one: the path, or its nearest existing ancestor, is a directory.
+ * Else prints "chaindrill: COMMAND: OPTION PATH: ANCESTOR is not a directory" and returns 2 (a
+ * drill that ran for minutes must not end unable to say what it found). */
+int drill_cli_check_report_dir(const char *command, const char *option, const char *path);
 
 /* -v and -q, meaning the same on every command that takes them: -v shows one level more of the
  * log (warnings are shown by default; -v adds info: each step, what was found; -vv debug); -q

@@ -60,6 +60,7 @@ static int help_command(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
+		fprintf(stderr, "chaindrill: no command given\n");
 		usage(stderr);
 		return 2;
 	}

@@ -58,6 +58,15 @@ int drill_run_supervised(json_t **report, const struct drill_scenario *sc,
  * touched. */
 int drill_workspace_clean(const char *ws, json_t **record);
 
+/* Before a command changes the cluster a workspace runs (db-checkpoint create; `what` names it in
+ * the message): 0 when no other chaindrill process drives that cluster. Then *lockfd holds the
+ * workspace's lock, so that no run or clean starts until drill_workspace_release(*lockfd); or it
+ * is -1: nobody ever claimed the workspace, or `chaindrill up` holds it and has finished its steps
+ * (it only keeps the cluster running for such commands). DRILL_EINPUT, naming the process (pid and
+ * command line), when a run, an `up` still at its steps, or a clean holds it. */
+int drill_workspace_operate(int *lockfd, const char *ws, const char *what);
+void drill_workspace_release(int lockfd);
+
 /* Set by SIGINT/SIGTERM once drill_signals_install() ran; the engine stops at the next step
  * boundary or batch, tears the cluster down and reports the run as interrupted. */
 extern volatile sig_atomic_t drill_interrupted; /* the signal's number, 0 until one came */

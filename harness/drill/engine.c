@@ -21,11 +21,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BATCH_MAX_REQUESTS 512
@@ -108,7 +110,15 @@ static json_t *json_hex_or_null(int has, const uint8_t *d)
  * held (flock) for as long as a run uses it, and run.json saying whether the last run finished.
  * A directory with other contents and no marker is never used, so a mistyped --workspace cannot
  * cost anyone their files. What a crashed run left (replica processes, a half-made backup) is
- * stopped and removed by the next run. */
+ * stopped and removed by the next run.
+ *
+ * The claim: the lock decides, the contents are judged again under it. A run that comes while
+ * another is claiming the same new directory sees the other's .lock (and perhaps its marker's
+ * temporary file) before the marker: those are a claim in progress, not a stranger's files, so it
+ * goes on to the lock and is told the workspace is in use, by whom. The holder of the lock writes
+ * into it who it is ({"pid", "command", "serving"}), and empties it when it lets go: "serving" is
+ * true while `chaindrill up` only keeps its cluster running for the operator's commands, the one
+ * time another command may change the cluster (drill_workspace_operate). */
 #define WS_MARKER ".chaindrill-workspace"
 
 static int ws_is_foreign(const char *ws)
@@ -124,10 +134,102 @@ static int ws_is_foreign(const char *ws)
 	struct dirent *e;
 	int foreign = 0;
 	while ((e = readdir(dir)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, ".lock") &&
+		    strncmp(e->d_name, WS_MARKER ".tmp.", strlen(WS_MARKER ".tmp.")))
 			foreign = 1;
 	closedir(dir);
 	return foreign;
+}
+
+/* This process's command line, as one line of at most 300 bytes. */
+static char *self_command(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	if (drill_fs_read_file(&text, &len, "/proc/self/cmdline", 1 << 16) != 0 || len == 0) {
+		drill_err_clear();
+		free(text);
+		return drill_xstrdup("chaindrill");
+	}
+	while (len && text[len - 1] == '\0')
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\0' || text[i] == '\n')
+			text[i] = ' ';
+	if (len > 300) {
+		memcpy(text + 296, "...", 3);
+		len = 299;
+	}
+	text[len] = '\0';
+	return text;
+}
+
+/* Say in the lock (held through fd) who holds it; serving: see above. Best effort: a holder that
+ * cannot say is still the holder, and is named as unknown. */
+static void ws_lock_record(int fd, int serving)
+{
+	char *cmd = self_command();
+	json_t *rec = json_pack("{s:i,s:s,s:b}", "pid", (int)getpid(), "command", cmd, "serving",
+				serving);
+	char *text = json_dumps(rec, JSON_COMPACT);
+	size_t len = text ? strlen(text) : 0; /* written over the old record, then cut to length */
+	if (text && (pwrite(fd, text, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) != 0))
+		drill_log_debug("workspace lock: cannot record the holder: %s", strerror(errno));
+	free(text);
+	json_decref(rec);
+	free(cmd);
+}
+
+/* Who holds the lock open on fd (a lock this process failed to take): its record, when it is
+ * there and its pid is alive (else NULL: a holder that has not written it yet). */
+static json_t *ws_lock_holder(int fd)
+{
+	char buf[4096];
+	ssize_t n = pread(fd, buf, sizeof(buf), 0);
+	json_t *rec = n > 0 ? json_loadb(buf, (size_t)n, 0, NULL) : NULL;
+	json_int_t pid = json_integer_value(json_object_get(rec, "pid"));
+	if (!rec || pid <= 0 || pid > INT32_MAX || !json_string_value(json_object_get(rec, "command")) ||
+	    (kill((pid_t)pid, 0) != 0 && errno != EPERM)) {
+		json_decref(rec);
+		return NULL;
+	}
+	return rec;
+}
+
+/* ws_lock_holder, polled: a holder writes its record right after taking the lock (and rewrites
+ * it when `up` starts serving), so one that has just taken it is given up to half a second to
+ * say who it is. */
+static json_t *ws_lock_holder_wait(int fd)
+{
+	json_t *rec = ws_lock_holder(fd);
+	for (int i = 0; i < 50 && !rec; i++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		rec = ws_lock_holder(fd);
+	}
+	return rec;
+}
+
+/* "a running chaindrill (pid N: COMMAND)", naming the holder of the lock open on fd. */
+static char *ws_holder_text(int fd)
+{
+	json_t *rec = ws_lock_holder_wait(fd);
+	char *s = rec ? drill_xasprintf("a running chaindrill (pid %" JSON_INTEGER_FORMAT ": %s)",
+					json_integer_value(json_object_get(rec, "pid")),
+					json_string_value(json_object_get(rec, "command")))
+		      : drill_xstrdup("a running chaindrill (it has not said which yet)");
+	json_decref(rec);
+	return s;
+}
+
+/* Let go of the workspace's lock, emptying the record of who held it. */
+static void ws_unlock(int fd)
+{
+	if (fd < 0)
+		return;
+	if (ftruncate(fd, 0) != 0)
+		drill_log_debug("workspace lock: cannot empty it: %s", strerror(errno));
+	close(fd);
 }
 
 /* What a run that died mid-copy left: backups/<name>.partial-<pid> (hostpath-copy) and
@@ -194,8 +296,8 @@ static int ws_empty(const char *ws)
 	return rc;
 }
 
-/* Take the workspace's lock (held until *lockfd is closed); DRILL_EINPUT when another run
- * holds it. `busy` ends the message that says so. */
+/* Take the workspace's lock (held until ws_unlock) and say who holds it; DRILL_EINPUT naming the
+ * holder when another process holds it. `busy` ends the message that says so. */
 static int ws_lock(int *lockfd, const char *ws, const char *busy)
 {
 	char *lockpath = drill_xasprintf("%s/.lock", ws);
@@ -204,9 +306,13 @@ static int ws_lock(int *lockfd, const char *ws, const char *busy)
 	if (fd < 0)
 		return drill_err(DRILL_EINPUT, "%s: cannot create the lock: %s", ws, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char *who = ws_holder_text(fd);
 		close(fd);
-		return drill_err(DRILL_EINPUT, "%s: %s", ws, busy);
+		int rc = drill_err(DRILL_EINPUT, "%s: in use by %s; %s", ws, who, busy);
+		free(who);
+		return rc;
 	}
+	ws_lock_record(fd, 0);
 	*lockfd = fd;
 	return 0;
 }
@@ -241,16 +347,21 @@ static int ws_prepare(int *lockfd, json_t *rep, const char *ws)
 		return drill_err(DRILL_EINPUT, "%s: not empty and not a chaindrill workspace (no %s); "
 				 "refusing to use it", ws, WS_MARKER);
 	int fd;
-	rc = ws_lock(&fd, ws, "in use by another chaindrill run");
+	rc = ws_lock(&fd, ws, "refusing to use it");
 	if (rc)
 		return rc;
+	if (ws_is_foreign(ws)) { /* judged again under the lock: files came meanwhile */
+		ws_unlock(fd);
+		return drill_err(DRILL_EINPUT, "%s: not empty and not a chaindrill workspace (no %s); "
+				 "refusing to use it", ws, WS_MARKER);
+	}
 	char *marker = drill_xasprintf("%s/" WS_MARKER, ws);
 	rc = drill_fs_write_atomic(marker, "chaindrill workspace\n", 21);
 	free(marker);
 	if (rc == 0)
 		rc = drill_fs_guard_add(ws);
 	if (rc) {
-		close(fd);
+		ws_unlock(fd);
 		return rc;
 	}
 
@@ -277,7 +388,7 @@ static int ws_prepare(int *lockfd, json_t *rep, const char *ws)
 	if (rc == 0)
 		rc = ws_empty(ws);
 	if (rc) {
-		close(fd);
+		ws_unlock(fd);
 		return rc;
 	}
 	*lockfd = fd;
@@ -287,7 +398,7 @@ static int ws_prepare(int *lockfd, json_t *rep, const char *ws)
 static void ws_finish(int lockfd, const char *ws)
 {
 	ws_write_state(ws, "finished", "finishedAt");
-	close(lockfd);
+	ws_unlock(lockfd);
 }
 
 /* Remove a finished workspace, still holding its lock. run.json says "removing" until the end
@@ -306,7 +417,7 @@ static void ws_remove(int lockfd, const char *ws)
 	}
 	if (!rc)
 		rmdir(ws);
-	close(lockfd);
+	ws_unlock(lockfd); /* .lock is gone when the removal went through */
 }
 
 int drill_workspace_clean(const char *ws, json_t **record)
@@ -321,12 +432,12 @@ int drill_workspace_clean(const char *ws, json_t **record)
 		return drill_err(DRILL_EINPUT, "%s: not a chaindrill workspace (no %s); refusing to "
 				 "touch it", ws, WS_MARKER);
 	int fd;
-	int rc = ws_lock(&fd, ws, "in use by a running chaindrill; not cleaned");
+	int rc = ws_lock(&fd, ws, "not cleaned");
 	if (rc)
 		return rc;
 	rc = drill_fs_guard_add(ws);
 	if (rc) {
-		close(fd);
+		ws_unlock(fd);
 		return rc;
 	}
 	json_t *prev = ws_last_run(ws);
@@ -340,6 +451,43 @@ int drill_workspace_clean(const char *ws, json_t **record)
 	if (drill_fs_exists(ws))
 		return drill_err(DRILL_EFAIL, "%s: could not remove everything in it", ws);
 	return 0;
+}
+
+int drill_workspace_operate(int *lockfd, const char *ws, const char *what)
+{
+	*lockfd = -1;
+	char *path = drill_xasprintf("%s/.lock", ws);
+	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC); /* never created here */
+	int err = errno;
+	free(path);
+	if (fd < 0 && err == ENOENT)
+		return 0; /* nobody has claimed it: nothing drives a cluster there */
+	if (fd < 0)
+		return drill_err(DRILL_EINPUT, "%s: cannot open its lock: %s", ws, strerror(err));
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		ws_lock_record(fd, 0); /* a run that starts meanwhile is told who holds it */
+		*lockfd = fd;
+		return 0;
+	}
+	json_t *rec = ws_lock_holder_wait(fd);
+	int serving = json_is_true(json_object_get(rec, "serving"));
+	json_decref(rec);
+	if (serving) {
+		close(fd);
+		return 0;
+	}
+	char *who = ws_holder_text(fd);
+	close(fd);
+	int rc = drill_err(DRILL_EINPUT, "%s: its cluster is driven by %s; %s would change it under "
+			   "that drill: refused (it may act on a cluster `chaindrill up` keeps "
+			   "running, once its steps are done)", ws, who, what);
+	free(who);
+	return rc;
+}
+
+void drill_workspace_release(int lockfd)
+{
+	ws_unlock(lockfd);
 }
 
 /* --- Replicas ---------------------------------------------------------------------------------- */
@@ -1165,8 +1313,12 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 	json_object_set_new(rep, "expected", expect_json(&sc->expect));
 
 	rc = ws_prepare(&lockfd, rep, d.ws);
-	if (rc)
+	if (rc) {
+		/* not started: the workspace was refused (in use, or not chaindrill's) */
+		if (rc == DRILL_EINPUT)
+			json_object_set_new(rep, "refused", json_true());
 		goto finish;
+	}
 
 	d.spec = (struct drill_cluster_spec){
 		.namespace_ = sc->namespace_, .blockchain_id = sc->blockchain_id,
@@ -1219,7 +1371,9 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 		failed = record_step(&d, &sc->steps[i], (int)i + 1, t_origin, observed);
 	}
 	if (o->hold && !failed) {
+		ws_lock_record(lockfd, 1); /* the operator's commands may act on it now */
 		hold_until_signal(&d);
+		ws_lock_record(lockfd, 0);
 		goto finish;
 	}
 	if (drill_interrupted) {

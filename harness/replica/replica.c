@@ -14,6 +14,7 @@
 #include "util/fs.h"
 #include "util/http.h"
 #include "util/log.h"
+#include "util/num.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -1345,15 +1346,10 @@ static const char usage_text[] =
 	"Example:\n"
 	"  chaindrill replica --data vol0/rocksdbdata --id 0 --port-file vol0/port\n";
 
+/* An option's number: the strict reader every command uses (util/num.h). */
 static int parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
-	char *end;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 10);
-	if (!*s || *end || errno || s[0] == '-' || x > max)
-		return -1;
-	*v = x;
-	return 0;
+	return drill_num_parse(v, s, 0, max, NULL) ? -1 : 0;
 }
 
 /* "ADDR:PORT", IPv4 only: what a pod or the loopback needs. */

@@ -4,14 +4,17 @@
 
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/yscalar.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #define MAX_DEPTH 32 /* the deepest schema nests 5 deep */
@@ -329,9 +332,17 @@ static int read_file(char **out, size_t *len, const char *path, size_t max_bytes
 	int rc = 0;
 
 	drill_buf_init(&b, max_bytes);
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
 		return drill_err(DRILL_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+	rc = drill_fs_input_fd(fd, path); /* a FIFO would block the read forever */
+	FILE *f = rc ? NULL : fdopen(fd, "rb");
+	if (!f) {
+		if (!rc)
+			rc = drill_err(DRILL_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+		close(fd);
+		return rc;
+	}
 	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (drill_buf_append(&b, chunk, got) != 0) {
 			rc = drill_err(DRILL_EINPUT, "%s: larger than %zu bytes; not %s", path,

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static char *dir;
 
@@ -346,7 +348,17 @@ static void test_missing_file(void **state)
 	free(want);
 	free(path);
 	assert_int_equal(drill_scenario_load(&s, dir), DRILL_EINPUT); /* a directory */
-	assert_non_null(strstr(drill_err_last(), "cannot read"));
+	assert_non_null(strstr(drill_err_last(), "a directory, not a regular file"));
+	/* a FIFO nobody writes to: refused before reading, which would wait forever */
+	path = drill_xasprintf("%s/fifo.yaml", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(drill_scenario_load(&s, path), DRILL_EINPUT);
+	assert_null(s);
+	want = drill_xasprintf("%s: a FIFO, not a regular file; refusing to read it", path);
+	assert_string_equal(drill_err_last(), want);
+	free(want);
+	unlink(path);
+	free(path);
 }
 
 /* --- Errors, one per class ------------------------------------------------------------------- */

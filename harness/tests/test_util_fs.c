@@ -448,8 +448,20 @@ static void test_read_file(void **state)
 	assert_null(s);
 	assert_non_null(strstr(drill_err_last(), p));
 	free(p);
-	assert_int_equal(drill_fs_read_file(&s, &n, dir, 100), DRILL_EFAIL);
+	assert_int_equal(drill_fs_read_file(&s, &n, dir, 100), DRILL_EINPUT);
 	assert_null(s);
+	assert_non_null(strstr(drill_err_last(), "a directory, not a regular file"));
+	/* a FIFO nobody writes: refused at once, not read (which would wait forever) */
+	p = at(dir, "fifo");
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_int_equal(drill_fs_read_file(&s, &n, p, 100), DRILL_EINPUT);
+	assert_null(s);
+	char *want = drill_xasprintf("%s: a FIFO, not a regular file; refusing to read it", p);
+	assert_string_equal(drill_err_last(), want);
+	free(want);
+	free(p);
+	assert_int_equal(drill_fs_read_file(&s, &n, "/dev/null", 100), DRILL_EINPUT);
+	assert_non_null(strstr(drill_err_last(), "/dev/null: a character device"));
 	free(dir);
 }
 

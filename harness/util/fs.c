@@ -103,11 +103,15 @@ int drill_fs_read_file(char **out, size_t *len, const char *path, size_t limit)
 	*out = NULL;
 	if (len)
 		*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return drill_err(errno == ENOENT ? DRILL_ENOTFOUND : DRILL_EFAIL, "%s: %s", path,
 				 strerror(errno));
-	int rc = 0;
+	int rc = drill_fs_input_fd(fd, path);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
 	size_t cap = 4096, n = 0;
 	char *buf = drill_xmalloc(cap + 1);
 	for (;;) {
@@ -1078,4 +1082,25 @@ char *drill_fs_data_path(const char *rel)
 		free(installed);
 	}
 	return drill_xstrdup(rel);
+}
+
+/* What a file that is not a regular one is, for the message that refuses it. */
+static const char *file_kind(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISDIR(m) ? "a directory" : S_ISCHR(m) ? "a character device"
+	       : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+int drill_fs_input_fd(int fd, const char *path)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) != 0)
+		return drill_err(DRILL_EFAIL, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return drill_err(DRILL_EINPUT, "%s: %s, not a regular file; refusing to read it", path,
+				 file_kind(sb.st_mode));
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)
+		return drill_err(DRILL_EFAIL, "%s: %s", path, strerror(errno));
+	return 0;
 }

@@ -106,3 +106,10 @@ void drill_fs_set_copy_hook(void (*fn)(enum drill_fs_hook_point at, const char *
 int drill_fs_copy_hook_set(void);
 
 #endif
+
+/* --- Reading what the user names ----------------------------------------------------------------
+ * A FIFO, a terminal or /dev/stdin given where a file is read (a scenario, a vendor definition, a
+ * kubeconfig, a report) would block chaindrill forever. Every reader opens with O_NONBLOCK (which
+ * opening a FIFO does not wait on) and then calls this: 0 when fd is a regular file, now in
+ * blocking mode; else DRILL_EINPUT "PATH: a FIFO, not a regular file; refusing to read it". */
+int drill_fs_input_fd(int fd, const char *path);

@@ -79,7 +79,7 @@ if [ "$(cat "$SCRATCH/site/index.html")" = '<html>my page</html>' ]; then pass "
 # A directory that is not a chaindrill workspace is never touched.
 mkdir -p "$SCRATCH/precious/wrong-expectation" && echo keep >"$SCRATCH/precious/wrong-expectation/data.txt"
 expect_exit 2 "a foreign workspace is refused" -- "$CHAINDRILL" run "$SOURCE/tests/e2e/data/mismatch.yaml" --workspace "$SCRATCH/precious" --report-dir "$SCRATCH/r3"
-expect_grep "not a chaindrill workspace" "$SCRATCH/out" "the refusal says why"
+expect_grep "^chaindrill: run: wrong-expectation: .*precious/wrong-expectation: not empty and not a chaindrill workspace" "$SCRATCH/err" "the refusal says why, on stderr"
 if [ "$(cat "$SCRATCH/precious/wrong-expectation/data.txt")" = keep ] && [ "$(ls "$SCRATCH/precious/wrong-expectation")" = data.txt ]; then
 	pass "its files are untouched"
 else

@@ -162,7 +162,7 @@ expect_exit 2 "-f 4 with n=7" -- "$CHAINDRILL" verify -f 4 "${vols[@]}"
 expect_grep "^chaindrill: verify: -f 4 needs 2f\+1 = 9 replicas for a quorum, but 7 are given$" \
 	"$SCRATCH/err" "-f 4: why"
 expect_exit 2 "-f abc" -- "$CHAINDRILL" verify -f abc "${vols[@]}"
-expect_grep "^chaindrill: verify: -f: 'abc' is not a non-negative integer$" "$SCRATCH/err" "-f abc: why"
+expect_grep "^chaindrill: verify: -f: expected an integer in 0\.\.18446744073709551615, got 'abc'$" "$SCRATCH/err" "-f abc: why"
 expect_exit 2 "-f -1" -- "$CHAINDRILL" verify -f -1 "${vols[@]}"
 expect_exit 2 "-f without a value" -- "$CHAINDRILL" verify "${vols[@]}" -f
 
