@@ -987,8 +987,8 @@ static void step_replica(struct plan *p, int i, int up)
 		line(p, "# on local: chaindrill %s replica-%d's process", up ? "starts" : "stops", i);
 		return;
 	}
-	line(p, "kubectl scale deployment --namespace \"$NS\" \"$RELEASE-replica-%d\" --replicas=%d",
-	     i, up);
+	line(p, "kubectl scale deployment --namespace \"$NS\" vmbc-deployment-replica-%d-concord "
+	     "--replicas=%d", i, up);
 	if (up)
 		line(p, "kubectl wait --namespace \"$NS\" --for=condition=Ready pod --selector "
 			"\"app.kubernetes.io/instance=$RELEASE,chaindrill.io/replica=%d\" "

@@ -122,7 +122,8 @@ static void test_kind_hostpath(void **state)
 	has(t, "awk '$1 == 4 {print $2}'");
 	has(t, "\nID=150 ");
 	has(t, "checkpoint: none");
-	has(t, "kubectl scale deployment --namespace \"$NS\" \"$RELEASE-replica-1\" --replicas=0\n");
+	has(t, "kubectl scale deployment --namespace \"$NS\" vmbc-deployment-replica-1-concord "
+	       "--replicas=0\n");
 	has(t, "# fault lock-left: ");
 	has(t, "chaindrill db-checkpoint create --cluster \"$WS\"\n");
 	has(t, "helm uninstall \"$RELEASE\" --namespace \"$NS\" --wait\n");
