@@ -467,7 +467,8 @@ static int kube_scale(struct drill_platform *p, int count)
 	return rc;
 }
 
-/* One replica: kubectl scale deployment <release>-replica-<i> --replicas=0|1. */
+/* One replica: kubectl scale deployment vmbc-deployment-replica-<i>-concord --replicas=0|1 (the
+ * chart names its Deployments as VMBC's, docs/chart.md). */
 static int scale_one(struct drill_platform *p, int i, int up)
 {
 	struct drill_kube *kb = drill_kube_of(p);
@@ -481,7 +482,7 @@ static int scale_one(struct drill_platform *p, int i, int up)
 	int rc = up ? chown_volume(p, i, 0) : 0;
 	if (!up)
 		stop_forward(kb, i);
-	char *deploy = drill_xasprintf("deployment/%s-replica-%d", kb->release, i);
+	char *deploy = drill_xasprintf("deployment/vmbc-deployment-replica-%d-concord", i);
 	const char *argv[] = {"kubectl", "--kubeconfig", kb->kubeconfig, "--namespace",
 			      kb->namespace_, "scale", deploy, up ? "--replicas=1" : "--replicas=0",
 			      NULL};

@@ -35,11 +35,38 @@ static const char every_step[] =
 	"  - validate: {blocks: 10}\n"
 	"expect: {verdict: consistent}\n";
 
-/* The plan of the every-step scenario with `vendor` on `platform` (malloc'd). */
-static char *plan_of(const char *vendor, const char *platform)
+/* Every fault that changes an operator's commands, armed before one backup and one restore. */
+static const char with_faults[] =
+	"name: with-faults\n"
+	"seed: 1\n"
+	"cluster: {namespace: ns1, blockchainId: bc1, replicas: 4, zones: [za, zb, zc]}\n"
+	"storage: {vendor: %s}\n"
+	"steps:\n"
+	"  - write: {blocks: 300}\n"
+	"  - fault: {kind: torn-live-snapshot, stagger: 7}\n"
+	"  - backup: {name: b1}\n"
+	"  - fault: {kind: copy-no-follow-links, replica: 0}\n"
+	"  - fault: {kind: copy-no-preserve, replica: 1, umask: \"027\"}\n"
+	"  - fault: {kind: restore-without-rm, replica: 2}\n"
+	"  - fault: {kind: copy-interrupted, replica: 3, afterFiles: 2}\n"
+	"  - fault: {kind: mismatched-checkpoint, replica: 1, checkpoint: 150}\n"
+	"  - fault: {kind: cross-replica-restore, from: 0, replica: 2, resetIdentity: true}\n"
+	"  - fault: {kind: restore-while-running, writes: 5}\n"
+	"  - fault: {kind: lock-left, replica: 3}\n"
+	"  - restore: {from: b1, checkpoint: latest-common}\n"
+	"  - fault: {kind: mismatched-checkpoint, replica: 2}\n"
+	"  - fault: {kind: bitflip-sst, replica: 0}\n"
+	"  - restore: {from: b1, checkpoint: latest-common}\n"
+	"  - fault: {kind: wrong-az, replica: 1, zone: zc}\n"
+	"  - restore: {from: b1, checkpoint: latest-common}\n"
+	"  - validate: {blocks: 10}\n"
+	"expect: {verdict: consistent}\n";
+
+/* The plan of scenario `tmpl` (a format taking the vendor) with `vendor` on `platform`. */
+static char *plan_from(const char *tmpl, const char *vendor, const char *platform)
 {
 	char *dir = drill_test_scratch("plan"), *path = drill_xasprintf("%s/s.yaml", dir);
-	char *yaml = drill_xasprintf(every_step, vendor);
+	char *yaml = drill_xasprintf(tmpl, vendor);
 	assert_drill_ok(drill_fs_write_atomic(path, yaml, strlen(yaml)));
 	struct drill_scenario *sc = NULL;
 	assert_drill_ok(drill_scenario_load(&sc, path));
@@ -56,10 +83,23 @@ static char *plan_of(const char *vendor, const char *platform)
 	return text;
 }
 
+/* The plan of the every-step scenario with `vendor` on `platform` (malloc'd). */
+static char *plan_of(const char *vendor, const char *platform)
+{
+	return plan_from(every_step, vendor, platform);
+}
+
+
 static void has(const char *text, const char *want)
 {
 	if (!strstr(text, want))
 		fail_msg("the plan lacks \"%s\":\n%s", want, text);
+}
+
+static void lacks(const char *text, const char *unwanted)
+{
+	if (strstr(text, unwanted))
+		fail_msg("the plan has \"%s\":\n%s", unwanted, text);
 }
 
 static void test_kind_hostpath(void **state)
@@ -82,7 +122,8 @@ static void test_kind_hostpath(void **state)
 	has(t, "awk '$1 == 4 {print $2}'");
 	has(t, "\nID=150 ");
 	has(t, "checkpoint: none");
-	has(t, "kubectl scale deployment --namespace \"$NS\" \"$RELEASE-replica-1\" --replicas=0\n");
+	has(t, "kubectl scale deployment --namespace \"$NS\" vmbc-deployment-replica-1-concord "
+	       "--replicas=0\n");
 	has(t, "# fault lock-left: ");
 	has(t, "chaindrill db-checkpoint create --cluster \"$WS\"\n");
 	has(t, "helm uninstall \"$RELEASE\" --namespace \"$NS\" --wait\n");
@@ -98,10 +139,12 @@ static void test_minikube_ebs(void **state)
 	has(t, "provisioner: k8s.io/minikube-hostpath\n");
 	has(t, "aws ec2 create-snapshot --volume-id \"$VOL_2\"");
 	has(t, "--availability-zone zb ");
-	has(t, "\nmount /dev/xvdbb /mnt/source/replica-3\n");
-	has(t, "\ncp -r -L -p /mnt/source/replica-0/ns1/bc1/replica-0/rocksdbdata/checkpoints/\"$ID\"/* "
-	       "/mnt/destination/replica-0/ns1/bc1/replica-0/rocksdbdata\n");
-	has(t, "\naws ec2 delete-snapshot --snapshot-id \"$SNAP_3\"\n");
+	has(t, "\n# EKS: mount /dev/xvdbb /mnt/source/replica-3\n");
+	has(t, "\ncp -r -L -p \"$WS\"/ebs-sim/mnt/i-*/source/replica-0/ns1/bc1/replica-0/rocksdbdata/"
+	       "checkpoints/\"$ID\"/* \"$VOLUMES\"/ns1/concord-pvc-bc1-replica-0/ns1/bc1/replica-0/"
+	       "rocksdbdata\n");
+	has(t, "\n# EKS: aws ec2 delete-snapshot --snapshot-id \"$SNAP_3\"\n");
+	lacks(t, "\naws ");
 	free(t);
 }
 
@@ -111,11 +154,127 @@ static void test_local_other_vendor(void **state)
 	char *t = plan_of("csi-snapshot", "local");
 	has(t, "# helm install \"$RELEASE\"");
 	has(t, "# on local: chaindrill starts every replica process\n");
-	has(t, "# csi-snapshot: backup b1 through the vendor");
+	has(t, "# csi-snapshot needs a Kubernetes API server; on local chaindrill cannot open");
 	has(t, "\"$SOURCE_2\"/ns1/bc1/replica-2/rocksdbdata/checkpoints/\"$ID\"/*");
 	if (strstr(t, "kubectl"))
 		fail_msg("a local plan runs no kubectl:\n%s", t);
 	free(t);
+}
+
+/* Each armed fault shows as the command done the fault's way, marked FAULT(<kind>). */
+static void test_faults_as_injected(void **state)
+{
+	(void)state;
+	char *t = plan_from(with_faults, "hostpath-copy", "local");
+	const char *r = "/ns1/bc1/replica-";
+	(void)r;
+	/* torn-live-snapshot: K blocks between the volumes' copies */
+	has(t, "# FAULT(torn-live-snapshot): the clients commit 7 more blocks before replica-1's "
+	       "volume is copied\ncp -a \"$VOLUMES\"/ns1/concord-pvc-bc1-replica-1 ");
+	/* restore-while-running: no scale-down in the first restore, writes after each copy */
+	has(t, "# FAULT(restore-while-running): not done: the replicas keep running");
+	has(t, "# FAULT(restore-while-running): the clients order 5 more blocks");
+	/* copy-no-follow-links: replica 0 without -L */
+	has(t, "# FAULT(copy-no-follow-links): cp without -L\ncp -r -p \"$WS/backups/b1\""
+	       "/concord-pvc-bc1-replica-0/ns1/bc1/replica-0/rocksdbdata/checkpoints/\"$ID\"/* ");
+	/* mismatched-checkpoint 150 and copy-no-preserve on replica 1 */
+	has(t, "# FAULT(mismatched-checkpoint): replica-1 gets checkpoint 150, not $ID\n");
+	has(t, "\n(umask 027 && cp -r -L \"$WS/backups/b1\"/concord-pvc-bc1-replica-1/ns1/bc1/"
+	       "replica-1/rocksdbdata/checkpoints/150/* ");
+	/* restore-without-rm and cross-replica-restore on replica 2 */
+	has(t, "# FAULT(restore-without-rm): not done: rm -rf \"$VOLUMES\"/ns1/concord-pvc-bc1-"
+	       "replica-2/ns1/bc1/replica-2/rocksdbdata/*\n");
+	has(t, "# FAULT(cross-replica-restore): replica-2's checkpoint is taken from replica-0's");
+	has(t, "\ncp -r -L -p \"$WS/backups/b1\"/concord-pvc-bc1-replica-0/ns1/bc1/replica-0/"
+	       "rocksdbdata/checkpoints/\"$ID\"/* \"$VOLUMES\"/ns1/concord-pvc-bc1-replica-2/");
+	has(t, "resets the copy's identity to replica-2");
+	/* copy-interrupted and lock-left on replica 3 */
+	has(t, "| LC_ALL=C sort | head -n 2); do cp -r -L -p ");
+	has(t, "# FAULT(lock-left): not done: rm -f \"$VOLUMES\"/ns1/concord-pvc-bc1-replica-3/");
+	/* the second restore: only mismatched-checkpoint previous on replica 2, the rest disarmed */
+	has(t, "# FAULT(mismatched-checkpoint): replica-2 gets its newest checkpoint older than $ID");
+	has(t, "\nPREV_2=$(ls \"$WS/backups/b1\"/concord-pvc-bc1-replica-2/ns1/bc1/replica-2/"
+	       "rocksdbdata/checkpoints | grep -E '^[1-9][0-9]*$' | sort -n | awk -v id=\"$ID\" "
+	       "'$1 < id' | tail -n 1)\n");
+	has(t, "/checkpoints/\"$PREV_2\"/* ");
+	char *second = strstr(t, "# fault bitflip-sst");
+	assert_non_null(second);
+	has(second, "#   not an operator's command: chaindrill does it itself\n");
+	lacks(second, "FAULT(lock-left)");
+	lacks(second, "FAULT(restore-while-running)");
+	/* wrong-az on hostpath-copy: the fault step fails, nothing after it runs */
+	has(t, "# FAULT(wrong-az): vendor hostpath-copy has no availability zones");
+	has(t, "# --- the drill stops at step 16: the steps after it are not run\n");
+	lacks(t, "step 17");
+	free(t);
+}
+
+/* ebs-sim simulates EC2 on every platform here: no runnable `aws` line; wrong-az's create-volume
+ * is in the wrong zone and the restore stops at the refused attachment. */
+static void test_kind_ebs_wrong_az(void **state)
+{
+	(void)state;
+	char *t = plan_from(with_faults, "ebs-sim", "kind");
+	lacks(t, "\naws ");
+	lacks(t, "\nmount ");
+	has(t, "\n# EKS: aws ec2 create-snapshot --volume-id \"$VOL_0\"");
+	has(t, "# FAULT(wrong-az): replica-1's volume is created in zone zc, not in its instance's "
+	       "zone zb\n# EKS: NEW_1=$(aws ec2 create-volume --snapshot-id \"$SNAP_1\" "
+	       "--availability-zone zc ");
+	has(t, "(InvalidVolume.ZoneMismatch): the restore fails here\n\n# --- the drill stops at "
+	       "step 17");
+	has(t, "\nrm -rf \"$WS/zone-a\"/ns1/concord-pvc-bc1-replica-0/ns1/bc1/replica-0/"
+	       "rocksdbdata/*\n");
+	has(t, "ls \"$WS\"/ebs-sim/mnt/i-*/source/replica-$i/ns1/bc1/replica-$i/rocksdbdata/"
+	       "checkpoints");
+	free(t);
+}
+
+static void test_kind_csi_snapshot(void **state)
+{
+	(void)state;
+	char *t = plan_of("csi-snapshot", "kind");
+	lacks(t, "no command-line equivalent");
+	has(t, "kind: VolumeSnapshot\nmetadata:\n  name: concord-pvc-bc1-replica-2-b1\n");
+	has(t, "spec: {volumeSnapshotClassName: csi-hostpath-snapclass, source: "
+	       "{persistentVolumeClaimName: concord-pvc-bc1-replica-2}}\nEOF\n");
+	has(t, "kubectl wait --namespace \"$NS\" --for=jsonpath='{.status.readyToUse}'=true "
+	       "volumesnapshot/concord-pvc-bc1-replica-0-b1 --timeout=600s\n");
+	has(t, "kind: PersistentVolumeClaim\nmetadata:\n  name: concord-pvc-bc1-replica-1-from-b1\n");
+	has(t, "  resources: {requests: {storage: \"$SIZE_1\"}}\n  storageClassName: sc1-zb\n"
+	       "  dataSource: {apiGroup: snapshot.storage.k8s.io, kind: VolumeSnapshot, name: "
+	       "concord-pvc-bc1-replica-1-b1}\n");
+	has(t, ".metadata = {name: \"sc1-zc\"");
+	has(t, "--for=jsonpath='{.status.phase}'=Bound pvc/concord-pvc-bc1-replica-3-from-b1 ");
+	has(t, "\ncp -r -L -p \"$WS\"/zone-?/ns1/concord-pvc-bc1-replica-3-from-b1/ns1/bc1/"
+	       "replica-3/rocksdbdata/checkpoints/\"$ID\"/* ");
+	has(t, "kubectl delete pvc --namespace \"$NS\" concord-pvc-bc1-replica-0-from-b1 ");
+	free(t);
+}
+
+/* The exec plugin's request as storage/exec.c writes it (docs/vendor-exec.md). */
+static void test_exec_request(void **state)
+{
+	(void)state;
+	char *dir = drill_test_scratch("plan-exec"), *plug = drill_xasprintf("%s/p.sh", dir);
+	assert_drill_ok(drill_fs_write_atomic(plug, "#!/bin/sh\n", 10));
+	char *vendor = drill_xasprintf("exec, program: %s", plug);
+	char *t = plan_of(vendor, "local");
+	lacks(t, "\"op\"");
+	lacks(t, "\"name\"");
+	has(t, "#   {\"protocolVersion\": \"chaindrill-vendor-exec/1\", \"operation\": \"snapshot\", "
+	       "\"backup\": \"b1\", \"workspace\": \"$WS\", \"stateDir\": \"$WS/vendor-exec/store\", "
+	       "\"cluster\": {\"namespace\": \"ns1\", \"blockchainId\": \"bc1\", \"replicas\": 4}, "
+	       "\"volumes\": [\n#     {\"index\": 0, \"claim\": \"concord-pvc-bc1-replica-0\", "
+	       "\"hostPath\": \"$VOLUMES/ns1/concord-pvc-bc1-replica-0\"},\n");
+	has(t, "\"operation\": \"list\", \"backup\": null, ");
+	has(t, "\"operation\": \"restore\", \"backup\": \"b1\", ");
+	has(t, "\"hostPath\": \"$VOLUMES/ns1/concord-pvc-bc1-replica-3\", \"snapshotId\": <its "
+	       "snapshot's answer>}]}\n");
+	free(t);
+	free(vendor);
+	free(plug);
+	free(dir);
 }
 
 static void test_unknown_platform(void **state)
@@ -143,6 +302,10 @@ int main(void)
 		cmocka_unit_test(test_minikube_ebs),
 		cmocka_unit_test(test_local_other_vendor),
 		cmocka_unit_test(test_unknown_platform),
+		cmocka_unit_test(test_faults_as_injected),
+		cmocka_unit_test(test_kind_ebs_wrong_az),
+		cmocka_unit_test(test_kind_csi_snapshot),
+		cmocka_unit_test(test_exec_request),
 	};
 	return drill_test_run(tests, NULL, NULL);
 }

@@ -287,12 +287,12 @@ static void test_kind_sequence(void **state)
 	assert_int_equal(p->ops->stop_replica(p, 1), DRILL_EINPUT);
 	assert_drill_ok(p->ops->start_replica(p, 1));
 	want = drill_xasprintf(
-		"kubectl --kubeconfig %s --namespace drill scale deployment/t-replica-1 --replicas=0\n"
+		"kubectl --kubeconfig %s --namespace drill scale deployment/vmbc-deployment-replica-1-concord --replicas=0\n"
 		"docker exec chaindrill-t-control-plane chown -R %u:%u "
 		"/tmp/hostpath-provisioner/drill/concord-pvc-bc-replica-1\n"
 		"docker exec chaindrill-t-control-plane chown -R 10001:10001 "
 		"/tmp/hostpath-provisioner/drill/concord-pvc-bc-replica-1\n"
-		"kubectl --kubeconfig %s --namespace drill scale deployment/t-replica-1 --replicas=1\n"
+		"kubectl --kubeconfig %s --namespace drill scale deployment/vmbc-deployment-replica-1-concord --replicas=1\n"
 		"kubectl --kubeconfig %s --namespace drill port-forward --address 127.0.0.1 "
 		"pod/t-replica-1-pod :8080\n",
 		K, (unsigned)getuid(), (unsigned)getgid(), K, K);

@@ -45,7 +45,7 @@ refuse() {
 defs='
 def of($k): map(select(.kind == $k));
 def named($k; $n): of($k) | map(select(.metadata.name == $n)) | .[0];
-def deploy($i): named("Deployment"; "drill-replica-\($i)");
+def deploy($i): named("Deployment"; "vmbc-deployment-replica-\($i)-concord");
 def pvc($i): named("PersistentVolumeClaim"; "concord-pvc-bc-demo-replica-\($i)");
 def svc($i): named("Service"; "drill-replica-\($i)");
 def ctr($i): deploy($i).spec.template.spec.containers[] | select(.name == "replica");
@@ -61,7 +61,8 @@ def matches($s): . as $l | $s | to_entries | all(.value == $l[.key]);
 shapes() {
 	local f=$SCRATCH/$1.json n=$2 c=$3 sc=$4 name=$1
 	expect_jq "$f" "$defs"' [of("Deployment")[].metadata.name] | sort ==
-		([range(0; '"$n"') | "drill-replica-\(.)"] | sort)' "$name: one Deployment per replica"
+		([range(0; '"$n"') | "vmbc-deployment-replica-\(.)-concord"] | sort)' \
+		"$name: one Deployment per replica, named as VMBC's: vmbc-deployment-replica-<i>-concord"
 	expect_jq "$f" "$defs"' [of("PersistentVolumeClaim")[].metadata.name] | sort ==
 		([range(0; '"$n"') | "concord-pvc-bc-demo-replica-\(.)"] | sort)' \
 		"$name: one claim per replica, concord-pvc-<blockchainId>-replica-<i>"
@@ -76,9 +77,15 @@ shapes() {
 		select(.spec.template.metadata.labels | matches(sel($i)))] | length == 1] | all' \
 		"$name: replica i's selector matches replica i's pod template only"
 	expect_jq "$f" "$defs"' [range(0; '"$n"') as $i | ctr($i).volumeMounts[] |
-		select(.name == "data") | .subPath == "ns1/bc-demo/replica-\($i)/rocksdbdata" and
+		select(.name == "data" and .mountPath == "/concord/rocksdbdata") | .subPath == "ns1/bc-demo/replica-\($i)/rocksdbdata" and
 		.mountPath == "/concord/rocksdbdata"] | length == '"$n"' and all' \
 		"$name: the data mount: subPath <namespace>/<blockchainId>/replica-<i>/rocksdbdata"
+	expect_jq "$f" "$defs"' [range(0; '"$n"') as $i | [ctr($i).volumeMounts[] | select(.name == "data")
+		| [.mountPath, .subPath]] == [["/concord/rocksdbdata", "ns1/bc-demo/replica-\($i)/rocksdbdata"],
+		["/concord/log", "ns1/bc-demo/replica-\($i)/log"],
+		["/concord/config-generated", "ns1/bc-demo/replica-\($i)/config-generated"],
+		["/concord/config-local", "ns1/bc-demo/replica-\($i)/config-local"]]] | all' \
+		"$name: VMBC's mounts: rocksdbdata, log, config-generated, config-local under replica-<i>"
 	expect_jq "$f" "$defs"' . as $all | [range(0; '"$n"') as $i | deploy($i).spec.template.spec.volumes[] |
 		select(.name == "data") | .persistentVolumeClaim.claimName == ($all | pvc($i)).metadata.name] |
 		length == '"$n"' and all' "$name: replica i mounts claim i"
@@ -99,12 +106,13 @@ shapes() {
 		"$name: container port 8080 and the readiness probe on GET /v1/ready"
 	expect_jq "$f" "$defs"' [range(0; '"$n"') as $i | deploy($i).spec.template.spec |
 		.securityContext == {"runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001} and
-		(.initContainers[0].command[2] | contains("/volume/ns1/bc-demo/replica-\($i)/rocksdbdata"))] |
-		all' "$name: pods run as 10001; the init container prepares replica i's path"
+		(.initContainers[0].command[2] | contains("r=/volume/ns1/bc-demo/replica-\($i)\n") and
+		contains("for d in \"$r/rocksdbdata\" \"$r/log\" \"$r/config-generated\" \"$r/config-local\"; do"))] |
+		all' "$name: pods run as 10001; the init container prepares replica i's mounted directories"
 }
 ckpt_args() { # FILE NAME ENABLED KEEP INTERVAL WINDOW
 	expect_jq "$SCRATCH/$1.json" "$defs"' . as $all | [of("Deployment")[] | .metadata.name |
-		capture("(?<i>[0-9]+)$").i | tonumber as $i | $all | args($i) | [.["--checkpoints-enabled"],
+		capture("replica-(?<i>[0-9]+)-concord$").i | tonumber as $i | $all | args($i) | [.["--checkpoints-enabled"],
 		.["--number-of-checkpoints"], .["--checkpoint-interval"], .["--checkpoint-window"]]] |
 		unique == [["'"$3"'", "'"$4"'", "'"$5"'", "'"$6"'"]]' "$2"
 }
@@ -123,8 +131,8 @@ expect_jq "$SCRATCH/defaults.json" '[.[].metadata.labels | .["app.kubernetes.io/
 	"defaults: every object carries the chart's labels"
 expect_jq "$SCRATCH/defaults.json" 'map(.kind) | index("PersistentVolumeClaim") < index("Deployment")' \
 	"defaults: claims come before Deployments (helm's install order)"
-jq -r '.[] | select(.kind == "Deployment") | .spec.template.spec.initContainers[0].command[2]' \
-	"$SCRATCH/defaults.json" | head -n 5 >"$SCRATCH/init.sh"
+jq -r '[.[] | select(.kind == "Deployment")][0].spec.template.spec.initContainers[0].command[2]' \
+	"$SCRATCH/defaults.json" >"$SCRATCH/init.sh"
 expect_exit 0 "defaults: the init container's script is valid sh" -- sh -n "$SCRATCH/init.sh"
 expect_exit 0 "NOTES.txt renders" -- "$render" --name drill --namespace ns1 -o notes "$chart"
 expect_grep "helm upgrade drill <chart> --reuse-values --set global.replicaCount=0" "$SCRATCH/out" \
@@ -197,6 +205,55 @@ expect_grep "chaindrill/templates/bad.yaml: the rendered document does not parse
 printf 'apiVersion: v1\nmetadata:\n  name: x\n' >"$SCRATCH/broken/templates/bad.yaml"
 expect_exit 1 "a document without kind fails the rendering" -- "$render" "$SCRATCH/broken"
 expect_grep "bad.yaml: the object has no kind" "$SCRATCH/err" "... saying what is missing"
+
+# --- values.schema.json: the values helm refuses before rendering ---------------------------------
+# helm install, upgrade, lint and template check the merged values against the chart's
+# values.schema.json. chart-render does not; here `chart-render -o values` gives the merged values
+# and python3-jsonschema (Draft 7, as the schema declares; scripts/packages.txt) checks them: the
+# same check, by another implementation than helm's. Where helm is installed, `helm template`
+# refuses the same values (prerequisite HELM).
+test_lazy_prereq JSONSCHEMA 'python3 -c "import jsonschema"' "python3-jsonschema is installed"
+# schema_check ARGS...: validate the merged values of ARGS; exit 0 valid, 1 invalid (why on stderr)
+schema_check() {
+	"$render" -o values "$@" "$chart" >"$SCRATCH/values.json" || return 2
+	python3 -c '
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft7Validator.check_schema(schema)
+errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(json.load(open(sys.argv[2]))), key=str)
+for e in errors:
+    print("/".join(str(p) for p in e.absolute_path) + ": " + e.message, file=sys.stderr)
+sys.exit(1 if errors else 0)' "$chart/values.schema.json" "$SCRATCH/values.json"
+}
+if test_when JSONSCHEMA "values.schema.json checks (python3-jsonschema)"; then
+	expect_exit 0 "schema: the defaults are valid" -- schema_check
+	expect_exit 0 "schema: the runbook's values are valid" -- schema_check -f "$SCRATCH/runbook-values.yaml"
+	expect_exit 0 "schema: what chaindrill's kube platform sets is valid" -- schema_check \
+		--set global.clusterSize=7 --set global.blockchainId=bc-x --set global.storageClassName=sc1 \
+		--set replicaCheckpointBackup.enabled=true --set replicaCheckpointBackup.numberOfCheckpoints=100 \
+		--set replicaCheckpointBackup.checkpointIntervalInSeconds=0 \
+		--set replicaCheckpointBackup.checkpointWindow=1000000000 \
+		--set securityContext.runAsUser=1000,securityContext.runAsGroup=1000,securityContext.fsGroup=1000 \
+		--set 'global.zones={za,zb,zc}'
+	for bad in "numberOfCheckpoints=0|replicaCheckpointBackup.numberOfCheckpoints=0|numberOfCheckpoints: 0 is less than the minimum of 1" \
+		"numberOfCheckpoints=101|replicaCheckpointBackup.numberOfCheckpoints=101|numberOfCheckpoints: 101 is greater than the maximum of 100" \
+		"enabled=yes|replicaCheckpointBackup.enabled=yes|enabled: 'yes' is not of type 'boolean'" \
+		"checkpointWindow=-1|replicaCheckpointBackup.checkpointWindow=-1|checkpointWindow: -1 is less than the minimum of 0" \
+		"a misspelt checkpoint key|replicaCheckpointBackup.numberOfCheckpoint=3|Additional properties are not allowed" \
+		"replicaCount=2|global.replicaCount=2|replicaCount: 2 is not one of" \
+		"clusterSize=5|global.clusterSize=5|clusterSize: 5 is not one of" \
+		"blockchainId with capitals|global.blockchainId=Bad_Id|blockchainId: 'Bad_Id' does not match" \
+		"reclaimPolicy retain|storageClass.reclaimPolicy=retain|reclaimPolicy: 'retain' is not one of"; do
+		IFS='|' read -r what set want <<<"$bad"
+		expect_exit 1 "schema refuses $what" -- schema_check --set "$set"
+		expect_grep "$want" "$SCRATCH/err" "schema refuses $what: says why"
+	done
+fi
+test_expect_success HELM 'helm template refuses numberOfCheckpoints=0 by the schema' '
+	! helm template drill "$chart" --set replicaCheckpointBackup.numberOfCheckpoints=0 \
+		>"$SCRATCH/helm-bad.yaml" 2>"$SCRATCH/helm-bad.err" &&
+	grep -q "values don.t meet the specifications of the schema" "$SCRATCH/helm-bad.err"
+'
 
 # --- helm itself, where it is installed (prerequisite HELM; skipped, saying so, where it is not) ------
 test_expect_success HELM 'helm lint' 'helm lint "$chart"'

@@ -9,7 +9,9 @@ golden="$SOURCE/tests/e2e/data/plan"
 cases="0001-quickstart:local 0001-quickstart:kind 0001-quickstart:minikube
 2001-restore-explicit-older:minikube 4001-lock-left:local 1003-uninstall-retain:kind
 5004-operator-checkpoint:local 6101-ebs-sim-restore:kind 6104-wrong-az-hostpath:kind
-1002-state-transfer:minikube"
+1002-state-transfer:minikube 4006-mismatched-checkpoint-behind:local
+4005-restore-while-running:minikube 4008-cross-replica-keeps-identity:local 6102-ebs-sim-wrong-az:kind
+6201-exec-reference-plugin:local"
 for c in $cases; do
 	sc=${c%%:*} pf=${c##*:}
 	expect_exit 0 "$sc on $pf: --plan exits 0" -- "$CHAINDRILL" run "$SOURCE/scenarios/$sc.yaml" --plan --platform "$pf"
@@ -33,6 +35,19 @@ expect_grep '^kind create cluster --name "\$CLUSTER" --config' kind.sh "kind: th
 expect_grep '^ID=3000 ' explicit.sh "an explicit checkpoint is printed as it is"
 "$CHAINDRILL" run "$SOURCE/scenarios/0001-quickstart.yaml" --plan --workspace /w >ws.sh
 expect_grep '^WS="\$\{WS:-/w/quickstart\}"' ws.sh "--workspace sets \$WS's default"
+
+# A plan says what was really done: the faults' commands as injected, marked FAULT(<kind>).
+"$CHAINDRILL" run "$SOURCE/scenarios/4006-mismatched-checkpoint-behind.yaml" --plan >mismatch.sh
+expect_grep '^# FAULT\(mismatched-checkpoint\): replica-' mismatch.sh "mismatched-checkpoint is marked"
+expect_grep '/checkpoints/"\$PREV_[0-9]"/\* ' mismatch.sh "mismatched-checkpoint: that replica copies another id"
+"$CHAINDRILL" run "$SOURCE/scenarios/6102-ebs-sim-wrong-az.yaml" --plan --platform kind >wrongaz.sh
+if grep -q '^aws ' wrongaz.sh; then fail "ebs-sim on kind: no runnable aws line" "$(grep '^aws ' wrongaz.sh | head -3)"; else
+	pass "ebs-sim on kind: no runnable aws line"
+fi
+expect_grep '^# FAULT\(wrong-az\): replica-[0-9]'"'"'s volume is created in zone' wrongaz.sh "wrong-az: the volume is created in the wrong zone"
+"$CHAINDRILL" run "$SOURCE/scenarios/6201-exec-reference-plugin.yaml" --plan >exec.sh
+expect_grep '"operation": "snapshot", "backup": "' exec.sh "exec: the request's real fields"
+if grep -q '"op":' exec.sh; then fail "exec: no made-up \"op\" field"; else pass "exec: no made-up \"op\" field"; fi
 
 # Two scenarios: two plans, in order.
 "$CHAINDRILL" run "$SOURCE/scenarios/0001-quickstart.yaml" "$SOURCE/scenarios/4001-lock-left.yaml" --plan >two.sh
@@ -61,6 +76,20 @@ if jq -e '.verdict == "consistent" and .agreedBlock == 300 and ([.replicas[].las
 	pass "every replica holds the latest common checkpoint, block 300"
 else
 	fail "every replica holds the latest common checkpoint, block 300" "$(head -c 800 "$SCRATCH/out")"
+fi
+# The plan of the same restore with a fault does what the drill would: with mismatched-checkpoint
+# (replica 1, previous), the by-hand restore leaves replica 1 at checkpoint 150, the others at 300.
+sed 's/^expect:.*/  - fault: {kind: mismatched-checkpoint, replica: 1, checkpoint: previous}\n  - restore: {from: nightly, checkpoint: latest-common}\n&/' "$SOURCE/tests/e2e/data/plan-run.yaml" >plan-fault.yaml
+"$CHAINDRILL" run plan-fault.yaml --plan --workspace "$SCRATCH/ws" >fault.sh
+{ sed -n '/^WS=/,/^VOLUMES=/p' fault.sh; sed -n '/^# 2. restore-volumes/,/^# 5. scale-up/p' fault.sh; } >restore-fault.sh
+if WS="$SCRATCH/ws/plan-run" sh -eu restore-fault.sh >restore-fault.out 2>&1; then pass "the faulty plan's restore commands run"; else
+	fail "the faulty plan's restore commands run" "$(cat restore-fault.out)"
+fi
+"$CHAINDRILL" verify --json "$SCRATCH"/ws/plan-run/hostpath-provisioner/default/* >verify-fault.json 2>&1 || true
+if jq -e '[.replicas[].lastBlock] == [300, 150, 300, 300]' verify-fault.json >/dev/null; then
+	pass "as injected: replica 1 holds the previous checkpoint, block 150"
+else
+	fail "as injected: replica 1 holds the previous checkpoint, block 150" "$(head -c 800 verify-fault.json)"
 fi
 rm -rf "$SCRATCH/ws" "$SCRATCH/r"
 

@@ -3,7 +3,7 @@
 // templates are checked on every machine: tests/e2e/chart.sh renders the chart with several value
 // sets and checks the objects; where helm is installed, the same test compares both renderings.
 //
-//	chart-render [--name R] [--namespace NS] [-f VALUES.yaml]... [--set K=V]... [-o json|yaml|notes] CHART
+//	chart-render [--name R] [--namespace NS] [-f VALUES.yaml]... [--set K=V]... [-o json|yaml|notes|values] CHART
 //	chart-render --parse FILE     a YAML stream (e.g. helm template's output) as a JSON array
 //
 // What it does as helm does: values.yaml merged with -f files then --set overrides (numbers from
@@ -14,6 +14,8 @@
 // "<no value>" removed; files under templates/ starting with "_" are only definitions; NOTES.txt is
 // rendered apart. Every rendered document must parse as YAML and be an object with apiVersion,
 // kind and metadata.name, else the exit code is 1 and the document is shown with line numbers.
+// -o values prints the merged values as JSON: what helm validates against values.schema.json,
+// which this program does not do itself (tests/e2e/chart.sh validates that output).
 // Not done: subcharts, .Files, lookup against a cluster, schema validation, hooks.
 package main
 
@@ -51,7 +53,7 @@ func main() {
 	var sets, files multiFlag
 	name := flag.String("name", "release-name", "the release name (.Release.Name)")
 	namespace := flag.String("namespace", "default", "the release namespace (.Release.Namespace)")
-	output := flag.String("o", "json", "json: an array of objects; yaml: helm template's stream; notes: NOTES.txt")
+	output := flag.String("o", "json", "json: an array of objects; yaml: helm template's stream; notes: NOTES.txt; values: the merged values")
 	parse := flag.String("parse", "", "print the YAML stream in this file as a JSON array and exit")
 	flag.Var(&sets, "set", "K=V[,K=V...] override, as helm --set (repeatable)")
 	flag.Var(&files, "f", "a values file merged over values.yaml (repeatable)")
@@ -61,8 +63,14 @@ func main() {
 		return
 	}
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: chart-render [--name R] [--namespace NS] [-f F]... [--set K=V]... [-o json|yaml|notes] CHART")
+		fmt.Fprintln(os.Stderr, "usage: chart-render [--name R] [--namespace NS] [-f F]... [--set K=V]... [-o json|yaml|notes|values] CHART")
 		os.Exit(2)
+	}
+	if *output == "values" { // the values helm validates, without rendering
+		vals, err := mergedValues(flag.Arg(0), files, sets)
+		exitOn(err)
+		exitOn(printJSON(vals))
+		return
 	}
 	objs, notes, err := render(flag.Arg(0), *name, *namespace, files, sets)
 	exitOn(err)
@@ -80,7 +88,7 @@ func main() {
 	case "notes":
 		fmt.Print(notes)
 	default:
-		exitOn(fmt.Errorf("-o %s: json, yaml or notes", *output))
+		exitOn(fmt.Errorf("-o %s: json, yaml, notes or values", *output))
 	}
 }
 
@@ -349,26 +357,36 @@ func chartMeta(dir string) (map[string]interface{}, error) {
 	return out, nil
 }
 
-func render(dir, name, namespace string, files, sets []string) ([]object, string, error) {
-	meta, err := chartMeta(dir)
-	if err != nil {
-		return nil, "", err
-	}
+// mergedValues is .Values: values.yaml, then the -f files, then the --set overrides. It is also
+// what helm checks against the chart's values.schema.json before rendering (-o values prints it).
+func mergedValues(dir string, files, sets []string) (map[string]interface{}, error) {
 	vals, err := readYAMLFile(filepath.Join(dir, "values.yaml"))
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	for _, f := range files {
 		over, err := readYAMLFile(f)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		merge(vals, over)
 	}
 	for _, s := range sets {
 		if err := applySet(vals, s); err != nil {
-			return nil, "", err
+			return nil, err
 		}
+	}
+	return vals, nil
+}
+
+func render(dir, name, namespace string, files, sets []string) ([]object, string, error) {
+	meta, err := chartMeta(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	vals, err := mergedValues(dir, files, sets)
+	if err != nil {
+		return nil, "", err
 	}
 	chartName := fmt.Sprint(meta["Name"])
 	paths, err := filepath.Glob(filepath.Join(dir, "templates", "*"))

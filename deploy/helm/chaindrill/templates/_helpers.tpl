@@ -34,9 +34,21 @@ contract). Numbers pass through `int`: helm reads values.yaml numbers as float64
 {{- int $c -}}
 {{- end -}}
 
-{{/* Replica i's Deployment, Service and pod name prefix. Argument: dict "root" . "i" i */}}
+{{/* Replica i's Service (the host name the other replicas reach it by). Argument: dict "root" . "i" i */}}
 {{- define "chaindrill.replicaName" -}}
 {{- printf "%s-replica-%d" (include "chaindrill.fullname" .root) (int .i) -}}
+{{- end -}}
+
+{{/* Replica i's Deployment, as VMBC's chart names it: vmbc-deployment-replica-<i>-concord (no
+release in it, like VMBC's: one release per namespace). Argument: dict "root" . "i" i */}}
+{{- define "chaindrill.deploymentName" -}}
+{{- printf "vmbc-deployment-replica-%d-concord" (int .i) -}}
+{{- end -}}
+
+{{/* Replica i's directory inside its claim: <namespace>/<blockchainId>/replica-<i>; the mounts
+(rocksdbdata, log, config-generated, config-local) are subdirectories of it. */}}
+{{- define "chaindrill.replicaDir" -}}
+{{- printf "%s/%s/replica-%d" .root.Release.Namespace (include "chaindrill.blockchainId" .root) (int .i) -}}
 {{- end -}}
 
 {{/* Replica i's claim, as VMBC's chart names it. */}}
@@ -46,7 +58,7 @@ contract). Numbers pass through `int`: helm reads values.yaml numbers as float64
 
 {{/* Replica i's rocksdbdata inside its claim (docs/design.md §4, the runbook's paths). */}}
 {{- define "chaindrill.subPath" -}}
-{{- printf "%s/%s/replica-%d/rocksdbdata" .root.Release.Namespace (include "chaindrill.blockchainId" .root) (int .i) -}}
+{{- printf "%s/rocksdbdata" (include "chaindrill.replicaDir" .) -}}
 {{- end -}}
 
 {{- define "chaindrill.labels" -}}

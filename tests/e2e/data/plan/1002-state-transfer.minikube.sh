@@ -39,14 +39,14 @@ kubectl get pods --namespace "$NS"
 # write: the driver orders 1000 write requests (one block each: 4 keys of 256 bytes from a key space of 10000, consensus time +100 ms per request) on every running replica, reached through `kubectl port-forward pod/<pod>`
 
 # --- step 2: stop replica 2
-kubectl scale deployment --namespace "$NS" "$RELEASE-replica-2" --replicas=0
+kubectl scale deployment --namespace "$NS" vmbc-deployment-replica-2-concord --replicas=0
 kubectl wait --namespace "$NS" --for=delete pod --selector "app.kubernetes.io/instance=$RELEASE,chaindrill.io/replica=2" --timeout=120s
 
 # --- step 3: write 2000 blocks
 # write: the driver orders 2000 write requests (one block each: 4 keys of 256 bytes from a key space of 10000, consensus time +100 ms per request) on every running replica, reached through `kubectl port-forward pod/<pod>`
 
 # --- step 4: start replica 2
-kubectl scale deployment --namespace "$NS" "$RELEASE-replica-2" --replicas=1
+kubectl scale deployment --namespace "$NS" vmbc-deployment-replica-2-concord --replicas=1
 kubectl wait --namespace "$NS" --for=condition=Ready pod --selector "app.kubernetes.io/instance=$RELEASE,chaindrill.io/replica=2" --timeout=120s
 
 # --- step 5: write 1000 blocks

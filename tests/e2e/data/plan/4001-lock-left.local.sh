@@ -39,8 +39,9 @@ mv "$WS/backups/nightly.partial" "$WS/backups/nightly"
 # write: the driver orders 200 write requests (one block each: 4 keys of 128 bytes from a key space of 2000, consensus time +100 ms per request) on every running replica
 
 # --- step 4: fault lock-left
-# fault lock-left: chaindrill injects it (there is no command for it)
+# fault lock-left: chaindrill injects it
 #   leave rocksdbdata/LOCK after the copy
+#   armed for the next restore: its commands below are done as the fault does them, each deviation marked FAULT(lock-left)
 
 # --- step 5: restore nightly latest-common
 # 1. scale-down: stop every replica and wait until no pod runs
@@ -61,16 +62,16 @@ test -n "$ID" || { echo 'no checkpoint common to every replica' >&2; exit 1; }
 # per replica: empty rocksdbdata, copy checkpoints/$ID into it following links and keeping owner, mode and times, remove LOCK
 rm -rf "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-0/default/bc-lock-left/replica-0/rocksdbdata/*
 cp -r -L -p "$WS/backups/nightly"/concord-pvc-bc-lock-left-replica-0/default/bc-lock-left/replica-0/rocksdbdata/checkpoints/"$ID"/* "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-0/default/bc-lock-left/replica-0/rocksdbdata
-rm -f "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-0/default/bc-lock-left/replica-0/rocksdbdata/LOCK
+# FAULT(lock-left): not done: rm -f "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-0/default/bc-lock-left/replica-0/rocksdbdata/LOCK
 rm -rf "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-1/default/bc-lock-left/replica-1/rocksdbdata/*
 cp -r -L -p "$WS/backups/nightly"/concord-pvc-bc-lock-left-replica-1/default/bc-lock-left/replica-1/rocksdbdata/checkpoints/"$ID"/* "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-1/default/bc-lock-left/replica-1/rocksdbdata
-rm -f "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-1/default/bc-lock-left/replica-1/rocksdbdata/LOCK
+# FAULT(lock-left): not done: rm -f "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-1/default/bc-lock-left/replica-1/rocksdbdata/LOCK
 rm -rf "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-2/default/bc-lock-left/replica-2/rocksdbdata/*
 cp -r -L -p "$WS/backups/nightly"/concord-pvc-bc-lock-left-replica-2/default/bc-lock-left/replica-2/rocksdbdata/checkpoints/"$ID"/* "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-2/default/bc-lock-left/replica-2/rocksdbdata
-rm -f "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-2/default/bc-lock-left/replica-2/rocksdbdata/LOCK
+# FAULT(lock-left): not done: rm -f "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-2/default/bc-lock-left/replica-2/rocksdbdata/LOCK
 rm -rf "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-3/default/bc-lock-left/replica-3/rocksdbdata/*
 cp -r -L -p "$WS/backups/nightly"/concord-pvc-bc-lock-left-replica-3/default/bc-lock-left/replica-3/rocksdbdata/checkpoints/"$ID"/* "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-3/default/bc-lock-left/replica-3/rocksdbdata
-rm -f "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-3/default/bc-lock-left/replica-3/rocksdbdata/LOCK
+# FAULT(lock-left): not done: rm -f "$VOLUMES"/default/concord-pvc-bc-lock-left-replica-3/default/bc-lock-left/replica-3/rocksdbdata/LOCK
 # 5. scale-up: start every replica and wait until each is ready
 # helm upgrade "$RELEASE" "$CHART" --namespace "$NS" --reuse-values --set global.replicaCount=1
 # on local: chaindrill starts every replica process
