@@ -10,6 +10,7 @@
 #include "faults/faults.h"
 #include "replica/ckpt.h"
 #include "replica/client.h"
+#include "util/beneath.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -198,11 +199,11 @@ static int ws_empty(const char *ws)
  * holds it. `busy` ends the message that says so. */
 static int ws_lock(int *lockfd, const char *ws, const char *busy)
 {
-	char *lockpath = drill_xasprintf("%s/.lock", ws);
-	int fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	free(lockpath);
+	/* never through a link planted as .lock (util/beneath.h) */
+	int fd = drill_beneath_open(ws, ".lock", O_RDWR | O_CREAT, 0644);
 	if (fd < 0)
-		return drill_err(DRILL_EINPUT, "%s: cannot create the lock: %s", ws, strerror(errno));
+		return drill_err_wrap(fd == DRILL_EENV ? DRILL_EENV : DRILL_EINPUT,
+				      "%s: cannot create the lock", ws);
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		close(fd);
 		return drill_err(DRILL_EINPUT, "%s: %s", ws, busy);

@@ -2,6 +2,7 @@
  * report.html (html.c). */
 #include "report/report.h"
 
+#include "util/beneath.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -68,6 +69,8 @@ char *drill_report_xml_escape(const char *s)
 int drill_report_write(const char *dir, json_t *run)
 {
 	int rc = drill_fs_mkdir_p(dir, 0755);
+	if (!rc) /* what is written in it is opened without following links (util/beneath.h) */
+		rc = drill_beneath_root_add(dir);
 	if (rc)
 		return rc;
 	char *json = json_dumps(run, JSON_INDENT(2) | JSON_ENSURE_ASCII);

@@ -31,6 +31,7 @@
  * runbook's /mnt/destination/replica-<i>. */
 #include "storage/storage_internal.h"
 
+#include "util/beneath.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -154,8 +155,10 @@ static void log_call(struct ebs *e, json_int_t seq, const char *time, const char
 	if (code)
 		json_decref(response);
 	char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	FILE *f = fopen(e->log_path, "ae");
-	if (!f || fprintf(f, "%s\n", text) < 0)
+	FILE *f = drill_beneath_fopen(e->log_path, "ae");
+	if (!f)
+		drill_log_warn("ebs-sim: %s", drill_err_last());
+	else if (fprintf(f, "%s\n", text) < 0)
 		drill_log_warn("ebs-sim: %s: %s", e->log_path, strerror(errno));
 	if (f)
 		fclose(f);

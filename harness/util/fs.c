@@ -8,6 +8,7 @@
  * name is what gets removed. */
 #include "util/fs.h"
 
+#include "util/beneath.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/proc.h"
@@ -34,38 +35,7 @@
 
 int drill_fs_mkdir_p(const char *path, mode_t mode)
 {
-	if (!path || !*path)
-		return drill_err(DRILL_EINPUT, "mkdir: empty path");
-	char *p = drill_xstrdup(path);
-	int rc = 0;
-	size_t len = strlen(p);
-	while (len > 1 && p[len - 1] == '/')
-		p[--len] = '\0';
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char saved = *s;
-		*s = '\0';
-		if (mkdir(p, mode) != 0 && errno != EEXIST) {
-			rc = drill_err(DRILL_EFAIL, "mkdir %s: %s", p, strerror(errno));
-			goto cleanup;
-		}
-		struct stat sb;
-		if (stat(p, &sb) != 0) {
-			rc = drill_err(DRILL_EFAIL, "mkdir %s: %s", p, strerror(errno));
-			goto cleanup;
-		}
-		if (!S_ISDIR(sb.st_mode)) {
-			rc = drill_err(DRILL_EFAIL, "mkdir %s: exists and is not a directory", p);
-			goto cleanup;
-		}
-		*s = saved;
-		if (!saved)
-			break;
-	}
-cleanup:
-	free(p);
-	return rc;
+	return drill_beneath_mkdir_path(path, mode);
 }
 
 int drill_fs_exists(const char *path)
@@ -159,53 +129,57 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/* fsync the directory holding `path`, so a rename in it is durable. Best effort. */
-static void sync_parent(const char *path)
-{
-	char *dir = drill_xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		strcpy(dir, ".");
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
+/* The file is created beside `path` and renamed over it, both relative to the descriptor of its
+ * directory opened by util/beneath.h: a link planted at `path` is replaced, never followed, and
+ * one on the way to it is refused. */
 int drill_fs_write_atomic(const char *path, const void *data, size_t len)
 {
-	char *tmp = drill_xasprintf("%s.tmp.%d", path, (int)getpid());
-	int rc = 0;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = drill_err(DRILL_EFAIL, "%s: %s", tmp, strerror(errno));
+	int dfd = -1, fd = -1;
+	size_t off = 0;
+	char *tmp = NULL;
+	int rc = drill_beneath_parent(&dfd, &off, path);
+	if (rc)
+		return rc;
+	const char *name = path + off;
+	struct stat sb;
+	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(sb.st_mode)) {
+		rc = drill_err(DRILL_EINPUT, "%s is a symbolic link where chaindrill expects its own "
+			       "file; refusing to replace it", path);
 		goto cleanup;
 	}
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		rc = drill_err(DRILL_EFAIL, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
+	tmp = drill_xasprintf("%s.tmp.%d", name, (int)getpid());
+	if (unlinkat(dfd, tmp, 0) != 0 && errno != ENOENT) { /* a crashed writer's, same pid */
+		rc = drill_err(DRILL_EFAIL, "%s.tmp.%d: %s", path, (int)getpid(), strerror(errno));
 		goto cleanup;
 	}
-	if (close(fd) != 0) {
-		rc = drill_err(DRILL_EFAIL, "%s: %s", tmp, strerror(errno));
-		unlink(tmp);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int bad = fd < 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0;
+	int err = errno;
+	if (fd >= 0 && close(fd) != 0 && !bad) {
+		bad = 1;
+		err = errno;
+	}
+	if (bad) {
+		rc = err == ENOSPC || err == EDQUOT
+			     ? drill_err(DRILL_EENV, "%s: %s", path, strerror(ENOSPC))
+			     : drill_err(DRILL_EFAIL, "%s.tmp.%d: %s", path, (int)getpid(), strerror(err));
+		unlinkat(dfd, tmp, 0);
 		goto cleanup;
 	}
-	if (rename(tmp, path) != 0) {
-		rc = drill_err(DRILL_EFAIL, "rename %s to %s: %s", tmp, path, strerror(errno));
-		unlink(tmp);
+	if (renameat(dfd, tmp, dfd, name) != 0) {
+		rc = drill_err(DRILL_EFAIL, "rename %s.tmp.%d to %s: %s", path, (int)getpid(), path,
+			       strerror(errno));
+		unlinkat(dfd, tmp, 0);
 		goto cleanup;
 	}
-	sync_parent(path);
+	int sfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* durable rename; best effort */
+	if (sfd >= 0) {
+		fsync(sfd);
+		close(sfd);
+	}
 cleanup:
 	free(tmp);
+	close(dfd);
 	return rc;
 }
 
@@ -225,7 +199,11 @@ int drill_fs_guard_add(const char *root)
 		free(real);
 		return drill_err(DRILL_EINPUT, "deletion guard: %s: not a directory", root);
 	}
-	int rc = 0;
+	int rc = drill_beneath_root_add(real); /* its insides are opened without following links */
+	if (rc) {
+		free(real);
+		return rc;
+	}
 	pthread_mutex_lock(&guard_mu);
 	for (size_t i = 0; i < guard_n; i++)
 		if (!strcmp(guard_roots[i], real))
@@ -251,6 +229,7 @@ void drill_fs_guard_reset(void)
 	}
 	guard_n = 0;
 	pthread_mutex_unlock(&guard_mu);
+	drill_beneath_root_reset();
 }
 
 /* 2 if `real` equals a root, 1 if it lies strictly inside one, 0 otherwise. */
