@@ -753,6 +753,14 @@ static int step_backup(struct drill *d, const struct drill_step *st, json_t *det
 	json_object_set_new(details, "name", json_string(st->name));
 	json_object_set_new(details, "vendor", json_string(d->vendor->ops->name));
 	json_object_set_new(details, "bytesCopied", json_integer((json_int_t)d->vendor->bytes_copied));
+	if (d->vendor->n_shared) {
+		/* copied all the same: a hard link is the file; the record says it came from outside */
+		json_object_set_new(details, "sharedHardLinks", drill_vendor_shared_json(d->vendor));
+		drill_log_warn("backup %s: %zu file(s) hard-linked to something outside the volumes, "
+			       "copied as they are (first: %s, %lu links, %lu in the backup)",
+			       st->name, d->vendor->n_shared, d->vendor->shared[0].path,
+			       d->vendor->shared[0].nlink, d->vendor->shared[0].met);
+	}
 	json_object_set_new(details, "driverLastBlock",
 			    json_integer((json_int_t)drill_truth_last(d->truth)));
 	return 0;

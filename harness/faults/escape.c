@@ -1,10 +1,13 @@
-/* faults/escape.c — `symlink-escape`: the checkpoints of one replica, in a backup (`backup: NAME`)
+/* faults/escape.c — links out of a replica's volume. `symlink-escape`: the checkpoints of one replica, in a backup (`backup: NAME`)
  * or on its live volume (carried into the next backup by the vendor's copy, which keeps links as
  * links), are planted with a symbolic link that points outside the volume (by default at
  * /etc/passwd). The runbook's
  * `cp -r -L -p` would follow it and copy that file into the replica's rocksdbdata; chaindrill's
  * copy-checkpoint refuses the link by name and target (util/fs.h: drill_copy_opts.confine), so the
- * restore fails before anything outside the volume is read. See docs/containment.md. */
+ * restore fails before anything outside the volume is read. `hardlink-escape`: a file outside the
+ * volumes (in the workspace, on the same filesystem) is hard-linked into the replica's live
+ * checkpoints; a hard link is the file itself, so the backup copies it, and reports it by its link
+ * count (util/fs.h: drill_fs_links_shared). See docs/containment.md. */
 #include "faults/kinds.h"
 
 #include "util/bytes.h"
@@ -12,6 +15,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,3 +93,72 @@ const struct drill_fault_kind drill_fault_symlink_escape = {
 	"symlink-escape", "replica=I [backup=NAME] [target=PATH]",
 	"plant a symbolic link pointing outside the volume in a replica's checkpoints", check_escape,
 	inject_escape};
+
+#define HARD_NAME "999998.sst"
+
+static const char *const hard_keys[] = {"replica", NULL};
+
+static int check_hard(const struct drill_step *st, const struct drill_scenario *sc)
+{
+	int rc = drill_fault_check_keys(st, sc, hard_keys);
+	if (!rc)
+		rc = drill_fault_param_replica(drill_step_param(st, "replica"), st, sc);
+	return rc;
+}
+
+/* Hard-link `outside` as HARD_NAME into every checkpoint directory under dir. */
+static int plant_hard(const char *dir, const char *outside, json_t *links)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return drill_err(DRILL_EFAIL, "hardlink-escape: %s: %s", dir, strerror(errno));
+	int rc = 0;
+	struct dirent *e;
+	while (!rc && (e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		char *link_path = drill_xasprintf("%s/%s/" HARD_NAME, dir, e->d_name);
+		if (link(outside, link_path) != 0)
+			rc = drill_err(DRILL_EFAIL, "hardlink-escape: %s: %s", link_path,
+				       strerror(errno));
+		else
+			json_array_append_new(links, json_string(link_path));
+		free(link_path);
+	}
+	closedir(d);
+	if (!rc && json_array_size(links) == 0)
+		rc = drill_err(DRILL_EFAIL, "hardlink-escape: %s holds no checkpoint", dir);
+	return rc;
+}
+
+static int inject_hard(struct drill_fault_ctx *ctx, const struct drill_step *st)
+{
+	int i = atoi(drill_step_param(st, "replica")->value);
+	char *db = NULL;
+	int rc = drill_fault_target_dir(&db, ctx, st);
+	if (rc)
+		return rc;
+	char *outside = drill_xasprintf("%s/hardlink-escape-%d.dat", ctx->workspace, i);
+	char *dir = drill_xasprintf("%s/checkpoints", db);
+	json_t *links = json_array();
+	static const char text[] = "outside the replica's volume\n";
+	int fd = open(outside, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1))
+		rc = drill_err(DRILL_EFAIL, "hardlink-escape: %s: %s", outside, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (!rc)
+		rc = plant_hard(dir, outside, links);
+	json_object_set_new(ctx->details, "replica", json_integer(i));
+	json_object_set_new(ctx->details, "outside", json_string(outside));
+	json_object_set_new(ctx->details, "links", links);
+	free(outside);
+	free(dir);
+	free(db);
+	return rc;
+}
+
+const struct drill_fault_kind drill_fault_hardlink_escape = {
+	"hardlink-escape", "replica=I",
+	"hard-link a file from outside the volumes into a replica's live checkpoints", check_hard,
+	inject_hard};

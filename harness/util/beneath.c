@@ -44,13 +44,16 @@ static int refuse_or_error(int dfd, const char *name, const char *shown, const c
 			   const char *what, int err)
 {
 	struct stat sb;
-	if ((err == ELOOP || err == ENOTDIR || err == EEXIST) &&
-	    fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(sb.st_mode))
+	int seen = fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+	if (seen && S_ISLNK(sb.st_mode))
 		return drill_err(DRILL_EINPUT, "%s%s%s is a symbolic link where chaindrill expects "
 				 "its own %s; refusing to follow it", strcmp(shown, at) ? shown : "",
 				 strcmp(shown, at) ? ": " : "", at, what);
+	if (seen && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) /* a FIFO without a reader */
+		return drill_err(DRILL_EINPUT, "%s: not a regular file where chaindrill expects its "
+				 "own %s; refusing to open it", at, what);
 	if (err == ENOTDIR)
-		return drill_err(DRILL_EINPUT, "%s: %s is not a directory", shown, at);
+		return drill_err(DRILL_EFAIL, "%s: %s is not a directory", shown, at);
 	return open_error(shown, err);
 }
 

@@ -488,6 +488,80 @@ static size_t link_hash(dev_t dev, ino_t ino)
 	return (size_t)(h >> 20) % LINK_BUCKETS;
 }
 
+struct drill_fs_links {
+	pthread_mutex_t mu;
+	struct shared_ent {
+		dev_t dev;
+		ino_t ino;
+		unsigned long nlink, met;
+		char *path;
+		struct shared_ent *next;
+	} *b[LINK_BUCKETS];
+};
+
+struct drill_fs_links *drill_fs_links_new(void)
+{
+	struct drill_fs_links *l = drill_xcalloc(1, sizeof(*l));
+	pthread_mutex_init(&l->mu, NULL);
+	return l;
+}
+
+void drill_fs_links_free(struct drill_fs_links *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < LINK_BUCKETS; i++)
+		for (struct shared_ent *e = l->b[i], *next; e; e = next) {
+			next = e->next;
+			free(e->path);
+			free(e);
+		}
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+static void links_met(struct drill_fs_links *l, const struct stat *sb, const char *path)
+{
+	size_t h = link_hash(sb->st_dev, sb->st_ino);
+	pthread_mutex_lock(&l->mu);
+	struct shared_ent *e = l->b[h];
+	while (e && !(e->dev == sb->st_dev && e->ino == sb->st_ino))
+		e = e->next;
+	if (!e) {
+		e = drill_xcalloc(1, sizeof(*e));
+		*e = (struct shared_ent){sb->st_dev, sb->st_ino, sb->st_nlink, 0,
+					 drill_xstrdup(path), l->b[h]};
+		l->b[h] = e;
+	}
+	e->met++;
+	pthread_mutex_unlock(&l->mu);
+}
+
+size_t drill_fs_links_shared(struct drill_fs_links *l,
+			     void (*fn)(const char *path, unsigned long nlink, unsigned long met,
+					void *arg),
+			     void *arg)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&l->mu);
+	for (size_t i = 0; i < LINK_BUCKETS; i++)
+		for (struct shared_ent *e = l->b[i]; e; e = e->next) {
+			/* read the count again: a live database's compaction may have removed one
+			 * of its names since (a link made meanwhile is reported, which is rare) */
+			struct stat sb;
+			unsigned long nlink = e->nlink;
+			if (lstat(e->path, &sb) == 0 && sb.st_dev == e->dev && sb.st_ino == e->ino)
+				nlink = sb.st_nlink;
+			if (nlink > e->met) {
+				n++;
+				if (fn)
+					fn(e->path, nlink, e->met, arg);
+			}
+		}
+	pthread_mutex_unlock(&l->mu);
+	return n;
+}
+
 static const char *link_find(struct copy_ctx *c, dev_t dev, ino_t ino)
 {
 	for (struct link_ent *e = c->links[link_hash(dev, ino)]; e; e = e->next)
@@ -886,6 +960,8 @@ static int copy_entry(struct copy_ctx *c, const char *src, const char *dst)
 		return copy_dir(c, src, dst, &sb, merge);
 	if (S_ISLNK(sb.st_mode))
 		return copy_symlink(c, src, dst, &sb);
+	if (c->o->links && S_ISREG(sb.st_mode) && sb.st_nlink > 1)
+		links_met(c->o->links, &sb, src);
 	if (c->o->keep_hardlinks && sb.st_nlink > 1) {
 		const char *first = link_find(c, sb.st_dev, sb.st_ino);
 		if (first) {

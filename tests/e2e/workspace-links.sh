@@ -62,4 +62,24 @@ test_expect_success 'run: a report file planted as a link is refused, its target
 test_expect_success 'with every link removed, run and clean work again' '
 	kept && "$CHAINDRILL" clean "$ws" >/dev/null && ! test -e "$ws"
 '
+# Hard links: a file outside the volumes hard-linked into a replica's checkpoints (scenario 4019's
+# fault) is copied by the backup and reported, in backup.json and in the report's backup step;
+# the checkpoints' own hard links (within the volumes) are not.
+test_expect_success 'a backup reports a file hard-linked from outside the volumes' '
+	test_expect_code 0 "$CHAINDRILL" run "$SOURCE/scenarios/4019-hardlink-escape.yaml" \
+		--workspace hl --report-dir rhl --keep >out 2>&1 &&
+	grep -F "backup nightly: 1 file(s) hard-linked to something outside the volumes" out &&
+	jq -e ".scenarios[0].steps[3].details.sharedHardLinks | length == 1" rhl/report.json &&
+	jq -e ".scenarios[0].steps[3].details.sharedHardLinks[0] | (.path | endswith(\"/999998.sst\"))
+		and .links == 4 and .linksInBackup == 3" rhl/report.json &&
+	jq -e ".sharedHardLinks | length == 1" hl/hardlink-escape/backups/nightly/backup.json &&
+	"$CHAINDRILL" clean hl/hardlink-escape >/dev/null
+'
+
+test_expect_success 'a backup without such a file reports none' '
+	"$CHAINDRILL" run "$drill" --workspace ws --report-dir rnone --keep -q >/dev/null &&
+	jq -e "[.scenarios[0].steps[].details | objects | has(\"sharedHardLinks\")] | any | not" \
+		rnone/report.json &&
+	jq -e ".sharedHardLinks == []" ws/plan-run/backups/nightly/backup.json
+'
 finish
