@@ -9,6 +9,7 @@
 
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/fs.h"
 
 #include <rocksdb/c.h>
 
@@ -72,27 +73,6 @@ static int rocks_err(char *err, const char *what, const char *dir)
 	drill_err(code, "%s %s: %s", what, dir, err);
 	rocksdb_free(err);
 	return code;
-}
-
-static int mkdir_p(const char *path)
-{
-	char *p = drill_xstrdup(path);
-	int rc = 0;
-	for (char *q = p + 1;; q++) {
-		if (*q != '/' && *q != '\0')
-			continue;
-		char c = *q;
-		*q = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			rc = drill_err(DRILL_EFAIL, "mkdir %s: %s", p, strerror(errno));
-			break;
-		}
-		*q = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return rc;
 }
 
 /* Remove the private log directory: RocksDB puts only plain files (LOG, LOG.old.*) there. */
@@ -272,7 +252,7 @@ int drill_store_open(struct drill_store **out, const char *dir, enum drill_store
 	if (mode != DRILL_STORE_CREATE) {
 		if ((rc = require_current(dir)) != 0)
 			goto cleanup;
-	} else if ((rc = mkdir_p(dir)) != 0) {
+	} else if ((rc = drill_fs_mkdir_p(dir, 0755)) != 0) { /* no link followed (util/beneath.h) */
 		goto cleanup;
 	}
 	if (mode == DRILL_STORE_READONLY && (rc = make_log_dir(&s->log_dir)) != 0)
