@@ -22,6 +22,7 @@
 
 #define ESCAPE_NAME "999999.sst" /* a name RocksDB's own files could have */
 #define ESCAPE_DEFAULT_TARGET "/etc/passwd"
+#define HARD_NAME "999998.sst"
 
 static const char *const keys[] = {"replica", "backup", "target", NULL};
 
@@ -43,27 +44,30 @@ static int check_escape(const struct drill_step *st, const struct drill_scenario
 	return 0;
 }
 
-/* Plant the link in every checkpoint directory under dir; records each link in `links`. */
-static int plant(const char *dir, const char *target, json_t *links)
+/* Plant a link to `target` in every checkpoint directory under dir: a symbolic link named
+ * ESCAPE_NAME, or with `hard` a hard link named HARD_NAME. Records each link in `links`. */
+static int plant(const char *dir, const char *target, int hard, json_t *links)
 {
+	const char *kind = hard ? "hardlink-escape" : "symlink-escape";
 	DIR *d = opendir(dir);
 	if (!d)
-		return drill_err(DRILL_EFAIL, "symlink-escape: %s: %s", dir, strerror(errno));
+		return drill_err(DRILL_EFAIL, "%s: %s: %s", kind, dir, strerror(errno));
 	int rc = 0;
 	struct dirent *e;
 	while (!rc && (e = readdir(d))) {
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue; /* checkpoints are named by their id */
-		char *link = drill_xasprintf("%s/%s/" ESCAPE_NAME, dir, e->d_name);
-		if (symlink(target, link) != 0)
-			rc = drill_err(DRILL_EFAIL, "symlink-escape: %s: %s", link, strerror(errno));
+		char *path = drill_xasprintf("%s/%s/%s", dir, e->d_name,
+					     hard ? HARD_NAME : ESCAPE_NAME);
+		if ((hard ? link(target, path) : symlink(target, path)) != 0)
+			rc = drill_err(DRILL_EFAIL, "%s: %s: %s", kind, path, strerror(errno));
 		else
-			json_array_append_new(links, json_string(link));
-		free(link);
+			json_array_append_new(links, json_string(path));
+		free(path);
 	}
 	closedir(d);
 	if (!rc && json_array_size(links) == 0)
-		rc = drill_err(DRILL_EFAIL, "symlink-escape: %s holds no checkpoint", dir);
+		rc = drill_err(DRILL_EFAIL, "%s: %s holds no checkpoint", kind, dir);
 	return rc;
 }
 
@@ -79,7 +83,7 @@ static int inject_escape(struct drill_fault_ctx *ctx, const struct drill_step *s
 		return rc;
 	char *dir = drill_xasprintf("%s/checkpoints", db);
 	json_t *links = json_array();
-	rc = plant(dir, target, links);
+	rc = plant(dir, target, 0, links);
 	json_object_set_new(ctx->details, "replica", json_integer(i));
 	json_object_set_new(ctx->details, "backup", b ? json_string(b->value) : json_null());
 	json_object_set_new(ctx->details, "target", json_string(target));
@@ -94,8 +98,6 @@ const struct drill_fault_kind drill_fault_symlink_escape = {
 	"plant a symbolic link pointing outside the volume in a replica's checkpoints", check_escape,
 	inject_escape};
 
-#define HARD_NAME "999998.sst"
-
 static const char *const hard_keys[] = {"replica", NULL};
 
 static int check_hard(const struct drill_step *st, const struct drill_scenario *sc)
@@ -103,31 +105,6 @@ static int check_hard(const struct drill_step *st, const struct drill_scenario *
 	int rc = drill_fault_check_keys(st, sc, hard_keys);
 	if (!rc)
 		rc = drill_fault_param_replica(drill_step_param(st, "replica"), st, sc);
-	return rc;
-}
-
-/* Hard-link `outside` as HARD_NAME into every checkpoint directory under dir. */
-static int plant_hard(const char *dir, const char *outside, json_t *links)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return drill_err(DRILL_EFAIL, "hardlink-escape: %s: %s", dir, strerror(errno));
-	int rc = 0;
-	struct dirent *e;
-	while (!rc && (e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		char *link_path = drill_xasprintf("%s/%s/" HARD_NAME, dir, e->d_name);
-		if (link(outside, link_path) != 0)
-			rc = drill_err(DRILL_EFAIL, "hardlink-escape: %s: %s", link_path,
-				       strerror(errno));
-		else
-			json_array_append_new(links, json_string(link_path));
-		free(link_path);
-	}
-	closedir(d);
-	if (!rc && json_array_size(links) == 0)
-		rc = drill_err(DRILL_EFAIL, "hardlink-escape: %s holds no checkpoint", dir);
 	return rc;
 }
 
@@ -148,7 +125,7 @@ static int inject_hard(struct drill_fault_ctx *ctx, const struct drill_step *st)
 	if (fd >= 0)
 		close(fd);
 	if (!rc)
-		rc = plant_hard(dir, outside, links);
+		rc = plant(dir, outside, 1, links);
 	json_object_set_new(ctx->details, "replica", json_integer(i));
 	json_object_set_new(ctx->details, "outside", json_string(outside));
 	json_object_set_new(ctx->details, "links", links);
