@@ -646,3 +646,14 @@ int drill_store_flush(struct drill_store *s)
 	rocksdb_flushoptions_destroy(fo);
 	return rc;
 }
+
+uint64_t drill_store_memtable_bytes(struct drill_store *s)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < s->ncf; i++) {
+		uint64_t v = 0;
+		if (rocksdb_property_int_cf(s->db, s->cf[i], "rocksdb.cur-size-all-mem-tables", &v) == 0)
+			total += v;
+	}
+	return total;
+}

@@ -1227,6 +1227,12 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 		}
 		failed = record_step(&d, &sc->steps[i], (int)i + 1, t_origin, observed);
 	}
+	if (failed == DRILL_EENV) {
+		/* the environment failed the step (a full disk, a lost tool): no outcome, exit 3 */
+		rc = drill_err(DRILL_EENV, "%s",
+			       json_string_value(json_object_get(observed, "error")));
+		goto finish;
+	}
 	if (o->hold && !failed) {
 		hold_until_signal(&d);
 		goto finish;
