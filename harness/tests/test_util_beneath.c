@@ -160,6 +160,8 @@ static void test_refusals(void **state)
 	char *outside, *ws = dirs(&outside, "refusals");
 	expect_refused(drill_beneath_open(ws, "../outside/f", O_WRONLY | O_CREAT, 0644), "`..`");
 	expect_refused(drill_beneath_mkdir(ws, "a/../../outside/d", 0755), "`..`");
+	assert_drill_ok(drill_beneath_mkdir(ws, "a", 0755));
+	expect_refused(drill_beneath_open(ws, "a/../f", O_WRONLY | O_CREAT, 0644), "`..`");
 	expect_refused(drill_beneath_open(ws, "/etc/passwd", O_RDONLY, 0), "not a file name");
 	expect_refused(drill_beneath_open(ws, "a/..", O_RDONLY, 0), "not a file name");
 	/* a FIFO where a file is expected: refused, and the open does not block */

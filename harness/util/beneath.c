@@ -105,8 +105,8 @@ static int walk_dir(int *out, const char *base, const char *reldir, int mkdirs, 
  * way, a directory to create). */
 static int fast_dir(int *out, const char *base, const char *reldir, const char *shown)
 {
-	if (atomic_load(&walk_only) || atomic_load(&no_openat2) || !*reldir)
-		return 1;
+	if (atomic_load(&walk_only) || atomic_load(&no_openat2) || !*reldir || strstr(reldir, ".."))
+		return 1; /* the walk refuses `..` outright, where RESOLVE_BENEATH allows a/../b */
 	int bfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (bfd < 0)
 		return open_error(shown, errno);
