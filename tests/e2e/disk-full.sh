@@ -63,6 +63,18 @@ test_expect_success 'a report directory on a full disk stops the run before it s
 	! test -e ws/plan-run
 '
 
+test_expect_success 'vendor-check: a report directory on a full disk stops it before it starts' '
+	rm -rf wsv &&
+	on_tmpfs 2m "
+		dd if=/dev/zero of=mnt/fill bs=64k 2>/dev/null
+		\"\$CHAINDRILL\" vendor-check \"$SOURCE/fixtures/vendors/hostpath-copy.yaml\" \
+			--set \"$SOURCE/scenarios/vendor-check\" --workspace wsv --report-dir mnt/r \
+			>out 2>err; echo \$? >rc" &&
+	test "$(cat rc)" = 3 &&
+	grep -F "chaindrill: report directory mnt/r: no space left on device: mnt has" err &&
+	test -z "$(ls -A wsv)"
+'
+
 test_expect_success 'a report directory on a read-only disk stops the run before it starts' '
 	rm -rf ws &&
 	on_tmpfs 2m "
