@@ -9,6 +9,7 @@
 
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/fs.h"
 
 #include <rocksdb/c.h>
 
@@ -74,27 +75,6 @@ static int rocks_err(char *err, const char *what, const char *dir)
 	return code;
 }
 
-static int mkdir_p(const char *path)
-{
-	char *p = drill_xstrdup(path);
-	int rc = 0;
-	for (char *q = p + 1;; q++) {
-		if (*q != '/' && *q != '\0')
-			continue;
-		char c = *q;
-		*q = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			rc = drill_err(DRILL_EFAIL, "mkdir %s: %s", p, strerror(errno));
-			break;
-		}
-		*q = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 /* Remove the private log directory: RocksDB puts only plain files (LOG, LOG.old.*) there. */
 static void remove_log_dir(char *dir)
 {
@@ -141,6 +121,20 @@ static void set_options(struct drill_store *s)
 	rocksdb_options_set_write_buffer_size(s->opts, WRITE_BUFFER_SIZE);
 	rocksdb_options_set_max_background_jobs(s->opts, 2);
 	rocksdb_options_set_keep_log_file_num(s->opts, 5);
+	/* No preallocation (a WAL file reserves 1.1 x the write buffer, 70 MiB, as it opens): the
+	 * free space the replica watches (replica.c, disk_room) is then what the data takes, and
+	 * RocksDB, which Debian builds with assertions, never meets ENOSPC on a reserve. Not in the
+	 * C API's setters, so through the options string. */
+	rocksdb_options_t *nofalloc = rocksdb_options_create();
+	char *err = NULL;
+	rocksdb_get_options_from_string(s->opts, "allow_fallocate=false", nofalloc, &err);
+	if (err) { /* an older RocksDB: keep its default */
+		free(err);
+		rocksdb_options_destroy(nofalloc);
+	} else {
+		rocksdb_options_destroy(s->opts);
+		s->opts = nofalloc;
+	}
 	if (s->mode == DRILL_STORE_READONLY) {
 		rocksdb_options_set_db_log_dir(s->opts, s->log_dir);
 		rocksdb_options_set_info_log_level(s->opts, 2 /* WARN */);
@@ -272,7 +266,7 @@ int drill_store_open(struct drill_store **out, const char *dir, enum drill_store
 	if (mode != DRILL_STORE_CREATE) {
 		if ((rc = require_current(dir)) != 0)
 			goto cleanup;
-	} else if ((rc = mkdir_p(dir)) != 0) {
+	} else if ((rc = drill_fs_mkdir_p(dir, 0755)) != 0) { /* no link followed (util/beneath.h) */
 		goto cleanup;
 	}
 	if (mode == DRILL_STORE_READONLY && (rc = make_log_dir(&s->log_dir)) != 0)
@@ -680,4 +674,15 @@ int drill_store_flush(struct drill_store *s)
 	}
 	rocksdb_flushoptions_destroy(fo);
 	return rc;
+}
+
+uint64_t drill_store_memtable_bytes(struct drill_store *s)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < s->ncf; i++) {
+		uint64_t v = 0;
+		if (rocksdb_property_int_cf(s->db, s->cf[i], "rocksdb.cur-size-all-mem-tables", &v) == 0)
+			total += v;
+	}
+	return total;
 }

@@ -102,5 +102,8 @@ struct drill_store_iter *drill_store_iter_open_point(struct drill_store *s, int 
 int drill_store_checkpoint(struct drill_store *s, const char *dir);
 /* Flush memtables to SST files (used before stopping, and by tests). */
 int drill_store_flush(struct drill_store *s);
+/* Bytes in the memtables of every column family: what a flush (or a checkpoint, which flushes
+ * first) is about to write to the disk. */
+uint64_t drill_store_memtable_bytes(struct drill_store *s);
 
 #endif

@@ -358,6 +358,12 @@ int drill_cmd_run(int argc, char **argv)
 		exit_code = 2;
 		goto cleanup;
 	}
+	/* a report directory on a full disk: said before any drill runs */
+	if (drill_report_dir_check(report_dir ? report_dir : "reports") != 0) {
+		fprintf(stderr, "chaindrill: %s\n", drill_err_last());
+		exit_code = 3;
+		goto cleanup;
+	}
 	for (size_t i = 0; i < n; i++) {
 		char *name = drill_xstrdup(js[i].sc->name);
 		for (size_t k = 0; k < i; k++)

@@ -389,6 +389,10 @@ int drill_cmd_vendor_check(int argc, char **argv)
 		rc = drill_err_wrap(DRILL_EINPUT, "workspace");
 		goto fail;
 	}
+	/* a report directory on a full disk: said before any drill runs */
+	rc = drill_report_dir_check(report_dir ? report_dir : "reports");
+	if (rc)
+		goto fail;
 	/* Each rerun works pasted anywhere: every path absolute and shell-quoted (cli/common.h). */
 	char *w_def = drill_cli_abs_word(def_path), *w_set = drill_cli_abs_word(set_dir);
 	char *w_ws = drill_cli_abs_word(wsbase);

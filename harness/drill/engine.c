@@ -10,6 +10,7 @@
 #include "faults/faults.h"
 #include "replica/ckpt.h"
 #include "replica/client.h"
+#include "util/beneath.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -300,11 +301,11 @@ static int ws_empty(const char *ws)
  * holder when another process holds it. `busy` ends the message that says so. */
 static int ws_lock(int *lockfd, const char *ws, const char *busy)
 {
-	char *lockpath = drill_xasprintf("%s/.lock", ws);
-	int fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	free(lockpath);
+	/* never through a link planted as .lock (util/beneath.h) */
+	int fd = drill_beneath_open(ws, ".lock", O_RDWR | O_CREAT, 0644);
 	if (fd < 0)
-		return drill_err(DRILL_EINPUT, "%s: cannot create the lock: %s", ws, strerror(errno));
+		return drill_err_wrap(fd == DRILL_EENV ? DRILL_EENV : DRILL_EINPUT,
+				      "%s: cannot create the lock", ws);
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		char *who = ws_holder_text(fd);
 		close(fd);
@@ -900,6 +901,14 @@ static int step_backup(struct drill *d, const struct drill_step *st, json_t *det
 	json_object_set_new(details, "name", json_string(st->name));
 	json_object_set_new(details, "vendor", json_string(d->vendor->ops->name));
 	json_object_set_new(details, "bytesCopied", json_integer((json_int_t)d->vendor->bytes_copied));
+	if (d->vendor->n_shared) {
+		/* copied all the same: a hard link is the file; the record says it came from outside */
+		json_object_set_new(details, "sharedHardLinks", drill_vendor_shared_json(d->vendor));
+		drill_log_warn("backup %s: %zu file(s) hard-linked to something outside the volumes, "
+			       "copied as they are (first: %s, %lu links, %lu in the backup)",
+			       st->name, d->vendor->n_shared, d->vendor->shared[0].path,
+			       d->vendor->shared[0].nlink, d->vendor->shared[0].met);
+	}
 	json_object_set_new(details, "driverLastBlock",
 			    json_integer((json_int_t)drill_truth_last(d->truth)));
 	return 0;
@@ -1369,6 +1378,12 @@ int drill_run(json_t **report, const struct drill_scenario *sc, const struct dri
 			continue;
 		}
 		failed = record_step(&d, &sc->steps[i], (int)i + 1, t_origin, observed);
+	}
+	if (failed == DRILL_EENV) {
+		/* the environment failed the step (a full disk, a lost tool): no outcome, exit 3 */
+		rc = drill_err(DRILL_EENV, "%s",
+			       json_string_value(json_object_get(observed, "error")));
+		goto finish;
 	}
 	if (o->hold && !failed) {
 		ws_lock_record(lockfd, 1); /* the operator's commands may act on it now */

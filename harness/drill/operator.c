@@ -4,6 +4,7 @@
 
 #include "replica/ckpt.h"
 #include "replica/client.h"
+#include "util/beneath.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -91,9 +92,9 @@ void drill_cluster_info_free(struct drill_cluster_info *ci)
 int drill_order_lock(const char *workspace)
 {
 	char *path = drill_xasprintf("%s/run/order.lock", workspace);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = drill_beneath_open(workspace, "run/order.lock", O_RDWR | O_CREAT, 0644);
 	int rc = fd;
-	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+	if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
 		rc = drill_err(DRILL_EFAIL, "%s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);

@@ -3,6 +3,7 @@
 
 #include "chain/block.h"
 #include "replica/proto.h"
+#include "util/beneath.h"
 #include "util/err.h"
 
 #include <errno.h>
@@ -31,9 +32,9 @@ struct drill_truth {
 int drill_truth_open(struct drill_truth **out, const char *path, const struct drill_workload *w,
 		     uint64_t seed)
 {
-	FILE *f = fopen(path, "w+b");
+	FILE *f = drill_beneath_fopen(path, "w+b");
 	if (!f)
-		return drill_err(DRILL_EFAIL, "%s: %s", path, strerror(errno));
+		return DRILL_EFAIL;
 	struct drill_truth *t = drill_xcalloc(1, sizeof(*t));
 	t->w = *w;
 	t->seed = seed;
@@ -194,9 +195,9 @@ int drill_truth_save(struct drill_truth *t, const char *path)
 {
 	if (fflush(t->f) != 0)
 		return drill_err(DRILL_EFAIL, "truth: flush: %s", strerror(errno));
-	FILE *out = fopen(path, "wb");
+	FILE *out = drill_beneath_fopen(path, "wb");
 	if (!out)
-		return drill_err(DRILL_EFAIL, "%s: %s", path, strerror(errno));
+		return DRILL_EFAIL;
 	uint8_t buf[REC_LEN];
 	int rc = 0;
 	for (uint64_t b = 0; b < t->last && !rc; b++)

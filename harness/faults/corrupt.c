@@ -14,6 +14,7 @@
 #include "faults/sst.h"
 
 #include "chain/workload.h"
+#include "util/beneath.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -260,9 +261,11 @@ static int unshare(const char *path, int *did)
 	char *data = NULL;
 	size_t len = 0;
 	int rc = drill_fs_read_file(&data, &len, path, (size_t)sb.st_size + 1);
-	int fd = rc ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, sb.st_mode & 07777);
-	if (!rc && (fd < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0 ||
-		    rename(tmp, path) != 0))
+	int fd = rc ? -1 : drill_beneath_open_path(tmp, O_WRONLY | O_CREAT | O_TRUNC, sb.st_mode & 07777);
+	if (!rc && fd < 0)
+		rc = fd;
+	else if (!rc && (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0 ||
+			 rename(tmp, path) != 0))
 		rc = drill_err(DRILL_EFAIL, "%s: cannot unshare: %s", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
@@ -328,9 +331,9 @@ static int choose(char **file, struct stat *sb, struct drill_fault_ctx *ctx,
 
 static int write_at(const char *file, const void *buf, size_t len, uint64_t off)
 {
-	int fd = open(file, O_WRONLY | O_CLOEXEC);
-	int rc = 0;
-	if (fd < 0 || pwrite(fd, buf, len, (off_t)off) != (ssize_t)len || fsync(fd) != 0)
+	int fd = drill_beneath_open_path(file, O_WRONLY, 0);
+	int rc = fd < 0 ? fd : 0;
+	if (fd >= 0 && (pwrite(fd, buf, len, (off_t)off) != (ssize_t)len || fsync(fd) != 0))
 		rc = drill_err(DRILL_EFAIL, "%s: %s", file, strerror(errno));
 	if (fd >= 0)
 		close(fd);
@@ -412,8 +415,15 @@ static int inject_truncate(struct drill_fault_ctx *ctx, const struct drill_step 
 	if (len >= (uint64_t)sb.st_size)
 		rc = drill_err(DRILL_EINPUT, "fault truncate-sst: length %" PRIu64 " does not cut "
 			       "the %jd bytes of %s", len, (intmax_t)sb.st_size, file);
-	else if (truncate(file, (off_t)len) != 0)
-		rc = drill_err(DRILL_EFAIL, "%s: %s", file, strerror(errno));
+	else {
+		int fd = drill_beneath_open_path(file, O_WRONLY, 0);
+		if (fd < 0)
+			rc = fd;
+		else if (ftruncate(fd, (off_t)len) != 0)
+			rc = drill_err(DRILL_EFAIL, "%s: %s", file, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
 	json_object_set_new(ctx->details, "sizeBefore", json_integer((json_int_t)sb.st_size));
 	json_object_set_new(ctx->details, "sizeAfter", json_integer((json_int_t)len));
 	free(file);
@@ -536,8 +546,10 @@ static int inject_wal(struct drill_fault_ctx *ctx, const struct drill_step *st)
 	drill_rng_seed(&rng, ctx->seed);
 	for (uint64_t k = 0; k < len; k++)
 		junk[k] = (uint8_t)drill_rng_next(&rng);
-	int fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (fd < 0 || write(fd, junk, len) != (ssize_t)len || fsync(fd) != 0)
+	int fd = drill_beneath_open_path(file, O_WRONLY | O_APPEND, 0);
+	if (fd < 0)
+		rc = fd;
+	else if (write(fd, junk, len) != (ssize_t)len || fsync(fd) != 0)
 		rc = drill_err(DRILL_EFAIL, "%s: %s", file, strerror(errno));
 	if (fd >= 0)
 		close(fd);

@@ -24,6 +24,7 @@ extern const struct drill_fault_kind drill_fault_torn_live_snapshot;
 extern const struct drill_fault_kind drill_fault_disk_pressure;
 extern const struct drill_fault_kind drill_fault_driver_crash;
 extern const struct drill_fault_kind drill_fault_symlink_escape;
+extern const struct drill_fault_kind drill_fault_hardlink_escape;
 
 /* Every parameter of the step is `seed` or one of `allowed` (NULL-terminated); DRILL_EINPUT with
  * FILE:LINE:COL naming the unknown one otherwise. */

@@ -21,6 +21,7 @@ static const struct drill_fault_kind *const kinds[] = {
 	&drill_fault_cross_replica_restore, &drill_fault_foreign_checkpoint,
 	&drill_fault_kill_replica, &drill_fault_torn_live_snapshot, &drill_fault_disk_pressure,
 	&drill_fault_driver_crash, &drill_fault_symlink_escape,
+	&drill_fault_hardlink_escape,
 	NULL,
 };
 

@@ -12,6 +12,7 @@
 
 #include "k8s/k8s.h"
 #include "replica/client.h"
+#include "util/beneath.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -75,7 +76,7 @@ static char *joined(const char *const argv[])
 
 static void log_command(struct drill_kube *kb, const char *cmd)
 {
-	FILE *f = fopen(kb->cmdlog, "a");
+	FILE *f = drill_beneath_fopen(kb->cmdlog, "a");
 	if (f) {
 		fprintf(f, "$ %s\n", cmd);
 		fclose(f);

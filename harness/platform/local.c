@@ -272,17 +272,18 @@ static int spawn(struct drill_platform *p, int i, int cold)
 		return rc;
 	}
 	forget(l, i);
-	char id[16], keep[16], interval[32], window[32];
+	char id[16], keep[16], interval[32], window[32], shared[16];
 	snprintf(id, sizeof(id), "%d", i);
 	snprintf(keep, sizeof(keep), "%" PRIu32, p->spec.ckpt.keep);
 	snprintf(interval, sizeof(interval), "%" PRIu64, p->spec.ckpt.interval_s);
 	snprintf(window, sizeof(window), "%" PRIu64, p->spec.ckpt.window);
+	snprintf(shared, sizeof(shared), "%d", p->spec.replicas); /* every volume on one disk */
 	char *portf = port_path(l, i), *logf = log_path(l, i);
 	char *argv[] = {(char *)exe, "replica", "--data", data, "--id", id, "--port-file", portf,
 			"--peers-dir", l->run_dir, "--checkpoints-enabled",
 			p->spec.ckpt.enabled ? "1" : "0", "--number-of-checkpoints", keep,
 			"--checkpoint-interval", interval, "--checkpoint-window", window,
-			NULL, NULL, NULL};
+			"--disk-shared-by", shared, NULL, NULL, NULL};
 	size_t k = sizeof(argv) / sizeof(argv[0]) - 3;
 	if (cold)
 		argv[k++] = "--cold-start";

@@ -81,8 +81,10 @@ int drill_client_order(struct drill_replica_status *sts, const char *const *base
 			if (rs[i].status == 409 && r == 0)
 				snprintf(ex, sizeof(ex), "wrong sequence number, the replica is at "
 					 "seqNum %llu", (unsigned long long)sts[i].seq_num);
-			r = drill_err(DRILL_EFAIL, "%s did not apply the batch: HTTP %ld: %s",
-				      base_urls[i], rs[i].status, ex);
+			/* 507: the replica's disk is (about to be) full — the environment's */
+			r = drill_err(rs[i].status == 507 ? DRILL_EENV : DRILL_EFAIL,
+				      "%s did not apply the batch: HTTP %ld: %s", base_urls[i],
+				      rs[i].status, ex);
 		} else if (r) {
 			drill_err_wrap(r, "%s", base_urls[i]);
 		}

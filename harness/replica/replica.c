@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define BLOCKS_MAX_RESPONSE (64u << 20) /* GET /v1/blocks answers at most this much */
@@ -164,6 +165,7 @@ struct replica {
 	/* disk pressure (POST /v1/disk): the volume's size as told, 0 when unknown */
 	uint64_t disk_size, disk_monitor_ms, disk_last_check_ms;
 	uint32_t disk_threshold_pct;
+	unsigned disk_shared_by; /* --disk-shared-by: replicas writing to this filesystem */
 
 	/* the uncommitted batch */
 	struct drill_store_batch *wb;
@@ -434,6 +436,8 @@ static int prune_oldest(struct replica *r, const char *why)
  *   5. prune the oldest beyond numberOfCheckpoints: directory first, then its ckpt/<id> key.
  * A crash between these steps leaves keys without directories or a .tmp- directory; start-up
  * reconciliation (reconcile()) removes both, and removes a stray live ckpt.self. */
+static int disk_room(struct replica *r, uint64_t extra, const char *what);
+
 static int take_checkpoint(struct replica *r, uint64_t sn, uint64_t ts_ms,
 			   enum drill_ckpt_reason why)
 {
@@ -445,6 +449,8 @@ static int take_checkpoint(struct replica *r, uint64_t sn, uint64_t ts_ms,
 	char *parent = drill_xasprintf("%s/checkpoints", r->data_dir);
 	char *tmp = drill_xasprintf("%s/" CKPT_TMP_PREFIX "%" PRIu64, parent, c.id);
 	int rc = commit(r);
+	if (!rc)
+		rc = disk_room(r, 0, "a checkpoint");
 	if (rc)
 		goto cleanup;
 
@@ -528,6 +534,33 @@ static int db_top_size(struct replica *r, uint64_t *bytes)
 	}
 	closedir(d);
 	return 0;
+}
+
+/* ---- free space ----------------------------------------------------------------------------
+ * RocksDB does not survive a full disk gracefully (Debian's build asserts after ENOSPC), so the
+ * replica watches the free space of its volume itself (statvfs, as Concord's disk monitor does)
+ * and refuses an order or a checkpoint while what it would write — the order's bytes twice (WAL
+ * and memtable, later an SST), the memtables a flush or checkpoint writes out, and a fixed
+ * reserve — would not fit. The refusal is DRILL_EENV, answered 507, naming the path; nothing is
+ * written. Every replica on the filesystem may write as much at once (--disk-shared-by: the local
+ * platform puts every volume on one disk), so the need is counted that many times. */
+#define DISK_RESERVE_BYTES (4u << 20)
+
+static int disk_room(struct replica *r, uint64_t extra, const char *what)
+{
+	struct statvfs vfs;
+	if (statvfs(r->data_dir, &vfs) != 0)
+		return 0; /* cannot tell: RocksDB's own error will say */
+	uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	/* every replica sharing the filesystem may be writing as much at the same moment */
+	uint64_t need = (2 * extra + drill_store_memtable_bytes(r->db)) * r->disk_shared_by +
+			DISK_RESERVE_BYTES;
+	if (avail >= need)
+		return 0;
+	return drill_err(DRILL_EENV, "no space left on device: %s has %" PRIu64 " bytes free, "
+			 "below the %" PRIu64 " %s needs (with the memtables to flush and a reserve "
+			 "of %u MiB); refused before the disk is full", r->data_dir, avail, need, what,
+			 DISK_RESERVE_BYTES >> 20);
 }
 
 /* The disk monitor's check (Concord's DbCheckpointManager::checkAndRemove): with the volume's size
@@ -764,13 +797,26 @@ static enum MHD_Result handle_order(struct replica *r, struct MHD_Connection *c,
 		goto cleanup;
 	}
 
+	rc = disk_room(r, body->len, "this order");
+	if (rc) {
+		code = MHD_HTTP_INSUFFICIENT_STORAGE;
+		text = drill_xasprintf("%s\n", drill_err_last());
+		drill_log_error("%s", drill_err_last());
+		goto cleanup;
+	}
 	rc = drill_req_reader_init(&rd, body->data, body->len);
 	while (rc == 0 && (rc = drill_req_reader_next(&rd, &q)) == 1)
 		rc = q.sn <= skip_to ? 0 : apply_request(r, &q);
 	drill_req_reader_free(&rd);
 	if (rc == 0)
 		rc = commit(r);
-	if (rc) {
+	if (rc == DRILL_EENV) { /* a checkpoint refused for room: nothing of it was written */
+		code = MHD_HTTP_INSUFFICIENT_STORAGE;
+		text = drill_xasprintf("%s\n", drill_err_last());
+		drill_log_error("%s", drill_err_last());
+		if (load_state(r) != 0) /* forget what did not land */
+			drill_log_error("reloading state: %s", drill_err_last());
+	} else if (rc) {
 		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		text = drill_xasprintf("apply failed: %s\n", drill_err_last());
 		drill_log_error("%s", text);
@@ -1314,7 +1360,7 @@ static const char usage_text[] =
 	"usage: chaindrill replica --data DIR --id I [--port-file FILE] [--peers-dir DIR]\n"
 	"         [--listen ADDR:PORT] [--peer ID=URL]... [--checkpoints-enabled 0|1]\n"
 	"         [--number-of-checkpoints N] [--checkpoint-interval S] [--checkpoint-window W]\n"
-	"         [--cold-start] [--terms-cache-bits N] [-v]\n\n"
+	"         [--cold-start] [--terms-cache-bits N] [--disk-shared-by N] [-v]\n\n"
 	"The replica daemon: a RocksDB chain behind an HTTP API. Platforms start it; people rarely\n"
 	"do. It runs until SIGTERM or SIGINT: then it commits, flushes its memtables into SST files\n"
 	"and closes the database. SIGUSR1 stops it the same way without the flush (the memtables\n"
@@ -1340,6 +1386,10 @@ static const char usage_text[] =
 	"  --terms-cache-bits N       keep the terms of up to 2^N keys' values in memory (0..24,\n"
 	"                     default 17: ~10 MiB at most), so that an update need not read the\n"
 	"                     key's old value back; a key not kept is read from the database\n"
+	"  --disk-shared-by N how many replicas write to the filesystem of --data (1..1000,\n"
+	"                     default 1; the local platform puts every volume on one): an order\n"
+	"                     or checkpoint is refused (HTTP 507) while its writes, N times over,\n"
+	"                     and a 4 MiB reserve would not fit in the free space\n"
 	"  -v, --verbose      more output (twice: debug)\n"
 	"  -h, --help         this help\n\n"
 	"Exit codes: 0 stopped by a signal, 1 failed while running, 2 usage or input error.\n\n"
@@ -1408,6 +1458,7 @@ static int parse_args(struct replica *r, int argc, char **argv)
 		{"checkpoint-window", required_argument, NULL, 'w'},
 		{"cold-start", no_argument, NULL, 'c'},
 		{"terms-cache-bits", required_argument, NULL, 't'},
+		{"disk-shared-by", required_argument, NULL, 'D'},
 		{"listen", required_argument, NULL, 'l'},
 		{"peer", required_argument, NULL, 'r'},
 		{"verbose", no_argument, NULL, 'v'},
@@ -1419,6 +1470,7 @@ static int parse_args(struct replica *r, int argc, char **argv)
 	r->cfg = (struct drill_ckpt_config){.enabled = 1, .keep = 5, .interval_s = 3600,
 					    .window = 30000};
 	r->terms_bits = TERMS_CACHE_BITS;
+	r->disk_shared_by = 1;
 	r->listen_addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = 0};
 	r->listen_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	optind = 1;
@@ -1474,6 +1526,11 @@ static int parse_args(struct replica *r, int argc, char **argv)
 				return drill_err(DRILL_EINPUT, "--terms-cache-bits: want 0..%d",
 						 TERMS_CACHE_BITS_MAX);
 			r->terms_bits = (unsigned)v;
+			break;
+		case 'D':
+			if (parse_u64(optarg, 1000, &v) || v == 0)
+				return drill_err(DRILL_EINPUT, "--disk-shared-by: want 1..1000");
+			r->disk_shared_by = (unsigned)v;
 			break;
 		default:
 			return drill_err(DRILL_EINPUT, "unknown or incomplete option '%s'",

@@ -2,14 +2,20 @@
  * report.html (html.c). */
 #include "report/report.h"
 
+#include "util/beneath.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *drill_report_now_iso(void)
 {
@@ -68,6 +74,8 @@ char *drill_report_xml_escape(const char *s)
 int drill_report_write(const char *dir, json_t *run)
 {
 	int rc = drill_fs_mkdir_p(dir, 0755);
+	if (!rc) /* what is written in it is opened without following links (util/beneath.h) */
+		rc = drill_beneath_root_add(dir);
 	if (rc)
 		return rc;
 	char *json = json_dumps(run, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -171,4 +179,38 @@ char *drill_report_headline(json_t *sc)
 		return drill_xasprintf("%s; no verdict (the drill stopped before verifying)",
 				       h.restore_text);
 	return drill_xasprintf("%s; verdict %s %s", h.restore_text, h.verdict, h.volumes);
+}
+
+int drill_report_dir_check(const char *dir)
+{
+	char *p = drill_xstrdup(dir);
+	struct stat sb;
+	int rc = 0;
+	/* the nearest existing directory: where the report, or the directories above it, go */
+	while (stat(p, &sb) != 0) {
+		char *slash = strrchr(p, '/');
+		if (!slash) {
+			strcpy(p, ".");
+			continue;
+		}
+		if (slash == p)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	if (!S_ISDIR(sb.st_mode))
+		goto cleanup; /* not a directory: writing the report says so */
+	struct statvfs vfs;
+	if (access(p, W_OK | X_OK) != 0) {
+		rc = drill_err(DRILL_EENV, "report directory %s: %s is not writable: %s", dir, p,
+			       strerror(errno));
+	} else if (statvfs(p, &vfs) == 0 &&
+		   (uint64_t)vfs.f_bavail * vfs.f_frsize < DRILL_REPORT_ROOM) {
+		rc = drill_err(DRILL_EENV, "report directory %s: no space left on device: %s has %"
+			       PRIu64 " bytes free, a report needs up to %u", dir, p,
+			       (uint64_t)vfs.f_bavail * vfs.f_frsize, DRILL_REPORT_ROOM);
+	}
+cleanup:
+	free(p);
+	return rc;
 }

@@ -18,6 +18,12 @@ char *drill_report_new_run_id(const char *root, const char *name);
 
 /* Write dir/report.json, dir/junit.xml and dir/report.html (each atomically); dir is created. */
 int drill_report_write(const char *dir, json_t *run);
+/* Before a drill: whether the report directory `dir` (or, while it does not exist, the nearest
+ * directory above it, where it would be made) can take the report — writable, and with
+ * DRILL_REPORT_ROOM bytes free. DRILL_EENV naming the directory otherwise ("no space left on
+ * device", or why it is not writable), so a full disk stops the run before it starts. */
+#define DRILL_REPORT_ROOM (1u << 20)
+int drill_report_dir_check(const char *dir);
 
 /* The JUnit XML of a run (malloc'd): one <testcase> per scenario; a <failure> says what differed,
  * an <error> says why a scenario could not run. */

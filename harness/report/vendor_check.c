@@ -2,6 +2,7 @@
  * report.json, junit.xml (junit.c: a testsuite per capability) and report.html. */
 #include "report/report.h"
 
+#include "util/beneath.h"
 #include "util/bytes.h"
 #include "util/fs.h"
 
@@ -12,6 +13,8 @@
 int drill_report_vc_write(const char *dir, json_t *vc)
 {
 	int rc = drill_fs_mkdir_p(dir, 0755);
+	if (!rc) /* what is written in it is opened without following links (util/beneath.h) */
+		rc = drill_beneath_root_add(dir);
 	if (rc)
 		return rc;
 	char *json = json_dumps(vc, JSON_INDENT(2) | JSON_ENSURE_ASCII);

@@ -31,6 +31,7 @@
  * runbook's /mnt/destination/replica-<i>. */
 #include "storage/storage_internal.h"
 
+#include "util/beneath.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -154,8 +155,10 @@ static void log_call(struct ebs *e, json_int_t seq, const char *time, const char
 	if (code)
 		json_decref(response);
 	char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	FILE *f = fopen(e->log_path, "ae");
-	if (!f || fprintf(f, "%s\n", text) < 0)
+	FILE *f = drill_beneath_fopen(e->log_path, "ae");
+	if (!f)
+		drill_log_warn("ebs-sim: %s", drill_err_last());
+	else if (fprintf(f, "%s\n", text) < 0)
 		drill_log_warn("ebs-sim: %s: %s", e->log_path, strerror(errno));
 	if (f)
 		fclose(f);
@@ -329,7 +332,7 @@ static int original_volume(struct drill_vendor *v, int i, json_t **out)
 
 /* CreateSnapshot of volume `vol` (an original), its data copied while the replica may run. */
 static int create_snapshot(struct drill_vendor *v, json_t *vol, const char *backup, int i,
-			   uint64_t *bytes, char **snap_id)
+			   uint64_t *bytes, struct drill_fs_links *links, char **snap_id)
 {
 	struct ebs *e = E(v);
 	char time[40];
@@ -342,6 +345,7 @@ static int create_snapshot(struct drill_vendor *v, json_t *vol, const char *back
 	struct drill_copy_opts o = DRILL_COPY_LIVE;
 	o.bytes_copied = &b;
 	o.files_copied = &f;
+	o.links = links;
 	int rc = 0;
 	if (!drill_fs_is_dir(jstr(vol, "path"))) {
 		rc = api_fail(e, seq, time, "CreateSnapshot",
@@ -641,15 +645,17 @@ static int ebs_backup(struct drill_vendor *v, const char *name)
 	if (rc)
 		return rc;
 	v->bytes_copied = 0;
+	json_decref(drill_vendor_take_shared(v, NULL));
 	if (backup_exists(e, name))
 		return drill_err(DRILL_EINPUT, "backup %s already exists", name);
 	char **made = drill_xcalloc((size_t)e->n, sizeof(*made));
 	uint64_t bytes = 0;
+	struct drill_fs_links *links = drill_fs_links_new(); /* over every volume's snapshot */
 	for (int i = 0; i < e->n && !rc; i++) {
 		json_t *vol = NULL;
 		rc = original_volume(v, i, &vol);
 		if (!rc) {
-			rc = create_snapshot(v, vol, name, i, &bytes, &made[i]);
+			rc = create_snapshot(v, vol, name, i, &bytes, links, &made[i]);
 			if (rc)
 				drill_err_wrap(rc, "backup %s: replica %d: create-snapshot of %s", name,
 					       i, jstr(vol, "volumeId"));
@@ -665,7 +671,9 @@ static int ebs_backup(struct drill_vendor *v, const char *name)
 		drill_err(rc, "%s", keep);
 	} else {
 		v->bytes_copied = bytes;
+		json_decref(drill_vendor_take_shared(v, links)); /* the report records them */
 	}
+	drill_fs_links_free(links);
 	for (int i = 0; i < e->n; i++)
 		free(made[i]);
 	free(made);

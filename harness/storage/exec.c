@@ -26,6 +26,7 @@
 #include "storage/storage_internal.h"
 #include "storage/exec_reply.h"
 
+#include "util/beneath.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -290,9 +291,9 @@ static int run_call(struct drill_vendor *v, struct exec_call *c, json_t *req)
 	if (rc)
 		goto record;
 	/* A header in the log, so each call's stderr can be told apart; the tail starts after it. */
-	FILE *log = fopen(x->log_path, "ae");
+	FILE *log = drill_beneath_fopen(x->log_path, "ae");
 	if (!log) {
-		rc = drill_err(DRILL_EFAIL, "%s: %s", x->log_path, strerror(errno));
+		rc = DRILL_EFAIL;
 		goto record;
 	}
 	fprintf(log, "--- chaindrill: call %zu: %s\n", seq, label + strlen("exec plugin "));

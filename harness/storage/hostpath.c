@@ -86,6 +86,7 @@ struct vol_set {
 	const char *name;                /* the backup's */
 	struct drill_progress *progress; /* of all the copies (thread-safe), or NULL */
 	struct drill_trash *trash;       /* restore: where the volumes' old contents go */
+	struct drill_fs_links *links;    /* backup: hard links met by all the copies */
 };
 
 static void vol_set_init(struct vol_set *s, struct drill_vendor *v, const char *name,
@@ -96,6 +97,7 @@ static void vol_set_init(struct vol_set *s, struct drill_vendor *v, const char *
 	s->name = name;
 	s->progress = NULL;
 	s->trash = v->impl;
+	s->links = NULL;
 	s->v = drill_xcalloc((size_t)s->n, sizeof(*s->v));
 	for (int i = 0; i < s->n; i++) {
 		struct vol_copy *c = &s->v[i];
@@ -113,6 +115,7 @@ static void vol_set_free(struct vol_set *s)
 		free(s->v[i].other);
 	}
 	free(s->v);
+	drill_fs_links_free(s->links);
 }
 
 /* Side by side on every core, unless a copy hook watches the copies (a process fault acting at
@@ -146,6 +149,7 @@ static int backup_one(size_t i, void *arg)
 	o.bytes_copied = &c->bytes;
 	o.files_copied = &c->files;
 	o.progress = s->progress;
+	o.links = s->links;
 	int rc = drill_fs_copy_tree(c->root, c->other, &o);
 	if (rc)
 		drill_err_wrap(rc, "backup %s of replica %zu", s->name, i);
@@ -163,6 +167,7 @@ static int hp_backup(struct drill_vendor *v, const char *name)
 	struct vol_set set;
 	vol_set_init(&set, v, name, partial);
 	v->bytes_copied = 0;
+	json_decref(drill_vendor_take_shared(v, NULL));
 	if (drill_fs_exists(final)) {
 		rc = drill_err(DRILL_EINPUT, "backup %s already exists", name);
 		goto out;
@@ -174,6 +179,7 @@ static int hp_backup(struct drill_vendor *v, const char *name)
 		rc = drill_fs_mkdir_p(partial, 0755);
 	if (!rc) {
 		set.progress = copy_progress(v, name, 0);
+		set.links = drill_fs_links_new();
 		rc = drill_par_for((size_t)set.n, backup_jobs(v), backup_one, &set);
 		drill_progress_finish(set.progress);
 	}
@@ -188,9 +194,10 @@ static int hp_backup(struct drill_vendor *v, const char *name)
 							"files", (json_int_t)c->files));
 	}
 	if (!rc) {
-		json_t *m = json_pack("{s:s,s:s,s:o,s:I,s:I}", "name", name, "vendor", "hostpath-copy",
-				      "claims", claims, "bytes", (json_int_t)total, "files",
-				      (json_int_t)files);
+		json_t *m = json_pack("{s:s,s:s,s:o,s:I,s:I,s:o}", "name", name, "vendor",
+				      "hostpath-copy", "claims", claims, "bytes", (json_int_t)total,
+				      "files", (json_int_t)files, "sharedHardLinks",
+				      drill_vendor_take_shared(v, set.links));
 		char *text = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		char *mpath = drill_xasprintf("%s/backup.json", partial);
 		rc = drill_fs_write_atomic(mpath, text, strlen(text));

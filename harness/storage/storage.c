@@ -4,6 +4,7 @@
 #include "storage/storage_internal.h"
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/fs.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -68,6 +69,38 @@ void drill_vendor_destroy(struct drill_vendor *v)
 		return;
 	if (v->ops && v->ops->destroy)
 		v->ops->destroy(v);
+	json_decref(drill_vendor_take_shared(v, NULL));
 	free(v->workspace);
 	free(v);
+}
+
+static void add_shared(const char *path, unsigned long nlink, unsigned long met, void *arg)
+{
+	struct drill_vendor *v = arg;
+	v->shared = drill_xrealloc(v->shared, (v->n_shared + 1) * sizeof(*v->shared));
+	v->shared[v->n_shared++] = (struct drill_shared_link){drill_xstrdup(path), nlink, met};
+}
+
+json_t *drill_vendor_take_shared(struct drill_vendor *v, struct drill_fs_links *links)
+{
+	for (size_t i = 0; i < v->n_shared; i++)
+		free(v->shared[i].path);
+	free(v->shared);
+	v->shared = NULL;
+	v->n_shared = 0;
+	if (links)
+		drill_fs_links_shared(links, add_shared, v);
+	return drill_vendor_shared_json(v);
+}
+
+json_t *drill_vendor_shared_json(const struct drill_vendor *v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < v->n_shared; i++) {
+		const struct drill_shared_link *s = &v->shared[i];
+		json_array_append_new(a, json_pack("{s:s,s:I,s:I}", "path", s->path, "links",
+						   (json_int_t)s->nlink, "linksInBackup",
+						   (json_int_t)s->met));
+	}
+	return a;
 }

@@ -28,6 +28,7 @@
 
 #include "platform/platform.h"
 
+#include <jansson.h>
 #include <stdint.h>
 
 struct drill_vendor;
@@ -62,12 +63,23 @@ struct drill_vendor_ops {
 	int restores_in_place;
 };
 
+/* A file a backup copied that has hard links outside the volumes copied (util/fs.h
+ * drill_fs_links_shared): its first name in a volume, its link count, the names the copy met. */
+struct drill_shared_link {
+	char *path;
+	unsigned long nlink, met;
+};
+
 struct drill_vendor {
 	const struct drill_vendor_ops *ops;
 	struct drill_platform *platform;
 	char *workspace;
 	struct drill_vendor_config cfg; /* strings borrowed from the scenario */
 	uint64_t bytes_copied; /* by the last backup or restore */
+	/* by the last backup: files shared (hard links) with something outside its volumes; copied
+	 * all the same (RocksDB checkpoints are hard links), reported in the backup's record */
+	struct drill_shared_link *shared;
+	size_t n_shared;
 	void *impl;
 };
 
@@ -77,5 +89,11 @@ int drill_vendor_open(struct drill_vendor **out, const struct drill_vendor_confi
  * ..." (the message drill_vendor_open gives), so `validate` refuses what `run` would. */
 int drill_vendor_check_name(const char *name);
 void drill_vendor_destroy(struct drill_vendor *v);
+/* For the vendors' backups: replace v->shared by what `links` holds (NULL: empty it), and return
+ * it as the backup record's "sharedHardLinks" array (a new reference). */
+struct drill_fs_links;
+json_t *drill_vendor_take_shared(struct drill_vendor *v, struct drill_fs_links *links);
+/* v->shared as that array (a new reference). */
+json_t *drill_vendor_shared_json(const struct drill_vendor *v);
 
 #endif

@@ -103,6 +103,8 @@ PARAM_TEST(foreign_checkpoint_quoted,
 	   "5:75: fault.checkpoint: expected a checkpoint id, got string \"3\"")
 PARAM_TEST(escape_replica_missing, "  - fault: {kind: symlink-escape}",
 	   "5:5: fault: symlink-escape needs `replica` 0..3")
+PARAM_TEST(hardlink_escape_live_only, "  - fault: {kind: hardlink-escape, replica: 0, backup: b1}",
+	   "5:56: fault.backup: unknown parameter for hardlink-escape (expected replica)")
 PARAM_TEST(wrong_az_replica_quoted, "  - fault: {kind: wrong-az, replica: \"1\"}",
 	   "5:38: fault.replica: must be 0..3, got string \"1\"")
 /* A quoted boolean. */
@@ -157,6 +159,7 @@ int main(void)
 		cmocka_unit_test(foreign_replica_quoted),
 		cmocka_unit_test(foreign_checkpoint_quoted),
 		cmocka_unit_test(escape_replica_missing),
+		cmocka_unit_test(hardlink_escape_live_only),
 		cmocka_unit_test(wrong_az_replica_quoted),
 		cmocka_unit_test(reset_identity_quoted),
 		cmocka_unit_test(zone_number),

@@ -119,6 +119,32 @@ static void teardown_fixture(struct fixture *f)
 	free(f->ws);
 }
 
+/* A file hard-linked from outside the volumes is reported over the whole set of snapshots; one
+ * linked between two volumes (both in the set) and the checkpoints' own links are not. */
+static void test_backup_reports_shared_hard_links(void **unused)
+{
+	struct fixture f;
+	setup_fixture(&f, "shared-links");
+	char *secret = drill_xasprintf("%s/secret", f.ws);
+	put(secret, "not the replica's");
+	char *in2 = vol(&f, 2, "ns/bc/replica-x/rocksdbdata/000099.sst");
+	assert_int_equal(link(secret, in2), 0);
+	char *a = vol(&f, 0, "ns/bc/replica-x/rocksdbdata/000123.sst");
+	char *b = vol(&f, 3, "ns/bc/replica-x/rocksdbdata/000123.sst");
+	put(a, "in two volumes of the set");
+	assert_int_equal(link(a, b), 0);
+	assert_drill_ok(f.v->ops->backup(f.v, "nightly"));
+	assert_int_equal(f.v->n_shared, 1);
+	assert_string_equal(f.v->shared[0].path, in2);
+	assert_int_equal(f.v->shared[0].nlink, 2);
+	assert_int_equal(f.v->shared[0].met, 1);
+	free(a);
+	free(b);
+	free(in2);
+	free(secret);
+	teardown_fixture(&f);
+}
+
 static void test_snapshot_restore_round_trip(void **unused)
 {
 	struct fixture f;
@@ -489,6 +515,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot_restore_round_trip),
+		cmocka_unit_test(test_backup_reports_shared_hard_links),
 		cmocka_unit_test(test_state_json),
 		cmocka_unit_test(test_zone_mismatch),
 		cmocka_unit_test(test_cleanup_deletes_volume_and_snapshot),

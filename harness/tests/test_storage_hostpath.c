@@ -302,6 +302,58 @@ static void test_hook_copies_in_order(void **unused)
 	teardown_fixture(&f);
 }
 
+/* A file hard-linked from outside the volumes is copied (a hard link is the file) and reported in
+ * the backup's record; links within one volume (a checkpoint's) or between two are not. */
+static void test_backup_reports_shared_hard_links(void **unused)
+{
+	struct fixture f;
+	setup_fixture(&f, "shared-links", 2);
+	char *secret = drill_xasprintf("%s/secret", f.ws);
+	put(secret, "not the replica's");
+	char *in0 = vol(&f, 0, "ns/bc/replica-x/rocksdbdata/000099.sst");
+	assert_int_equal(link(secret, in0), 0);
+	char *a = vol(&f, 0, "ns/bc/replica-x/rocksdbdata/000123.sst");
+	char *b = vol(&f, 1, "ns/bc/replica-x/rocksdbdata/000123.sst");
+	put(a, "shared by two volumes of the set");
+	assert_int_equal(link(a, b), 0);
+
+	assert_drill_ok(f.v->ops->backup(f.v, "b1"));
+	assert_int_equal(f.v->n_shared, 1);
+	assert_string_equal(f.v->shared[0].path, in0);
+	assert_int_equal(f.v->shared[0].nlink, 2);
+	assert_int_equal(f.v->shared[0].met, 1);
+	char *manifest = drill_xasprintf("%s/backups/b1/backup.json", f.ws);
+	json_error_t e;
+	json_t *m = json_load_file(manifest, 0, &e);
+	assert_non_null(m);
+	json_t *sh = json_object_get(m, "sharedHardLinks");
+	assert_int_equal(json_array_size(sh), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(sh, 0), "path")), in0);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(sh, 0), "links")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(sh, 0), "linksInBackup")),
+			 1);
+	json_decref(m);
+	/* not refused: the file is in the backup */
+	char *copied = drill_xasprintf("%s/backups/b1/concord-pvc-bc-replica-0/ns/bc/replica-x/"
+				       "rocksdbdata/000099.sst", f.ws);
+	char *got = slurp(copied);
+	assert_non_null(got);
+	assert_string_equal(got, "not the replica's");
+
+	/* once the outside name is gone, the next backup reports nothing */
+	assert_int_equal(unlink(secret), 0);
+	assert_drill_ok(f.v->ops->backup(f.v, "b2"));
+	assert_int_equal(f.v->n_shared, 0);
+	free(got);
+	free(copied);
+	free(manifest);
+	free(a);
+	free(b);
+	free(in0);
+	free(secret);
+	teardown_fixture(&f);
+}
+
 static void test_names_and_vendors(void **unused)
 {
 	struct fixture f;
@@ -328,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_failed_backup_leaves_nothing),
 		cmocka_unit_test(test_restore_checks_every_copy_first),
 		cmocka_unit_test(test_hook_copies_in_order),
+		cmocka_unit_test(test_backup_reports_shared_hard_links),
 		cmocka_unit_test(test_names_and_vendors),
 	};
 	return drill_test_run(tests, NULL, NULL);

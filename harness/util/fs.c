@@ -8,6 +8,7 @@
  * name is what gets removed. */
 #include "util/fs.h"
 
+#include "util/beneath.h"
 #include "util/bytes.h"
 #include "util/err.h"
 #include "util/proc.h"
@@ -34,38 +35,7 @@
 
 int drill_fs_mkdir_p(const char *path, mode_t mode)
 {
-	if (!path || !*path)
-		return drill_err(DRILL_EINPUT, "mkdir: empty path");
-	char *p = drill_xstrdup(path);
-	int rc = 0;
-	size_t len = strlen(p);
-	while (len > 1 && p[len - 1] == '/')
-		p[--len] = '\0';
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char saved = *s;
-		*s = '\0';
-		if (mkdir(p, mode) != 0 && errno != EEXIST) {
-			rc = drill_err(DRILL_EFAIL, "mkdir %s: %s", p, strerror(errno));
-			goto cleanup;
-		}
-		struct stat sb;
-		if (stat(p, &sb) != 0) {
-			rc = drill_err(DRILL_EFAIL, "mkdir %s: %s", p, strerror(errno));
-			goto cleanup;
-		}
-		if (!S_ISDIR(sb.st_mode)) {
-			rc = drill_err(DRILL_EFAIL, "mkdir %s: exists and is not a directory", p);
-			goto cleanup;
-		}
-		*s = saved;
-		if (!saved)
-			break;
-	}
-cleanup:
-	free(p);
-	return rc;
+	return drill_beneath_mkdir_path(path, mode);
 }
 
 int drill_fs_exists(const char *path)
@@ -163,53 +133,57 @@ int drill_fs_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/* fsync the directory holding `path`, so a rename in it is durable. Best effort. */
-static void sync_parent(const char *path)
-{
-	char *dir = drill_xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		strcpy(dir, ".");
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
+/* The file is created beside `path` and renamed over it, both relative to the descriptor of its
+ * directory opened by util/beneath.h: a link planted at `path` is replaced, never followed, and
+ * one on the way to it is refused. */
 int drill_fs_write_atomic(const char *path, const void *data, size_t len)
 {
-	char *tmp = drill_xasprintf("%s.tmp.%d", path, (int)getpid());
-	int rc = 0;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = drill_err(DRILL_EFAIL, "%s: %s", tmp, strerror(errno));
+	int dfd = -1, fd = -1;
+	size_t off = 0;
+	char *tmp = NULL;
+	int rc = drill_beneath_parent(&dfd, &off, path);
+	if (rc)
+		return rc;
+	const char *name = path + off;
+	struct stat sb;
+	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(sb.st_mode)) {
+		rc = drill_err(DRILL_EINPUT, "%s is a symbolic link where chaindrill expects its own "
+			       "file; refusing to replace it", path);
 		goto cleanup;
 	}
-	if (drill_fs_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		rc = drill_err(DRILL_EFAIL, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
+	tmp = drill_xasprintf("%s.tmp.%d", name, (int)getpid());
+	if (unlinkat(dfd, tmp, 0) != 0 && errno != ENOENT) { /* a crashed writer's, same pid */
+		rc = drill_err(DRILL_EFAIL, "%s.tmp.%d: %s", path, (int)getpid(), strerror(errno));
 		goto cleanup;
 	}
-	if (close(fd) != 0) {
-		rc = drill_err(DRILL_EFAIL, "%s: %s", tmp, strerror(errno));
-		unlink(tmp);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int bad = fd < 0 || drill_fs_write_all(fd, data, len) != 0 || fsync(fd) != 0;
+	int err = errno;
+	if (fd >= 0 && close(fd) != 0 && !bad) {
+		bad = 1;
+		err = errno;
+	}
+	if (bad) {
+		rc = err == ENOSPC || err == EDQUOT
+			     ? drill_err(DRILL_EENV, "%s: %s", path, strerror(ENOSPC))
+			     : drill_err(DRILL_EFAIL, "%s.tmp.%d: %s", path, (int)getpid(), strerror(err));
+		unlinkat(dfd, tmp, 0);
 		goto cleanup;
 	}
-	if (rename(tmp, path) != 0) {
-		rc = drill_err(DRILL_EFAIL, "rename %s to %s: %s", tmp, path, strerror(errno));
-		unlink(tmp);
+	if (renameat(dfd, tmp, dfd, name) != 0) {
+		rc = drill_err(DRILL_EFAIL, "rename %s.tmp.%d to %s: %s", path, (int)getpid(), path,
+			       strerror(errno));
+		unlinkat(dfd, tmp, 0);
 		goto cleanup;
 	}
-	sync_parent(path);
+	int sfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* durable rename; best effort */
+	if (sfd >= 0) {
+		fsync(sfd);
+		close(sfd);
+	}
 cleanup:
 	free(tmp);
+	close(dfd);
 	return rc;
 }
 
@@ -229,7 +203,11 @@ int drill_fs_guard_add(const char *root)
 		free(real);
 		return drill_err(DRILL_EINPUT, "deletion guard: %s: not a directory", root);
 	}
-	int rc = 0;
+	int rc = drill_beneath_root_add(real); /* its insides are opened without following links */
+	if (rc) {
+		free(real);
+		return rc;
+	}
 	pthread_mutex_lock(&guard_mu);
 	for (size_t i = 0; i < guard_n; i++)
 		if (!strcmp(guard_roots[i], real))
@@ -255,6 +233,7 @@ void drill_fs_guard_reset(void)
 	}
 	guard_n = 0;
 	pthread_mutex_unlock(&guard_mu);
+	drill_beneath_root_reset();
 }
 
 /* 2 if `real` equals a root, 1 if it lies strictly inside one, 0 otherwise. */
@@ -511,6 +490,80 @@ static size_t link_hash(dev_t dev, ino_t ino)
 {
 	uint64_t h = (uint64_t)ino * 0x9E3779B97F4A7C15ull ^ (uint64_t)dev;
 	return (size_t)(h >> 20) % LINK_BUCKETS;
+}
+
+struct drill_fs_links {
+	pthread_mutex_t mu;
+	struct shared_ent {
+		dev_t dev;
+		ino_t ino;
+		unsigned long nlink, met;
+		char *path;
+		struct shared_ent *next;
+	} *b[LINK_BUCKETS];
+};
+
+struct drill_fs_links *drill_fs_links_new(void)
+{
+	struct drill_fs_links *l = drill_xcalloc(1, sizeof(*l));
+	pthread_mutex_init(&l->mu, NULL);
+	return l;
+}
+
+void drill_fs_links_free(struct drill_fs_links *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < LINK_BUCKETS; i++)
+		for (struct shared_ent *e = l->b[i], *next; e; e = next) {
+			next = e->next;
+			free(e->path);
+			free(e);
+		}
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+static void links_met(struct drill_fs_links *l, const struct stat *sb, const char *path)
+{
+	size_t h = link_hash(sb->st_dev, sb->st_ino);
+	pthread_mutex_lock(&l->mu);
+	struct shared_ent *e = l->b[h];
+	while (e && !(e->dev == sb->st_dev && e->ino == sb->st_ino))
+		e = e->next;
+	if (!e) {
+		e = drill_xcalloc(1, sizeof(*e));
+		*e = (struct shared_ent){sb->st_dev, sb->st_ino, sb->st_nlink, 0,
+					 drill_xstrdup(path), l->b[h]};
+		l->b[h] = e;
+	}
+	e->met++;
+	pthread_mutex_unlock(&l->mu);
+}
+
+size_t drill_fs_links_shared(struct drill_fs_links *l,
+			     void (*fn)(const char *path, unsigned long nlink, unsigned long met,
+					void *arg),
+			     void *arg)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&l->mu);
+	for (size_t i = 0; i < LINK_BUCKETS; i++)
+		for (struct shared_ent *e = l->b[i]; e; e = e->next) {
+			/* read the count again: a live database's compaction may have removed one
+			 * of its names since (a link made meanwhile is reported, which is rare) */
+			struct stat sb;
+			unsigned long nlink = e->nlink;
+			if (lstat(e->path, &sb) == 0 && sb.st_dev == e->dev && sb.st_ino == e->ino)
+				nlink = sb.st_nlink;
+			if (nlink > e->met) {
+				n++;
+				if (fn)
+					fn(e->path, nlink, e->met, arg);
+			}
+		}
+	pthread_mutex_unlock(&l->mu);
+	return n;
 }
 
 static const char *link_find(struct copy_ctx *c, dev_t dev, ino_t ino)
@@ -911,6 +964,8 @@ static int copy_entry(struct copy_ctx *c, const char *src, const char *dst)
 		return copy_dir(c, src, dst, &sb, merge);
 	if (S_ISLNK(sb.st_mode))
 		return copy_symlink(c, src, dst, &sb);
+	if (c->o->links && S_ISREG(sb.st_mode) && sb.st_nlink > 1)
+		links_met(c->o->links, &sb, src);
 	if (c->o->keep_hardlinks && sb.st_nlink > 1) {
 		const char *first = link_find(c, sb.st_dev, sb.st_ino);
 		if (first) {

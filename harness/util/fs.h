@@ -74,12 +74,15 @@ struct drill_copy_opts {
 	/* when non-NULL, each regular file's bytes are added to it as the file is copied
 	 * (util/progress.h: a backup's or restore's copy on the terminal) */
 	struct drill_progress *progress;
+	/* when non-NULL, every regular file with more than one hard link that the copy meets is
+	 * counted in it, so one set can total several copies (drill_fs_links_shared) */
+	struct drill_fs_links *links;
 };
 /* What `cp -a` keeps, and what `cp -r -L -p` keeps (the runbook's checkpoint copy). */
-#define DRILL_COPY_ARCHIVE  ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL, 0, NULL, NULL})
-#define DRILL_COPY_RUNBOOK  ((struct drill_copy_opts){1, 0, 1, 1, 1, NULL, NULL, 0, NULL, NULL})
+#define DRILL_COPY_ARCHIVE  ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL, 0, NULL, NULL, NULL})
+#define DRILL_COPY_RUNBOOK  ((struct drill_copy_opts){1, 0, 1, 1, 1, NULL, NULL, 0, NULL, NULL, NULL})
 /* `cp -a` of a directory that is being written to (a running database). */
-#define DRILL_COPY_LIVE     ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL, 1, NULL, NULL})
+#define DRILL_COPY_LIVE     ((struct drill_copy_opts){0, 1, 1, 1, 1, NULL, NULL, 1, NULL, NULL, NULL})
 
 /* Copy the tree `src` to `dst` (dst must not exist; it is created with src's attributes). Regular
  * files are cloned (FICLONE) where the filesystem can, else copied with copy_file_range, else
@@ -87,6 +90,24 @@ struct drill_copy_opts {
 int drill_fs_copy_tree(const char *src, const char *dst, const struct drill_copy_opts *o);
 /* Copy every entry of directory `src` into existing directory `dst` (cp -r of its entries). */
 int drill_fs_copy_contents(const char *src, const char *dst, const struct drill_copy_opts *o);
+
+/* --- Hard links shared with something outside a set of copies -----------------------------------
+ * A hard link is the file itself: a backup copy of a volume holding a hard link to a file outside
+ * it (made on the same filesystem by anyone who could write the volume) copies that file. The
+ * copies can only see it by its link count: after every copy of a set, a file whose link count is
+ * larger than the number of its names the copies met has names outside the set. Links within the
+ * set are normal (a RocksDB checkpoint's SST files are hard links to the live ones). Thread-safe,
+ * for copies side by side. */
+struct drill_fs_links;
+struct drill_fs_links *drill_fs_links_new(void);
+void drill_fs_links_free(struct drill_fs_links *l);
+/* Call fn for each file shared with something outside what was copied, with the first of its
+ * names the copies met, its link count (read again now) and the number of names met; returns how
+ * many there were. */
+size_t drill_fs_links_shared(struct drill_fs_links *l,
+			     void (*fn)(const char *path, unsigned long nlink, unsigned long met,
+					void *arg),
+			     void *arg);
 
 /* Sum of file sizes under a tree (not following links; a file with several links counts once). */
 int drill_fs_tree_size(uint64_t *bytes, const char *path);

@@ -105,6 +105,8 @@ PROBES = [  # (name, top-level lines, step lines)
     ("driver-crash", "", "  - fault: {kind: driver-crash, during: restore, afterFiles: 3}"),
     ("driver-crash-write", "", "  - fault: {kind: driver-crash, during: write}"),
     ("symlink-escape", "", "  - fault: {kind: symlink-escape, replica: 0, backup: b1, target: /etc}"),
+    ("hardlink-escape", "", "  - fault: {kind: hardlink-escape, replica: 0}"),
+    ("hardlink-escape-backup", "", "  - fault: {kind: hardlink-escape, replica: 0, backup: b1}"),
     ("restart-writes-over", "", "  - fault: {kind: restore-while-running, writes: 100001}"),
     ("expect-error-alone", "", ""),  # expect replaced below
     # types: a quoted number is a string, a plain number is not one (docs/scenario.md#types)
