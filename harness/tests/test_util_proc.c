@@ -200,6 +200,15 @@ static void test_spawn_failures(void **state)
 	/* the failed children were reaped */
 	assert_no_children();
 	free(log);
+	/* a log that is a symbolic link: refused, its target neither created nor written */
+	char *target = drill_xasprintf("%s/elsewhere.log", dir);
+	char *link = drill_xasprintf("%s/link.log", dir);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(spawn_sh(&pid, "echo hi", link), DRILL_EFAIL);
+	assert_non_null(strstr(drill_err_last(), "link.log"));
+	assert_int_equal(access(target, F_OK), -1);
+	free(target);
+	free(link);
 	free(txt);
 	free(dir);
 }

@@ -36,7 +36,9 @@ static void child(char *const argv[], const struct drill_proc_io *io, int out_fd
 	}
 	if (!msg[1] && io->log_path) {
 		msg[0] = STEP_LOG;
-		int out = open(io->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		/* a link where our log should be is refused, not followed (docs/containment.md) */
+		int out = open(io->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+			       0644);
 		if (out < 0 || (out_fd < 0 && dup2(out, STDOUT_FILENO) < 0) ||
 		    dup2(out, STDERR_FILENO) < 0)
 			msg[1] = errno;
