@@ -84,7 +84,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "chaindrill: cannot initialise libcurl\n");
 				return 3;
 			}
-			return commands[i].fn(argc - 1, argv + 1);
+			int rc = commands[i].fn(argc - 1, argv + 1);
+			drill_forksrv_stop(); /* reaped, its readers' CPU time is counted as ours */
+			return rc;
 		}
 	}
 	fprintf(stderr, "chaindrill: unknown command '%s'\n", argv[1]);

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* --- children -------------------------------------------------------------------------------- */
@@ -259,6 +261,42 @@ static void test_dead_server(void **state)
 	assert_int_equal(errno, ECHILD);
 }
 
+/* Burns 0.2 s of CPU (measured in CPU time, whatever the load). */
+static int busy_child(const void *arg, size_t len, const int *fds, size_t nfds)
+{
+	(void)arg, (void)len, (void)fds, (void)nfds;
+	volatile unsigned long x = 0;
+	for (;;) {
+		struct timespec t;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+		if (t.tv_sec > 0 || t.tv_nsec >= 200 * 1000000L)
+			return 0;
+		for (int k = 0; k < 100000; k++)
+			x += (unsigned long)k;
+	}
+}
+
+static double children_cpu(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* The CPU time of the server's children counts as ours once the server is stopped, as it does
+ * for children forked here (`time chaindrill verify` and the benchmarks see the readers). */
+static void test_cpu_time_counted(void **state)
+{
+	(void)state;
+	double before = children_cpu();
+	assert_drill_ok(drill_forksrv_start());
+	char got[8], out[8];
+	assert_int_equal(run(busy_child, "", got, sizeof(got), out, sizeof(out)), 0);
+	drill_forksrv_stop();
+	assert_true(children_cpu() - before >= 0.19);
+}
+
 static void test_limits(void **state)
 {
 	(void)state;
@@ -277,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_lock_held_by_another_thread),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_dead_server),
+		cmocka_unit_test(test_cpu_time_counted),
 		cmocka_unit_test(test_limits),
 	};
 	return drill_test_run(tests, NULL, NULL);

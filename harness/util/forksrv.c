@@ -3,9 +3,11 @@
  * The server reads requests from a SOCK_SEQPACKET socket: one message each, a head and the
  * argument's bytes, with the descriptors [status, out, fds...] attached. For each it forks a
  * watcher, which forks the child, writes 'P' and the child's pid to the status pipe, waits for the
- * child and writes 'S' and its wait status. The server ignores SIGCHLD, so the kernel reaps the
- * watchers; the watcher is there so that the requester learns how its child ended although the
- * child is not its own. Server, watcher and child each die with their parent (PR_SET_PDEATHSIG):
+ * child and writes 'S' and its wait status; the watcher is there so that the requester learns
+ * how its child ended although the child is not its own. Every process here is reaped by its
+ * parent (the server reaps its watchers as requests come and all of them at the end), so the CPU
+ * time of the children adds up to the requester's, as it would for children of its own:
+ * `time chaindrill verify` and the benchmarks count the readers. Server, watcher and child each die with their parent (PR_SET_PDEATHSIG):
  * when the process that started the server ends, they all go. */
 #include "util/forksrv.h"
 
@@ -91,7 +93,6 @@ static void report(int fd, char what, uint32_t v)
 static _Noreturn void watch(const struct req_head *h, const uint8_t *arg, const int *fd, pid_t srv_pid)
 {
 	drill_proc_die_with_parent(srv_pid);
-	signal(SIGCHLD, SIG_DFL); /* the server's SIG_IGN would reap our child before us */
 	pid_t me = getpid();
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -116,7 +117,6 @@ static _Noreturn void watch(const struct req_head *h, const uint8_t *arg, const 
 
 static _Noreturn void serve(int sock)
 {
-	signal(SIGCHLD, SIG_IGN);
 	/* Ctrl-C reaches the whole process group: the requester decides what an interrupt means;
 	 * we live until it ends. */
 	signal(SIGINT, SIG_IGN);
@@ -135,6 +135,8 @@ static _Noreturn void serve(int sock)
 		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
 				   .msg_controllen = sizeof(ctl.space)};
 		ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+		while (waitpid(-1, NULL, WNOHANG) > 0) /* the watchers that ended meanwhile */
+			;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -167,6 +169,8 @@ static _Noreturn void serve(int sock)
 			close(fd[i]);
 	}
 	free(buf);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) /* the last watchers */
+		;
 	_exit(0);
 }
 
@@ -214,9 +218,12 @@ void drill_forksrv_stop(void)
 		return;
 	close(srv.sock);
 	srv.sock = -1;
-	kill(srv.pid, SIGKILL);
-	while (waitpid(srv.pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	/* at EOF it waits for its last watchers and exits; one of our forked copies may still hold
+	 * the socket, and a child may hang: then it is killed, with whatever it still runs */
+	if (drill_proc_wait(srv.pid, 5000, NULL) != 0) {
+		kill(srv.pid, SIGKILL);
+		drill_proc_wait(srv.pid, -1, NULL);
+	}
 	srv.pid = 0;
 }
 

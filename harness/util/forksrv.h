@@ -45,8 +45,9 @@ struct drill_child {
  * one it inherited). An error leaves children forked directly. */
 int drill_forksrv_start(void);
 
-/* Stop and reap the server this process started (nothing otherwise). Children already started
- * live on. */
+/* Stop and reap the server this process started (nothing otherwise): it waits for the children
+ * it started (up to 5 s, then they are killed with it), so that their CPU time is counted as our
+ * children's. Call it before exiting. */
 void drill_forksrv_stop(void);
 
 /* 1 when children are forked by a server. */
