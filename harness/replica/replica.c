@@ -737,18 +737,19 @@ static enum MHD_Result handle_order(struct replica *r, struct MHD_Connection *c,
 	uint64_t skip_to = caught && first <= r->seq ? r->seq : 0;
 	uint64_t expect = skip_to ? first : r->seq + 1, bad_sn = 0, bad_expect = 0;
 	int wrong_sn = 0;
-	if (rc == 0)
+	if (rc == 0) { /* a reader is freed only after its init (which leaves it freeable) */
 		rc = drill_req_reader_init(&rd, body->data, body->len);
-	while (rc == 0 && (rc = drill_req_reader_next(&rd, &q)) == 1) {
-		if (q.sn != expect && !wrong_sn) {
-			wrong_sn = 1;
-			bad_sn = q.sn;
-			bad_expect = expect;
+		while (rc == 0 && (rc = drill_req_reader_next(&rd, &q)) == 1) {
+			if (q.sn != expect && !wrong_sn) {
+				wrong_sn = 1;
+				bad_sn = q.sn;
+				bad_expect = expect;
+			}
+			expect++;
+			rc = 0;
 		}
-		expect++;
-		rc = 0;
+		drill_req_reader_free(&rd);
 	}
-	drill_req_reader_free(&rd);
 	if (rc < 0) {
 		code = MHD_HTTP_BAD_REQUEST;
 		text = drill_xasprintf("%s\n", drill_err_last());
@@ -833,11 +834,11 @@ static int parse_u64_arg(struct MHD_Connection *c, const char *name, uint64_t *v
 {
 	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
 	char *end;
-	if (!s || !*s)
+	if (!s || *s < '0' || *s > '9') /* strtoull would take spaces, a sign, "-1" */
 		return -1;
 	errno = 0;
 	unsigned long long x = strtoull(s, &end, 10);
-	if (errno || *end || s[0] == '-')
+	if (errno || *end)
 		return -1;
 	*v = x;
 	return 0;
@@ -855,7 +856,7 @@ static enum MHD_Result handle_blocks(struct replica *r, struct MHD_Connection *c
 	drill_buf_init(&out, BLOCKS_MAX_RESPONSE);
 	int rc = 0;
 	pthread_mutex_lock(&r->mu);
-	for (uint64_t id = from; id < from + count && id <= r->last_block && !rc; id++) {
+	for (uint64_t id = from; id - from < count && id <= r->last_block && !rc; id++) {
 		uint8_t *b = NULL, len4[4];
 		size_t len = 0;
 		rc = drill_store_get_block(r->db, id, &b, &len);
