@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(scenario vendor block verify exec_reply kubeconfig kvbc_block)
+[ ${#targets[@]} -gt 0 ] || targets=(scenario vendor block verify exec_reply kubeconfig kvbc_block replica_api)
 cc=$(command -v clang-14 || command -v clang || true)
 [ -n "$cc" ] || { echo "fuzz.sh: clang is needed (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
 
