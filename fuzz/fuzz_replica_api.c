@@ -52,36 +52,6 @@ static void close_api(void)
 	api = NULL;
 }
 
-static char *call(unsigned *code, size_t *len, const char *method, const char *target,
-		  const void *body, size_t blen);
-
-/* Take every path into RocksDB once (a write, a checkpoint, a pruning) before fuzzing: RocksDB
- * registers a thread-local destructor on its first checkpoint in a thread, a one-time allocation
- * that libFuzzer's per-input leak check would otherwise report as a leak of that input. */
-static void warm_up(void)
-{
-	struct drill_buf b;
-	struct drill_req_update u = {(const uint8_t *)"k", 1, (const uint8_t *)"v", 1};
-	struct drill_req w = {.sn = 1, .ts_ms = 1, .kind = DRILL_REQ_WRITE, .n = 1, .u = &u};
-	struct drill_req ck = {.sn = 2, .ts_ms = 2, .kind = DRILL_REQ_CKPT_CREATE};
-	drill_buf_init(&b, 1 << 20);
-	drill_req_batch_begin(&b);
-	if (drill_req_batch_add(&b, &w) || drill_req_batch_add(&b, &ck))
-		fail("warm-up batch", drill_err_last());
-	unsigned code;
-	free(call(&code, NULL, "POST", "/v1/order", b.data, b.len));
-	if (code != 200)
-		fail("warm-up order", NULL);
-	static const char disk[] = "{\"volumeSize\": 1}";
-	free(call(&code, NULL, "POST", "/v1/disk", disk, sizeof(disk) - 1));
-	free(call(&code, NULL, "GET", "/v1/blocks?from=1&count=1", NULL, 0));
-	drill_buf_free(&b);
-	close_api();
-	if (drill_fs_remove_contents(data_dir) != 0)
-		fail("resetting the replica", drill_err_last());
-	open_api();
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -90,7 +60,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	data_dir = drill_xasprintf("%s/replica/rocksdbdata", fuzz_dir());
 	open_api();
 	atexit(close_api); /* after fuzz_dir's: runs before the directory is removed */
-	warm_up();
 	return 0;
 }
 

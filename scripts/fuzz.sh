@@ -23,6 +23,7 @@ status=0
 export CHAINDRILL_SCRATCH=$PWD/build-fuzz/scratch
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$PWD/fuzz/lsan.supp
 for t in "${targets[@]}"; do
 	corpus=build-fuzz/corpus/$t crashes=build-fuzz/crashes/$t
 	mkdir -p "$corpus" "$crashes" "$CHAINDRILL_SCRATCH"
