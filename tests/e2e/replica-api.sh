@@ -37,13 +37,13 @@ coproc HOLD { hostile hold $port 1100; }
 holder=$HOLD_PID
 read -r -t 60 held <&"${HOLD[0]}"
 echo "# $held"
-test_expect_success 'status from another client (127.0.0.2) answers at once under the load' '
-	t0=$(date +%s%N); hostile status $port 127.0.0.2 2 >/dev/null &&
+test_expect_success 'status from another client (127.0.0.2) answers at once (< 5 s) under the load' '
+	t0=$(date +%s%N); hostile status $port 127.0.0.2 5 >/dev/null &&
 	echo "answered in $((($(date +%s%N) - t0) / 1000000)) ms"
 '
-test_expect_success "status from the attacker's address answers within the ${timeout_s} s timeout (+3 s)" '
+test_expect_success "status from the attacker's address answers within the ${timeout_s} s timeout (+5 s)" '
 	t0=$(date +%s); ok=""
-	while [ $(($(date +%s) - t0)) -le $((timeout_s + 3)) ]; do
+	while [ $(($(date +%s) - t0)) -le $((timeout_s + 5)) ]; do
 		hostile status $port 127.0.0.1 1 >/dev/null 2>&1 && { ok=1; break; }
 		sleep 0.2
 	done
