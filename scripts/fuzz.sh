@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(scenario vendor block verify exec_reply kubeconfig kvbc_block)
+[ ${#targets[@]} -gt 0 ] || targets=(scenario vendor block verify exec_reply kubeconfig kvbc_block replica_api)
 cc=$(command -v clang-14 || command -v clang || true)
 [ -n "$cc" ] || { echo "fuzz.sh: clang is needed (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
 
@@ -23,6 +23,7 @@ status=0
 export CHAINDRILL_SCRATCH=$PWD/build-fuzz/scratch
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$PWD/fuzz/lsan.supp
 for t in "${targets[@]}"; do
 	corpus=build-fuzz/corpus/$t crashes=build-fuzz/crashes/$t
 	mkdir -p "$corpus" "$crashes" "$CHAINDRILL_SCRATCH"

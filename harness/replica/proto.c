@@ -111,6 +111,12 @@ int drill_req_reader_next(struct drill_req_reader *rd, struct drill_req *r)
 	uint8_t kind = rd->p[16];
 	r->n = drill_get_be32(rd->p + 17);
 	rd->p += REQ_HEADER_LEN;
+	/* Both end up in the status JSON, whose integers are signed 64-bit. */
+	if (r->sn > INT64_MAX || r->ts_ms > INT64_MAX)
+		return drill_err(DRILL_EINPUT, "request batch: sn %llu: sequence number or time "
+				 "%llu past %lld", (unsigned long long)r->sn,
+				 (unsigned long long)(r->sn > INT64_MAX ? r->sn : r->ts_ms),
+				 (long long)INT64_MAX);
 	if (kind > DRILL_REQ_CKPT_CREATE)
 		return drill_err(DRILL_EINPUT, "request batch: sn %llu: unknown kind %u",
 				 (unsigned long long)r->sn, kind);

@@ -8,7 +8,8 @@
  *                                  n × (klen u32 | key | vlen u32 | value) )
  *
  * kind: 0 no-op (no block), 1 write (one block with the n updates), 2 db-checkpoint create (the
- * operator's command, ordered like any request; no block). Sequence numbers in a batch are
+ * operator's command, ordered like any request; no block). sn and ts_ms are at most INT64_MAX
+ * (the status JSON's integers are signed). Sequence numbers in a batch are
  * consecutive and start right after the replica's last applied one. */
 #ifndef DRILL_REPLICA_PROTO_H
 #define DRILL_REPLICA_PROTO_H

@@ -2,6 +2,8 @@
  * up by state transfer and serves the operator API (libmicrohttpd lives in this file only). */
 #include "replica/replica.h"
 
+#include "replica/api.h"
+
 #include "chain/block.h"
 #include "chain/root.h"
 #include "chain/store.h"
@@ -16,6 +18,7 @@
 #include "util/log.h"
 #include "util/num.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -46,6 +49,10 @@
 #define PEERS_MAX 64                    /* --peer options */
 #define TERMS_CACHE_BITS 17             /* 128 Ki keys' terms, at most ~10 MiB (replica/terms.h) */
 #define TERMS_CACHE_BITS_MAX 24
+#define HTTP_MAX_CONNECTIONS 256        /* open at once, in all (--max-connections) */
+#define HTTP_MAX_PER_CLIENT 32          /* from one IP address (--max-connections-per-client) */
+#define HTTP_TIMEOUT_S 15               /* idle seconds before a connection is closed */
+#define UPLOAD_TOTAL_MAX (512u << 20)   /* request bodies buffered at once, in all */
 
 /* ---- the in-batch overlay ----------------------------------------------------------------
  * Requests are applied into one WriteBatch that is committed every PENDING_MAX requests, before a
@@ -152,6 +159,8 @@ struct replica {
 	} peers[PEERS_MAX]; /* --peer ID=URL: peers at fixed addresses (pods behind Services) */
 	size_t n_peers;
 	struct drill_ckpt_config cfg;
+	unsigned max_conns, max_per_client, conn_timeout_s; /* the HTTP server's bounds */
+	size_t upload_bytes; /* request bodies buffered now (atomic: MHD's threads add to it) */
 
 	pthread_mutex_t mu; /* guards everything below; MHD threads and main take it */
 	struct drill_store *db;
@@ -658,29 +667,43 @@ static char *status_json_locked(struct replica *r)
 
 /* ---- HTTP --------------------------------------------------------------------------------- */
 
-struct upload {
-	struct drill_buf body;
-	int too_big;
+/* One request as the handlers see it, whoever carried it (the HTTP server, or the in-process
+ * API of replica/api.h that the fuzz target drives), and the answer they leave in it. */
+struct api_call {
+	/* A query argument, decoded, and its length (a %00 in it makes it longer than its C
+	 * string); NULL if absent or given without a value. */
+	const char *(*arg)(void *ctx, const char *name, size_t *len);
+	void *arg_ctx;
+	unsigned code;
+	char *body; /* malloc'd; NULL when nothing could be allocated */
+	size_t len;
+	const char *type;
 };
 
-static enum MHD_Result respond(struct MHD_Connection *c, unsigned code, char *body, size_t len,
-			       const char *type)
+#define DISK_MAX_BODY (64u << 10) /* POST /v1/disk: a small JSON object */
+
+/* How much a POST to `url` may carry: bodies are buffered whole, so every endpoint has a cap. */
+static size_t upload_limit(const char *url)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, body,
-								     MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	enum MHD_Result ret = MHD_queue_response(c, code, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	if (!strcmp(url, "/v1/order"))
+		return DRILL_ORDER_MAX_BODY;
+	if (!strcmp(url, "/v1/disk"))
+		return DISK_MAX_BODY;
+	return 0;
 }
 
-static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned code, const char *fmt, ...)
+static int respond(struct api_call *c, unsigned code, char *body, size_t len, const char *type)
+{
+	c->code = code;
+	c->body = body;
+	c->len = len;
+	c->type = type;
+	return body ? 0 : -1;
+}
+
+static int respond_text(struct api_call *c, unsigned code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned code, const char *fmt, ...)
+static int respond_text(struct api_call *c, unsigned code, const char *fmt, ...)
 {
 	char *s = NULL;
 	va_list ap;
@@ -688,16 +711,12 @@ static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned code, con
 	if (vasprintf(&s, fmt, ap) < 0)
 		s = NULL;
 	va_end(ap);
-	if (!s)
-		return MHD_NO;
-	return respond(c, code, s, strlen(s), "text/plain");
+	return respond(c, code, s, s ? strlen(s) : 0, "text/plain");
 }
 
-static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned code, char *js)
+static int respond_json(struct api_call *c, unsigned code, char *js)
 {
-	if (!js)
-		return MHD_NO;
-	return respond(c, code, js, strlen(js), "application/json");
+	return respond(c, code, js, js ? strlen(js) : 0, "application/json");
 }
 
 static int state_transfer(struct replica *r);
@@ -736,8 +755,7 @@ static int catch_up_locked(struct replica *r, uint64_t first)
 
 /* POST /v1/order: check the whole batch first (well-formed, consecutive sn from last+1), so a
  * refused batch applies nothing; then apply it and commit before answering. */
-static enum MHD_Result handle_order(struct replica *r, struct MHD_Connection *c,
-				    const struct drill_buf *body)
+static int handle_order(struct replica *r, struct api_call *c, const struct drill_buf *body)
 {
 	struct drill_req_reader rd;
 	struct drill_req q;
@@ -771,18 +789,19 @@ static enum MHD_Result handle_order(struct replica *r, struct MHD_Connection *c,
 	uint64_t skip_to = caught && first <= r->seq ? r->seq : 0;
 	uint64_t expect = skip_to ? first : r->seq + 1, bad_sn = 0, bad_expect = 0;
 	int wrong_sn = 0;
-	if (rc == 0)
+	if (rc == 0) { /* a reader is freed only after its init (which leaves it freeable) */
 		rc = drill_req_reader_init(&rd, body->data, body->len);
-	while (rc == 0 && (rc = drill_req_reader_next(&rd, &q)) == 1) {
-		if (q.sn != expect && !wrong_sn) {
-			wrong_sn = 1;
-			bad_sn = q.sn;
-			bad_expect = expect;
+		while (rc == 0 && (rc = drill_req_reader_next(&rd, &q)) == 1) {
+			if (q.sn != expect && !wrong_sn) {
+				wrong_sn = 1;
+				bad_sn = q.sn;
+				bad_expect = expect;
+			}
+			expect++;
+			rc = 0;
 		}
-		expect++;
-		rc = 0;
+		drill_req_reader_free(&rd);
 	}
-	drill_req_reader_free(&rd);
 	if (rc < 0) {
 		code = MHD_HTTP_BAD_REQUEST;
 		text = drill_xasprintf("%s\n", drill_err_last());
@@ -836,8 +855,7 @@ cleanup:
  * of the volume the replica runs on (a simulated disk; 0 forgets it). The monitor checks at once
  * and then every S seconds of consensus time; the answer is what the check measured and did, with
  * the checkpoints left. */
-static enum MHD_Result handle_disk(struct replica *r, struct MHD_Connection *c,
-				   const struct drill_buf *body)
+static int handle_disk(struct replica *r, struct api_call *c, const struct drill_buf *body)
 {
 	json_error_t jerr;
 	json_t *in = json_loadb((const char *)body->data, body->len, 0, &jerr);
@@ -876,22 +894,24 @@ static enum MHD_Result handle_disk(struct replica *r, struct MHD_Connection *c,
 	return respond_json(c, MHD_HTTP_OK, js);
 }
 
-static int parse_u64_arg(struct MHD_Connection *c, const char *name, uint64_t *v)
+static int parse_u64_arg(struct api_call *c, const char *name, uint64_t *v)
 {
-	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	size_t len = 0;
+	const char *s = c->arg(c->arg_ctx, name, &len);
 	char *end;
-	if (!s || !*s)
+	/* digits only: strtoull would take spaces, a sign, "-1", and stop at a decoded NUL */
+	if (!s || *s < '0' || *s > '9' || strlen(s) != len)
 		return -1;
 	errno = 0;
 	unsigned long long x = strtoull(s, &end, 10);
-	if (errno || *end || s[0] == '-')
+	if (errno || *end)
 		return -1;
 	*v = x;
 	return 0;
 }
 
 /* GET /v1/blocks?from=A&count=N: u32 BE length + encoded block, for A.. while they exist. */
-static enum MHD_Result handle_blocks(struct replica *r, struct MHD_Connection *c)
+static int handle_blocks(struct replica *r, struct api_call *c)
 {
 	uint64_t from, count;
 	if (parse_u64_arg(c, "from", &from) || parse_u64_arg(c, "count", &count) || from == 0)
@@ -902,7 +922,7 @@ static enum MHD_Result handle_blocks(struct replica *r, struct MHD_Connection *c
 	drill_buf_init(&out, BLOCKS_MAX_RESPONSE);
 	int rc = 0;
 	pthread_mutex_lock(&r->mu);
-	for (uint64_t id = from; id < from + count && id <= r->last_block && !rc; id++) {
+	for (uint64_t id = from; id - from < count && id <= r->last_block && !rc; id++) {
 		uint8_t *b = NULL, len4[4];
 		size_t len = 0;
 		rc = drill_store_get_block(r->db, id, &b, &len);
@@ -928,7 +948,7 @@ static enum MHD_Result handle_blocks(struct replica *r, struct MHD_Connection *c
 	return respond(c, MHD_HTTP_OK, (char *)out.data, out.len, "application/octet-stream");
 }
 
-static enum MHD_Result handle_db_checkpoint(struct replica *r, struct MHD_Connection *c)
+static int handle_db_checkpoint(struct replica *r, struct api_call *c)
 {
 	pthread_mutex_lock(&r->mu);
 	json_t *a = json_array();
@@ -947,38 +967,26 @@ static enum MHD_Result handle_db_checkpoint(struct replica *r, struct MHD_Connec
 	return respond_json(c, MHD_HTTP_OK, js);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version, const char *upload_data,
-				  size_t *upload_data_size, void **con_cls)
+/* Route one request; `body` is NULL for a method that carries none; `too_big` is 1 when the body
+ * went over its endpoint's limit, 2 over the limit of all bodies buffered at once. -1 when the
+ * answer could not be allocated (the connection is then dropped). */
+static int dispatch(struct replica *r, struct api_call *c, const char *method, const char *url,
+		    const struct drill_buf *body, int too_big)
 {
-	struct replica *r = cls;
-	(void)version;
 	if (!strcmp(method, "POST")) {
-		struct upload *up = *con_cls;
-		if (!up) {
-			up = drill_xcalloc(1, sizeof(*up));
-			drill_buf_init(&up->body, DRILL_ORDER_MAX_BODY);
-			*con_cls = up;
-			return MHD_YES;
-		}
-		if (*upload_data_size) {
-			if (!up->too_big &&
-			    drill_buf_append(&up->body, upload_data, *upload_data_size) != 0) {
-				up->too_big = 1;
-				drill_buf_free(&up->body);
-			}
-			*upload_data_size = 0;
-			return MHD_YES;
-		}
-		if (!strcmp(url, "/v1/disk"))
-			return handle_disk(r, c, &up->body);
-		if (strcmp(url, "/v1/order") != 0)
+		if (upload_limit(url) == 0)
 			return respond_text(c, MHD_HTTP_NOT_FOUND, "no such endpoint: POST %s\n",
 					    url);
-		if (up->too_big)
+		if (too_big == 2)
+			return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy: %u bytes of "
+					    "request bodies buffered already; retry\n",
+					    UPLOAD_TOTAL_MAX);
+		if (too_big)
 			return respond_text(c, 413,
-					    "batch larger than %u bytes\n", DRILL_ORDER_MAX_BODY);
-		return handle_order(r, c, &up->body);
+					    "body larger than %zu bytes\n", upload_limit(url));
+		if (!strcmp(url, "/v1/disk"))
+			return handle_disk(r, c, body);
+		return handle_order(r, c, body);
 	}
 	if (strcmp(method, "GET") != 0)
 		return respond_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method %s not allowed\n",
@@ -1003,15 +1011,87 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return respond_text(c, MHD_HTTP_NOT_FOUND, "no such endpoint: GET %s\n", url);
 }
 
+/* ---- the HTTP server ------------------------------------------------------------------------ */
+
+struct upload {
+	struct drill_buf body;
+	int too_big; /* 1: over the endpoint's limit; 2: over UPLOAD_TOTAL_MAX with the others */
+	size_t counted; /* bytes of body counted in r->upload_bytes */
+};
+
+/* Drop a body (too big, or done with) and its share of the replica's total. */
+static void upload_drop(struct replica *r, struct upload *up)
+{
+	__atomic_sub_fetch(&r->upload_bytes, up->counted, __ATOMIC_RELAXED);
+	up->counted = 0;
+	drill_buf_free(&up->body);
+}
+
+static const char *mhd_arg(void *ctx, const char *name, size_t *len)
+{
+	const char *v = NULL;
+	if (MHD_lookup_connection_value_n(ctx, MHD_GET_ARGUMENT_KIND, name, strlen(name), &v,
+					  len) != MHD_YES)
+		return NULL;
+	return v;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct replica *r = cls;
+	struct upload *up = *con_cls;
+	(void)version;
+	if (!strcmp(method, "POST")) {
+		if (!up) {
+			up = drill_xcalloc(1, sizeof(*up));
+			drill_buf_init(&up->body, upload_limit(url));
+			*con_cls = up;
+			return MHD_YES;
+		}
+		if (*upload_data_size) {
+			size_t n = *upload_data_size;
+			*upload_data_size = 0;
+			if (up->too_big)
+				return MHD_YES; /* read to the end, then answer 413 */
+			/* Every body is buffered whole: a cap for each, and one for all at once, so
+			 * that many clients sending large bodies cannot exhaust the memory. */
+			up->counted += n;
+			if (__atomic_add_fetch(&r->upload_bytes, n, __ATOMIC_RELAXED) >
+			    UPLOAD_TOTAL_MAX)
+				up->too_big = 2;
+			else if (drill_buf_append(&up->body, upload_data, n) != 0)
+				up->too_big = 1;
+			if (up->too_big)
+				upload_drop(r, up);
+			return MHD_YES;
+		}
+	}
+	struct api_call c = {.arg = mhd_arg, .arg_ctx = conn};
+	if (dispatch(r, &c, method, url, up ? &up->body : NULL, up && up->too_big) != 0)
+		return MHD_NO;
+	struct MHD_Response *resp = MHD_create_response_from_buffer(c.len, c.body,
+								     MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(c.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, c.type);
+	enum MHD_Result ret = MHD_queue_response(conn, c.code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
+	struct replica *r = cls;
 	(void)c;
 	(void)toe;
 	struct upload *up = *con_cls;
 	if (up) {
-		drill_buf_free(&up->body);
+		upload_drop(r, up);
 		free(up);
 		*con_cls = NULL;
 	}
@@ -1126,6 +1206,13 @@ static int start_http(struct replica *r, uint16_t *port)
 	r->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, on_request, r,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)4,
+				  /* Bounds, so that no client can starve the others (issue 15: 1100
+				   * half-sent requests made /v1/status time out). Over a limit MHD
+				   * closes a new connection at once; an idle one is closed after the
+				   * timeout, so a client's quota frees itself. */
+				  MHD_OPTION_CONNECTION_LIMIT, r->max_conns,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, r->max_per_client,
+				  MHD_OPTION_CONNECTION_TIMEOUT, r->conn_timeout_s,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, r,
 				  MHD_OPTION_END);
 	if (!r->mhd) {
@@ -1354,13 +1441,53 @@ static int state_transfer(struct replica *r)
 	return rc;
 }
 
+/* Open the database named by the options (parse_args) and load the replica's state from it. */
+static int replica_open(struct replica *r)
+{
+	r->terms = drill_terms_new(r->terms_bits);
+	int rc = drill_fs_mkdir_p(r->data_dir, 0755);
+	if (!rc)
+		rc = drill_fs_guard_add(r->data_dir);
+	if (!rc)
+		rc = open_database(r);
+	if (!rc)
+		rc = load_state(r);
+	if (!rc)
+		rc = reconcile(r);
+	return rc;
+}
+
+/* Commit what is pending, flush the memtables when `flush`, close, and free everything. */
+static int replica_close(struct replica *r, int flush)
+{
+	int rc = 0;
+	if (r->db) {
+		rc = commit(r);
+		if (!rc && flush)
+			rc = drill_store_flush(r->db);
+		if (rc)
+			drill_log_error("closing the database: %s", drill_err_last());
+		drill_store_close(r->db);
+		r->db = NULL;
+	}
+	drill_store_batch_free(r->wb);
+	drill_terms_free(r->terms);
+	ov_free(&r->ov);
+	free(r->kv);
+	free(r->ckpts);
+	pthread_mutex_destroy(&r->mu);
+	return rc;
+}
+
 /* ---- main --------------------------------------------------------------------------------- */
 
 static const char usage_text[] =
 	"usage: chaindrill replica --data DIR --id I [--port-file FILE] [--peers-dir DIR]\n"
 	"         [--listen ADDR:PORT] [--peer ID=URL]... [--checkpoints-enabled 0|1]\n"
 	"         [--number-of-checkpoints N] [--checkpoint-interval S] [--checkpoint-window W]\n"
-	"         [--cold-start] [--terms-cache-bits N] [--disk-shared-by N] [-v]\n\n"
+	"         [--cold-start] [--terms-cache-bits N] [--disk-shared-by N]\n"
+	"         [--max-connections N] [--max-connections-per-client N] [--connection-timeout S]\n"
+	"         [-v]\n\n"
 	"The replica daemon: a RocksDB chain behind an HTTP API. Platforms start it; people rarely\n"
 	"do. It runs until SIGTERM or SIGINT: then it commits, flushes its memtables into SST files\n"
 	"and closes the database. SIGUSR1 stops it the same way without the flush (the memtables\n"
@@ -1390,6 +1517,10 @@ static const char usage_text[] =
 	"                     default 1; the local platform puts every volume on one): an order\n"
 	"                     or checkpoint is refused (HTTP 507) while its writes, N times over,\n"
 	"                     and a 4 MiB reserve would not fit in the free space\n"
+	"  --max-connections N        HTTP connections open at once (4..4096, default 256)\n"
+	"  --max-connections-per-client N  from one IP address (1..4096, default 32); a client\n"
+	"                     over it, or any over --max-connections, is disconnected at once\n"
+	"  --connection-timeout S     close a connection idle for S seconds (1..3600, default 15)\n"
 	"  -v, --verbose      more output (twice: debug)\n"
 	"  -h, --help         this help\n\n"
 	"Exit codes: 0 stopped by a signal, 1 failed while running, 2 usage or input error.\n\n"
@@ -1445,7 +1576,7 @@ static int parse_peer(struct replica *r, const char *arg)
 	return 0;
 }
 
-static int parse_args(struct replica *r, int argc, char **argv)
+static int parse_args(struct replica *r, int argc, char **argv, int need_address)
 {
 	static const struct option opts[] = {
 		{"data", required_argument, NULL, 'd'},
@@ -1461,6 +1592,9 @@ static int parse_args(struct replica *r, int argc, char **argv)
 		{"disk-shared-by", required_argument, NULL, 'D'},
 		{"listen", required_argument, NULL, 'l'},
 		{"peer", required_argument, NULL, 'r'},
+		{"max-connections", required_argument, NULL, 'M'},
+		{"max-connections-per-client", required_argument, NULL, 'C'},
+		{"connection-timeout", required_argument, NULL, 'T'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -1471,6 +1605,9 @@ static int parse_args(struct replica *r, int argc, char **argv)
 					    .window = 30000};
 	r->terms_bits = TERMS_CACHE_BITS;
 	r->disk_shared_by = 1;
+	r->max_conns = HTTP_MAX_CONNECTIONS;
+	r->max_per_client = HTTP_MAX_PER_CLIENT;
+	r->conn_timeout_s = HTTP_TIMEOUT_S;
 	r->listen_addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = 0};
 	r->listen_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	optind = 1;
@@ -1532,6 +1669,23 @@ static int parse_args(struct replica *r, int argc, char **argv)
 				return drill_err(DRILL_EINPUT, "--disk-shared-by: want 1..1000");
 			r->disk_shared_by = (unsigned)v;
 			break;
+		case 'M':
+			if (parse_u64(optarg, 4096, &v) || v < 4)
+				return drill_err(DRILL_EINPUT, "--max-connections: want 4..4096");
+			r->max_conns = (unsigned)v;
+			break;
+		case 'C':
+			if (parse_u64(optarg, 4096, &v) || v < 1)
+				return drill_err(DRILL_EINPUT, "--max-connections-per-client: want "
+						 "1..4096");
+			r->max_per_client = (unsigned)v;
+			break;
+		case 'T':
+			if (parse_u64(optarg, 3600, &v) || v < 1)
+				return drill_err(DRILL_EINPUT, "--connection-timeout: want 1..3600 "
+						 "seconds");
+			r->conn_timeout_s = (unsigned)v;
+			break;
 		default:
 			return drill_err(DRILL_EINPUT, "unknown or incomplete option '%s'",
 					 argv[optind - 1]);
@@ -1542,7 +1696,7 @@ static int parse_args(struct replica *r, int argc, char **argv)
 	if (!r->data_dir || !have_id)
 		return drill_err(DRILL_EINPUT, "--data and --id are required");
 	/* Without a fixed port nobody could find the replica. */
-	if (!r->port_file && r->listen_addr.sin_port == 0)
+	if (need_address && !r->port_file && r->listen_addr.sin_port == 0)
 		return drill_err(DRILL_EINPUT, "--port-file is required unless --listen names a port");
 	return 0;
 }
@@ -1556,13 +1710,12 @@ int drill_replica_main(int argc, char **argv)
 
 	pthread_mutex_init(&r.mu, NULL);
 	r.wb = drill_store_batch_new();
-	rc = parse_args(&r, argc, argv);
+	rc = parse_args(&r, argc, argv, 1);
 	if (rc) {
 		fprintf(stderr, "chaindrill: replica: %s\n%s", drill_err_last(), usage_text);
 		exit_code = 2;
 		goto cleanup;
 	}
-	r.terms = drill_terms_new(r.terms_bits);
 	char prefix[32];
 	snprintf(prefix, sizeof(prefix), "replica-%u", r.id);
 	drill_log_set_prefix(prefix);
@@ -1576,15 +1729,7 @@ int drill_replica_main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	rc = drill_fs_mkdir_p(r.data_dir, 0755);
-	if (!rc)
-		rc = drill_fs_guard_add(r.data_dir);
-	if (!rc)
-		rc = open_database(&r);
-	if (!rc)
-		rc = load_state(&r);
-	if (!rc)
-		rc = reconcile(&r);
+	rc = replica_open(&r);
 	if (rc) {
 		drill_log_error("refusing to start: %s", drill_err_last());
 		goto cleanup;
@@ -1627,18 +1772,126 @@ int drill_replica_main(int argc, char **argv)
 cleanup:
 	if (r.mhd)
 		MHD_stop_daemon(r.mhd); /* joins the request threads: nobody holds the lock now */
-	if (r.db) {
-		if (commit(&r) != 0 || (flush_at_stop && drill_store_flush(r.db) != 0)) {
-			drill_log_error("closing the database: %s", drill_err_last());
-			exit_code = exit_code ? exit_code : 1;
-		}
-		drill_store_close(r.db);
-	}
-	drill_store_batch_free(r.wb);
-	drill_terms_free(r.terms);
-	ov_free(&r.ov);
-	free(r.kv);
-	free(r.ckpts);
-	pthread_mutex_destroy(&r.mu);
+	if (replica_close(&r, flush_at_stop) != 0)
+		exit_code = exit_code ? exit_code : 1;
 	return exit_code;
+}
+
+/* ---- the in-process API (replica/api.h) ---------------------------------------------------- */
+
+struct drill_replica_api {
+	struct replica r;
+};
+
+int drill_replica_api_open(struct drill_replica_api **out, int argc, char **argv)
+{
+	struct drill_replica_api *a = drill_xcalloc(1, sizeof(*a));
+	struct replica *r = &a->r;
+	*out = NULL;
+	pthread_mutex_init(&r->mu, NULL);
+	r->wb = drill_store_batch_new();
+	int rc = parse_args(r, argc, argv, 0);
+	if (!rc)
+		rc = replica_open(r);
+	if (rc) {
+		replica_close(r, 0);
+		free(a);
+		return rc;
+	}
+	r->ready = 1;
+	*out = a;
+	return 0;
+}
+
+struct query {
+	size_t n;
+	char *name[16], *value[16]; /* value NULL: the name came alone */
+	size_t len[16];
+};
+
+/* Decode %XX and '+' in place, as the HTTP server does for query arguments; the decoded length. */
+static size_t unescape(char *s)
+{
+	char *w = s;
+	for (char *p = s; *p; p++) {
+		if (*p == '+') {
+			*w++ = ' ';
+		} else if (p[0] == '%' && isxdigit((unsigned char)p[1]) &&
+			   isxdigit((unsigned char)p[2])) {
+			char hex[3] = {p[1], p[2], 0};
+			*w++ = (char)strtol(hex, NULL, 16);
+			p += 2;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+static const char *query_arg(void *ctx, const char *name, size_t *len)
+{
+	const struct query *q = ctx;
+	for (size_t i = 0; i < q->n; i++)
+		if (!strcmp(q->name[i], name)) {
+			*len = q->len[i];
+			return q->value[i];
+		}
+	return NULL;
+}
+
+int drill_replica_api_call(struct drill_replica_api_answer *ans, struct drill_replica_api *a,
+			   const char *method, const char *target, const void *body, size_t len)
+{
+	memset(ans, 0, sizeof(*ans));
+	char *path = drill_xstrdup(target), *qs = strchr(path, '?');
+	struct query q = {0};
+	if (qs) {
+		*qs++ = '\0';
+		for (char *save = NULL, *kv = strtok_r(qs, "&", &save); kv && q.n < 16;
+		     kv = strtok_r(NULL, "&", &save)) {
+			char *eq = strchr(kv, '=');
+			if (eq)
+				*eq++ = '\0';
+			q.len[q.n] = eq ? unescape(eq) : 0;
+			unescape(kv);
+			q.name[q.n] = kv;
+			q.value[q.n++] = eq;
+		}
+	}
+	unescape(path);
+	struct api_call c = {.arg = query_arg, .arg_ctx = &q};
+	struct drill_buf b = {0};
+	int is_post = !strcmp(method, "POST"), too_big = 0;
+	if (is_post) {
+		drill_buf_init(&b, upload_limit(path));
+		too_big = len && drill_buf_append(&b, body, len) != 0;
+	}
+	int rc = dispatch(&a->r, &c, method, path, is_post ? &b : NULL, too_big);
+	drill_buf_free(&b);
+	free(path);
+	if (rc)
+		return drill_err(DRILL_EFAIL, "replica API: out of memory");
+	ans->code = c.code;
+	ans->body = c.body;
+	ans->len = c.len;
+	ans->type = c.type;
+	return 0;
+}
+
+void drill_replica_api_answer_free(struct drill_replica_api_answer *ans)
+{
+	if (!ans)
+		return;
+	free(ans->body);
+	ans->body = NULL;
+}
+
+int drill_replica_api_close(struct drill_replica_api *a)
+{
+	if (!a)
+		return 0;
+	int rc = replica_close(&a->r, 1);
+	free(a);
+	return rc;
 }

@@ -19,6 +19,12 @@
  *                                  BFT checkpoints once per interval of consensus time. Kept in
  *                                  memory: a restarted replica has no size until told again.
  *
+ * Every request is answered by one dispatch (replica/api.h calls it in-process for the fuzz
+ * target). The server is bounded: --max-connections open at once (default 256), at most
+ * --max-connections-per-client from one IP address (default 32; over either, a new connection is
+ * closed at once), --connection-timeout idle seconds (default 15), a cap on each endpoint's body
+ * (413) and on all bodies buffered at once (503). docs/security.md says what that promises.
+ *
  * On start it opens (or creates) rocksdbdata, refuses a database whose replica.id differs from
  * --id, binds --listen (default 127.0.0.1 on an ephemeral port; in a pod 0.0.0.0:8080, see
  * docs/chart.md) and writes the port atomically to --port-file when given, then catches up by
@@ -34,7 +40,8 @@
  *   --data DIR --id I [--port-file FILE] [--peers-dir DIR] [--listen ADDR:PORT] [--peer ID=URL]...
  *   (--port-file is required unless --listen names a port)
  *   [--checkpoints-enabled 0|1] [--number-of-checkpoints N] [--checkpoint-interval S]
- *   [--checkpoint-window W] [-v]
+ *   [--checkpoint-window W] [--max-connections N] [--max-connections-per-client N]
+ *   [--connection-timeout S] [-v]
  * Returns the process exit code. */
 int drill_replica_main(int argc, char **argv);
 

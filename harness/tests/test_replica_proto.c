@@ -131,6 +131,18 @@ static void test_malformed(void **state)
 	assert_int_equal(decode_all(b.data, b.len, &n), DRILL_EINPUT);
 	b.data[req1 + 16] = DRILL_REQ_WRITE;
 	assert_int_equal(decode_all(b.data, b.len, &n), 0);
+	/* a sequence number or a time past INT64_MAX: the status JSON (signed integers) could not
+	 * say it, and the replica's own status would no longer parse (found by fuzz_replica_api) */
+	uint64_t sn = drill_get_be64(b.data + req1), ts = drill_get_be64(b.data + req1 + 8);
+	drill_put_be64(b.data + req1 + 8, (uint64_t)INT64_MAX + 1);
+	assert_int_equal(decode_all(b.data, b.len, &n), DRILL_EINPUT);
+	drill_put_be64(b.data + req1 + 8, (uint64_t)INT64_MAX);
+	assert_int_equal(decode_all(b.data, b.len, &n), 0);
+	drill_put_be64(b.data + req1 + 8, ts);
+	drill_put_be64(b.data + req1, UINT64_MAX);
+	assert_int_equal(decode_all(b.data, b.len, &n), DRILL_EINPUT);
+	drill_put_be64(b.data + req1, sn);
+	assert_int_equal(decode_all(b.data, b.len, &n), 0);
 	/* trailing garbage */
 	uint8_t *longer = malloc(b.len + 3);
 	memcpy(longer, b.data, b.len);
