@@ -21,6 +21,7 @@
 #include "chain/verify.h"
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/forksrv.h"
 #include "util/fs.h"
 
 #include <fcntl.h>
@@ -118,6 +119,12 @@ static void tree_hash(uint8_t out[DRILL_HASH_LEN], const char *root)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	/* before the seed database starts RocksDB's threads: readers are forked from the fork
+	 * server, as chaindrill forks them (util/forksrv.h) */
+	if (drill_forksrv_start() != 0) {
+		fprintf(stderr, "fuzz_verify: %s\n", drill_err_last());
+		abort();
+	}
 	const char *dir = fuzz_dir();
 	seed_dir = drill_xasprintf("%s/seed/rocksdbdata", dir);
 	work_dir = drill_xasprintf("%s/work", dir);

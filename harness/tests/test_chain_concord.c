@@ -8,6 +8,7 @@
 #include "concord/kvbc.h"
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/forksrv.h"
 
 #include <jansson.h>
 #if __has_include(<valgrind/valgrind.h>)
@@ -296,6 +297,12 @@ static void test_checkpoints(void **state)
 
 int main(void)
 {
+	/* First, while this process has one thread: the readers are forked from the fork server, as
+	 * chaindrill forks them. Forked from here they could hang: a database opened in this
+	 * process leaves RocksDB's background threads running, and a child forked while one of them
+	 * held the sanitizer's allocator lock waits for it forever (util/forksrv.h). */
+	if (drill_forksrv_start() != 0)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_digests_healthy4), cmocka_unit_test(test_digests_sstflip4),
 		cmocka_unit_test(test_digests_lagging4), cmocka_unit_test(test_digests_quirk1),
