@@ -692,20 +692,22 @@ static int start_reader(struct drill_child *ch, drill_child_fn fn, const void *a
 	return 0;
 }
 
-/* The argument of a reader child: a tag byte, a number and a path, as bytes (the child may be
- * forked by the fork server, which has none of our memory). 0 when the path is too long. */
-static size_t pack_job(uint8_t *buf, size_t cap, uint8_t tag, uint64_t n, const char *path)
+/* start_reader for a child whose argument is a tag byte, a number and a path, sent as bytes (the
+ * child may be forked by the fork server, which has none of our memory): unpack_job reads them. */
+static int start_job(struct drill_child *ch, drill_child_fn fn, uint8_t tag, uint64_t n,
+		     const char *path, int *chan, int *err, int sock)
 {
+	uint8_t arg[10 + PATH_MAX];
 	size_t len = strlen(path);
-	if (10 + len > cap)
-		return 0;
-	buf[0] = tag;
-	drill_put_be64(buf + 1, n);
-	memcpy(buf + 9, path, len + 1);
-	return 10 + len;
+	if (10 + len > sizeof(arg))
+		return drill_err(DRILL_EINPUT, "%s: path too long", path);
+	arg[0] = tag;
+	drill_put_be64(arg + 1, n);
+	memcpy(arg + 9, path, len + 1);
+	return start_reader(ch, fn, arg, 10 + len, chan, err, sock);
 }
 
-/* The inverse of pack_job; the path is the NUL-terminated rest. -1 when the bytes are not one. */
+/* The argument start_job sent; the path is the NUL-terminated rest. -1 when the bytes are not one. */
 static int unpack_job(const void *arg, size_t len, uint8_t *tag, uint64_t *n, const char **path)
 {
 	const uint8_t *b = arg;
@@ -875,11 +877,8 @@ static int iso_start(struct iso_child *c, struct iso_job *job)
 	memset(c, 0, sizeof(*c));
 	c->job = job;
 	c->res_fd = c->err_fd = -1;
-	uint8_t arg[10 + PATH_MAX];
-	size_t len = pack_job(arg, sizeof(arg), (uint8_t)job->ckpt, job->ckpt_id, job->path);
-	if (!len)
-		return drill_err(DRILL_EINPUT, "%s: path too long", job->path);
-	int rc = start_reader(&c->proc, iso_main, arg, len, &c->res_fd, &c->err_fd, 0);
+	int rc = start_job(&c->proc, iso_main, (uint8_t)job->ckpt, job->ckpt_id, job->path,
+			   &c->res_fd, &c->err_fd, 0);
 	if (rc)
 		return rc;
 	c->active = 1;
@@ -1470,11 +1469,8 @@ static int serve_digests(const void *arg, size_t len, const int *fds, size_t nfd
 
 static int server_start(struct digest_server *sv, const char *db, enum drill_replica_format format)
 {
-	uint8_t arg[10 + PATH_MAX];
-	size_t len = pack_job(arg, sizeof(arg), (uint8_t)format, 0, db);
-	if (!len)
-		return drill_err(DRILL_EINPUT, "%s: path too long", db);
-	int rc = start_reader(&sv->proc, serve_digests, arg, len, &sv->sock, &sv->err_fd, 1);
+	int rc = start_job(&sv->proc, serve_digests, (uint8_t)format, 0, db, &sv->sock, &sv->err_fd,
+			   1);
 	sv->running = rc == 0;
 	return rc;
 }

@@ -12,6 +12,7 @@
 
 #include "util/bytes.h"
 #include "util/err.h"
+#include "util/fs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -120,7 +121,7 @@ static int inject_hard(struct drill_fault_ctx *ctx, const struct drill_step *st)
 	json_t *links = json_array();
 	static const char text[] = "outside the replica's volume\n";
 	int fd = open(outside, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1))
+	if (fd < 0 || drill_fs_write_all(fd, text, sizeof(text) - 1) != 0)
 		rc = drill_err(DRILL_EFAIL, "hardlink-escape: %s: %s", outside, strerror(errno));
 	if (fd >= 0)
 		close(fd);
