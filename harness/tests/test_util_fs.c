@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1485,6 +1486,51 @@ static void test_tree_size(void **state)
 	free(dir);
 }
 
+/* Files and directories come and go while the tree is measured (a live RocksDB directory, whose
+ * compactions delete SSTs, as the replica's disk monitor measures it): every measure succeeds,
+ * and counts at least what stays. */
+struct churn {
+	const char *dir;
+	volatile int stop;
+};
+
+static void *churn_files(void *arg)
+{
+	struct churn *ch = arg;
+	char path[PATH_MAX], sub[PATH_MAX];
+	for (unsigned k = 0; !ch->stop; k++) {
+		snprintf(path, sizeof(path), "%s/f%u", ch->dir, k % 64);
+		snprintf(sub, sizeof(sub), "%s/d%u", ch->dir, k % 8);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+		(void)mkdir(sub, 0755);
+		unlink(path);
+		(void)rmdir(sub);
+	}
+	return NULL;
+}
+
+static void test_tree_size_changing(void **state)
+{
+	(void)state;
+	char *dir = drill_test_scratch("tree_size_changing");
+	put(dir, "stays", "0123456789", 10, 0644);
+	struct churn ch = {dir, 0};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, churn_files, &ch), 0);
+	int bad = 0;
+	for (int i = 0; i < 2000 && !bad; i++) {
+		uint64_t n = 0;
+		bad = drill_fs_tree_size(&n, dir) != 0 || n < 10;
+	}
+	ch.stop = 1;
+	pthread_join(t, NULL);
+	if (bad)
+		fail_msg("measuring a changing tree: %s", drill_err_last());
+	free(dir);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -1520,6 +1566,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_vanish_hardlink, teardown),
 		cmocka_unit_test_teardown(test_vanish_first_of_hardlinks, teardown),
 		cmocka_unit_test_teardown(test_tree_size, teardown),
+		cmocka_unit_test_teardown(test_tree_size_changing, teardown),
 		cmocka_unit_test(test_resolve_beside),
 	};
 	return drill_test_run(tests, NULL, NULL);

@@ -1076,11 +1076,15 @@ cleanup:
 
 /* --- Sizes -------------------------------------------------------------------------------------- */
 
-static int size_walk(struct copy_ctx *c, const char *path)
+/* The bytes under path. A tree may change while it is measured (a live RocksDB directory drops
+ * the SSTs a compaction replaced): an entry that vanishes between readdir and lstat or opendir
+ * counts nothing, as it no longer takes room; only a missing `path` itself (top) is an error. */
+static int size_walk(struct copy_ctx *c, const char *path, int top)
 {
 	struct stat sb;
 	if (lstat(path, &sb) != 0)
-		return drill_err(DRILL_EFAIL, "%s: %s", path, strerror(errno));
+		return !top && errno == ENOENT ? 0 : drill_err(DRILL_EFAIL, "%s: %s", path,
+								strerror(errno));
 	if (S_ISREG(sb.st_mode)) {
 		/* a file with several links counts once, as du does */
 		if (sb.st_nlink > 1) {
@@ -1095,14 +1099,15 @@ static int size_walk(struct copy_ctx *c, const char *path)
 		return 0;
 	DIR *d = opendir(path);
 	if (!d)
-		return drill_err(DRILL_EFAIL, "%s: %s", path, strerror(errno));
+		return !top && errno == ENOENT ? 0 : drill_err(DRILL_EFAIL, "%s: %s", path,
+								strerror(errno));
 	int rc = 0;
 	struct dirent *e;
 	while (!rc && (e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		char *sub = drill_xasprintf("%s/%s", path, e->d_name);
-		rc = size_walk(c, sub);
+		rc = size_walk(c, sub, 0);
 		free(sub);
 	}
 	closedir(d);
@@ -1112,7 +1117,7 @@ static int size_walk(struct copy_ctx *c, const char *path)
 int drill_fs_tree_size(uint64_t *bytes, const char *path)
 {
 	struct copy_ctx c = {0};
-	int rc = size_walk(&c, path);
+	int rc = size_walk(&c, path, 1);
 	*bytes = rc ? 0 : c.bytes;
 	ctx_free(&c);
 	return rc;
